@@ -1,0 +1,118 @@
+// The immutable policy the fast path reads. Built once per commit by compile(), published by
+// pointer (RCU in the dataplane), never edited in place.
+//
+// Lookups:
+//  - addresses: every printer-network and group prefix is flattened into disjoint, sorted
+//    intervals, each carrying a 64-bit mask (bit i: group i; bit 63: printer network). One binary
+//    search per address answers "is it a printer" and "which groups" at once, whatever the
+//    number of prefixes, with no pointers to chase (cheaper than a trie for a few thousand
+//    prefixes, and the same code for v4 and v6).
+//  - ports: per direction and per tcp/udp, a direct 65,536-entry table of candidate lists;
+//    a candidate list holds the services that claim the port, most specific first (with a
+//    peer-group before without; then with a printer-group before without; then by name).
+//    The first candidate whose group masks match both ends decides.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/ip.h"
+#include "policy/policy_model.h"
+
+namespace pw::policy {
+
+using GroupMask = uint64_t;
+inline constexpr GroupMask kPrinterBit = GroupMask{1} << 63;
+
+// Disjoint sorted intervals over one address family, each with a mask.
+class AddressMap {
+ public:
+  struct Entry {
+    Prefix prefix;
+    GroupMask bits;
+  };
+  void build(const std::vector<Entry>& entries);
+  GroupMask lookup(const IpAddr& a) const;
+  size_t intervals() const { return v4_start_.size() + v6_start_.size(); }
+
+ private:
+  std::vector<uint32_t> v4_start_;
+  std::vector<GroupMask> v4_mask_;
+  std::vector<unsigned __int128> v6_start_;
+  std::vector<GroupMask> v6_mask_;
+};
+
+// A service as the fast path needs it: no strings on the hot path except for reporting.
+struct CompiledService {
+  uint16_t id = 0;
+  Action action = Action::Allow;
+  Direction direction = Direction::ToPrinters;
+  Inspect inspect = Inspect::None;
+  TlsMode tls = TlsMode::None;
+  TlsVersion min_tls = TlsVersion::V1_2;
+  bool plaintext_auth = false;
+  SnmpVersion snmp_min_version = SnmpVersion::V3;
+  SnmpSecurity snmp_min_security = SnmpSecurity::NoAuth;
+  bool smb_signing_required = false;
+  bool smb1 = false;
+  MirrorMode mirror = MirrorMode::Suspicious;
+  PortRange passive_ports{};
+  GroupMask peer_mask = 0;     // 0: any peer
+  GroupMask printer_mask = 0;  // 0: every printer
+  std::string name;
+};
+
+enum class PolicyDir : uint8_t { ToPrinters = 0, FromPrinters = 1 };
+
+class CompiledPolicy {
+ public:
+  // The deciding service for a flow opened in `dir` with destination `port`, or nullptr when
+  // none matches (then default_action applies). `printer` and `peer` are the two ends.
+  const CompiledService* match(PolicyDir dir, L4 proto, uint16_t port, GroupMask printer,
+                               GroupMask peer) const;
+  const CompiledService* match_ethertype(uint16_t ethertype) const;
+
+  GroupMask classify(const IpAddr& a) const { return addresses_.lookup(a); }
+  bool is_printer(const IpAddr& a) const { return classify(a) & kPrinterBit; }
+
+  const Model& model() const { return model_; }
+  std::span<const CompiledService> services() const { return services_; }
+  Action default_action() const { return model_.default_action; }
+  uint64_t generation() const { return generation_; }
+  const std::string& group_name(int bit) const { return group_names_[static_cast<size_t>(bit)]; }
+
+  // Human-readable service table per direction (for `show policy` and check-config --policy).
+  std::string describe() const;
+  size_t memory_bytes() const;
+
+ private:
+  friend std::shared_ptr<const CompiledPolicy> compile(const Model&, uint64_t);
+  struct Slot {
+    uint32_t offset = 0;  // into candidates_
+    uint16_t count = 0;
+  };
+  bool candidate_matches(const CompiledService& s, GroupMask printer, GroupMask peer) const {
+    return (s.peer_mask == 0 || (s.peer_mask & peer)) &&
+           (s.printer_mask == 0 || (s.printer_mask & printer));
+  }
+
+  Model model_;
+  uint64_t generation_ = 0;
+  AddressMap addresses_;
+  std::vector<CompiledService> services_;
+  std::vector<uint16_t> candidates_;                      // service ids
+  std::array<std::vector<Slot>, 4> port_slots_;           // [dir*2 + (udp?1:0)] x 65536
+  std::array<Slot, 2> icmp_slot_{};                       // per dir
+  std::vector<std::pair<uint16_t, uint16_t>> ethertypes_; // sorted (ethertype, service id)
+  std::vector<std::string> group_names_;                  // by bit
+};
+
+// Compiles a validated model. Throws std::runtime_error on limits the model check cannot see
+// (more than 65,535 candidates on one port). Runs off the fast path.
+std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t generation);
+
+}  // namespace pw::policy

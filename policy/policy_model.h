@@ -1,0 +1,152 @@
+// The typed policy: what an effective configuration means, validated. Built at load time
+// (exceptions and allocation are fine here); the fast path reads the CompiledPolicy instead.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip.h"
+#include "policy/config.h"
+
+namespace pw::policy {
+
+enum class Direction : uint8_t { ToPrinters, FromPrinters, Both };
+enum class L4 : uint8_t { Tcp, Udp, Icmp, Ethertype };
+enum class Action : uint8_t { Allow, Deny, Reject };
+enum class Inspect : uint8_t {
+  None, Ftp, Smtp, Pop3, Imap, Ldap, Http, Tls, Snmp, Smb, Rfb, Ipp, Lpd, Pjl
+};
+enum class TlsMode : uint8_t { None, Optional, Required, Implicit };
+// Wire values of the TLS versions (RFC 8446 section 4.2.1).
+enum class TlsVersion : uint16_t { V1_0 = 0x0301, V1_1 = 0x0302, V1_2 = 0x0303, V1_3 = 0x0304 };
+enum class SnmpVersion : uint8_t { V1, V2c, V3 };
+enum class SnmpSecurity : uint8_t { NoAuth, AuthNoPriv, AuthPriv };
+enum class MirrorMode : uint8_t { Suspicious, Always, Never };
+enum class MirrorOutput : uint8_t { None, Port, Vxlan, Erspan, Pcap };
+enum class SyslogTransport : uint8_t { Udp, Tcp, Tls };
+
+const char* to_string(Direction);
+const char* to_string(L4);
+const char* to_string(Action);
+const char* to_string(Inspect);
+const char* to_string(TlsMode);
+
+struct Service {
+  std::string name;
+  std::string description;
+  Direction direction = Direction::ToPrinters;
+  std::vector<L4> protocols;
+  std::vector<PortRange> ports;
+  std::vector<uint16_t> ethertypes;
+  Action action = Action::Allow;
+  std::vector<std::string> peer_groups;     // empty: any peer
+  std::vector<std::string> printer_groups;  // empty: every printer
+  Inspect inspect = Inspect::None;
+  TlsMode tls = TlsMode::None;
+  TlsVersion min_tls = TlsVersion::V1_2;
+  bool plaintext_auth = false;
+  SnmpVersion snmp_min_version = SnmpVersion::V3;
+  SnmpSecurity snmp_min_security = SnmpSecurity::NoAuth;
+  bool smb_signing_required = false;
+  bool smb1 = false;
+  std::optional<PortRange> passive_ports;
+  MirrorMode mirror = MirrorMode::Suspicious;
+  SourceLoc loc;  // the service's first statement
+};
+
+struct Group {
+  std::string name;
+  std::string description;
+  std::vector<Prefix> addresses;
+};
+
+struct SyslogHost {
+  IpAddr address;
+  SyslogTransport transport = SyslogTransport::Udp;
+  uint16_t port = 514;
+  std::string ca_file;
+  std::string server_name;
+};
+
+struct Model {
+  std::string profile;  // empty: no built-in base
+  std::string host_name;
+  std::vector<Prefix> printer_networks;
+  Action default_action = Action::Deny;  // Deny (drop) or Reject
+  bool transit_forward = false;
+  bool unknown_ethertype_forward = false;
+  std::vector<Group> groups;
+  std::vector<Service> services;
+
+  struct {
+    TlsVersion min_version = TlsVersion::V1_2;
+    bool weak_certificate_deny = true;
+    uint32_t min_rsa_bits = 2048;
+  } tls;
+  struct {
+    uint32_t ports = 20, printers = 5;
+    uint64_t window_s = 10;
+  } port_scan;
+  struct {
+    uint32_t count = 5;
+    uint64_t window_s = 180;
+  } failed_auth;
+  struct {
+    MirrorOutput output = MirrorOutput::None;
+    bool all = false;
+    uint32_t queue_size = 4096;
+    std::optional<IpAddr> remote, source;
+    uint32_t vni = 0;
+    uint16_t vxlan_port = 4789;
+    uint32_t erspan_session = 1;
+    std::string pcap_file;
+    uint64_t pcap_max_size = 0;
+    uint32_t pcap_max_files = 10;
+  } mirror;
+  struct {
+    std::string facility;
+    uint32_t queue_size = 8192;
+    std::vector<SyslogHost> hosts;
+  } syslog;
+  // Indexed by role: outside, inside, mirror. Empty device: not configured.
+  std::array<std::string, 3> interface_device;
+  struct {
+    std::string eal_options;
+    uint32_t workers = 1, mbufs = 16384, burst = 32, rx_desc = 1024, tx_desc = 1024;
+    std::string dispatch;
+  } dataplane;
+  struct {
+    uint64_t max_entries = 1 << 20;
+    bool evict_oldest = false;
+    uint64_t tcp_syn_s = 30, tcp_established_s = 7200, tcp_closing_s = 30, udp_s = 60,
+             icmp_s = 30, other_s = 60;
+  } flows;
+  struct {
+    uint64_t max_datagrams = 4096, max_fragments = 64, timeout_s = 5, max_size = 65535;
+  } reassembly;
+  struct {
+    uint32_t max_held_segments = 8;
+    uint64_t max_held_bytes = 64 << 10;
+  } stream;
+
+  const Group* group(std::string_view name) const;
+};
+
+struct ModelResult {
+  Model model;
+  std::vector<ConfigError> errors;
+  std::vector<ConfigError> warnings;
+  bool ok() const { return errors.empty(); }
+};
+
+inline constexpr size_t kMaxGroups = 63;  // one bit each in a 64-bit mask; bit 63: printers
+
+// Merges the admin configuration with its profile and validates the result: required leaves,
+// references to groups, statements that contradict each other, services that claim the same
+// port for the same peers.
+ModelResult build_model(const Config& admin);
+
+}  // namespace pw::policy

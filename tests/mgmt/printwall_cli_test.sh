@@ -1,0 +1,45 @@
+#!/bin/bash
+# The printwall binary as an admin uses it: exit codes and messages of check-config, help, version.
+# usage: printwall_cli_test.sh PATH/TO/printwall
+set -u
+pw=$1
+: "${PW_SOURCE_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() {  # check NAME EXPECTED_STATUS COMMAND... ; output in $tmp/out
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$tmp/out" 2>&1
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL $name: exit $got, want $want"; sed 's/^/    /' "$tmp/out"; fail=1
+  else
+    echo "ok   $name"
+  fi
+}
+expect_out() {  # expect_out NAME PATTERN
+  if ! grep -qF -- "$2" "$tmp/out"; then
+    echo "FAIL $1: output lacks '$2'"; sed 's/^/    /' "$tmp/out"; fail=1
+  fi
+}
+
+printf 'set profile enterprise\nset printer-network 198.18.20.0/24\n' >"$tmp/good.conf"
+printf 'set profile enterprise\nset printer-netwrk 198.18.20.0/24\n' >"$tmp/typo.conf"
+
+check "help" 0 "$pw" --help
+expect_out "help" "check-config"
+check "version" 0 "$pw" version
+expect_out "version" "dpdk DPDK "
+expect_out "version" "openssl"
+check "unknown command" 2 "$pw" frobnicate
+expect_out "unknown command" "unknown command 'frobnicate'"
+check "good config" 0 "$pw" check-config "$tmp/good.conf"
+expect_out "good config" "configuration ok (profile enterprise"
+check "typo" 1 "$pw" check-config "$tmp/typo.conf"
+expect_out "typo" "$tmp/typo.conf:2:5: error: unknown keyword 'printer-netwrk' (did you mean 'printer-network'?)"
+check "stdin" 0 sh -c "\"$pw\" check-config --print - < \"$tmp/good.conf\""
+expect_out "stdin" "set printer-network 198.18.20.0/24"
+check "shipped profile files" 0 "$pw" check-config "$PW_SOURCE_ROOT/policy/profiles/enterprise.conf"
+check "shipped small-office" 0 "$pw" check-config "$PW_SOURCE_ROOT/policy/profiles/small-office.conf"
+exit $fail

@@ -1,0 +1,175 @@
+#include "policy/policy_model.h"
+
+#include <gtest/gtest.h>
+
+namespace pw::policy {
+namespace {
+
+ModelResult model(std::string_view text) {
+  ParseResult r = parse_config(text, "m.conf");
+  for (const auto& e : r.errors) ADD_FAILURE() << e.str();
+  return build_model(r.config);
+}
+
+std::string errors(const ModelResult& m) {
+  std::string s;
+  for (const auto& e : m.errors) s += e.str() + "\n";
+  return s;
+}
+
+void expect_error(std::string_view text, uint32_t line, uint32_t col, std::string_view reason) {
+  ModelResult m = model(text);
+  ASSERT_FALSE(m.ok()) << text;
+  bool found = false;
+  for (const auto& e : m.errors)
+    if (e.loc.line == line && e.loc.column == col && e.reason.find(reason) != std::string::npos)
+      found = true;
+  EXPECT_TRUE(found) << "want m.conf:" << line << ":" << col << " " << reason << "\ngot:\n"
+                     << errors(m);
+}
+
+constexpr const char* kSvc =
+    "set service web direction to-printers\n"
+    "set service web protocol tcp\n"
+    "set service web port 443\n";
+
+TEST(Model, Defaults) {
+  ModelResult m = model("set printer-network 198.18.20.0/24\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  EXPECT_EQ(m.model.default_action, Action::Deny);
+  EXPECT_EQ(m.model.tls.min_version, TlsVersion::V1_2);
+  EXPECT_EQ(m.model.failed_auth.count, 5u);
+  EXPECT_EQ(m.model.failed_auth.window_s, 180u);
+  EXPECT_EQ(m.model.flows.max_entries, 1u << 20);
+  EXPECT_EQ(m.model.stream.max_held_bytes, 64u << 10);
+  EXPECT_EQ(m.model.mirror.output, MirrorOutput::None);
+  EXPECT_FALSE(m.model.mirror.all);
+  EXPECT_TRUE(m.model.profile.empty());
+}
+
+TEST(Model, ServiceFields) {
+  ModelResult m = model(std::string(kSvc) +
+                        "set group mgmt address 198.18.40.0/24\n"
+                        "set service web peer-group mgmt\n"
+                        "set service web inspect tls\n"
+                        "set service web min-tls 1.3\n"
+                        "set service ftp direction to-printers\n"
+                        "set service ftp protocol tcp\n"
+                        "set service ftp port 21\n"
+                        "set service ftp inspect ftp\n"
+                        "set service ftp tls required\n"
+                        "set service ftp passive-ports 50000-50100\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  ASSERT_EQ(m.model.services.size(), 2u);
+  const Service& web = m.model.services[1];
+  EXPECT_EQ(web.name, "web");
+  EXPECT_EQ(web.tls, TlsMode::Implicit);  // inspect tls implies it
+  EXPECT_EQ(web.min_tls, TlsVersion::V1_3);
+  EXPECT_EQ(web.peer_groups, std::vector<std::string>{"mgmt"});
+  const Service& ftp = m.model.services[0];
+  EXPECT_EQ(ftp.min_tls, TlsVersion::V1_2);  // from security tls min-version
+  ASSERT_TRUE(ftp.passive_ports);
+  EXPECT_EQ(ftp.passive_ports->lo, 50000);
+}
+
+TEST(Model, SecurityMinVersionIsTheServiceDefault) {
+  ModelResult m = model(std::string(kSvc) + "set service web inspect tls\n"
+                        "set security tls min-version 1.3\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  EXPECT_EQ(m.model.services[0].min_tls, TlsVersion::V1_3);
+}
+
+TEST(Model, UndefinedGroupWithSuggestion) {
+  expect_error(std::string(kSvc) + "set group management\nset service web peer-group managment\n",
+               5, 28, "undefined group 'managment' (did you mean 'management'?)");
+}
+
+TEST(Model, MissingDirectionProtocolPorts) {
+  expect_error("set service x protocol tcp\nset service x port 1\n", 1, 1, "no direction");
+  expect_error("set service x direction both\nset service x port 1\n", 1, 1, "no protocol");
+  expect_error("set service x direction both\nset service x protocol udp\n", 1, 1,
+               "needs at least one port");
+  expect_error("set service x direction both\nset service x protocol icmp\nset service x port 7\n",
+               3, 20, "ports need protocol tcp or udp");
+  expect_error("set service x direction both\nset service x protocol ethertype\n", 1, 1,
+               "needs an ethertype");
+  expect_error(std::string(kSvc) + "set service web ethertype eapol\n", 4, 27,
+               "ethertype needs protocol ethertype");
+}
+
+TEST(Model, RequirementsNeedTheirInspector) {
+  expect_error(std::string(kSvc) + "set service web tls required\n", 4, 21, "STARTTLS");
+  expect_error(std::string(kSvc) + "set service web tls implicit\n", 4, 21, "needs inspect tls");
+  expect_error(std::string(kSvc) + "set service web inspect tls\nset service web tls optional\n", 5,
+               21, "inspect tls means tls implicit");
+  expect_error(std::string(kSvc) + "set service web min-tls 1.3\n", 4, 25, "min-tls without tls");
+  expect_error(std::string(kSvc) + "set service web passive-ports 50000-50010\n", 4, 31,
+               "needs inspect ftp");
+  expect_error(std::string(kSvc) + "set service web snmp-version 3\n", 4, 30, "needs inspect snmp");
+  expect_error(std::string(kSvc) + "set service web smb-signing required\n", 4, 29,
+               "needs inspect smb");
+  expect_error(std::string(kSvc) + "set service web action deny\nset service web inspect http\n", 5,
+               25, "nothing would reach the inspector");
+}
+
+TEST(Model, ConflictingServices) {
+  std::string two = std::string(kSvc) +
+                    "set service web2 direction both\n"
+                    "set service web2 protocol tcp\n"
+                    "set service web2 port 400-500\n";
+  expect_error(two, 6, 23, "conflicting statements: services 'web' and 'web2' both claim tcp port 443");
+  // Distinct peer groups make them distinct rules: no conflict.
+  ModelResult ok = model(two + "set group a\nset service web2 peer-group a\n");
+  EXPECT_TRUE(ok.ok()) << errors(ok);
+  // Different directions or protocols do not conflict either.
+  ModelResult ok2 = model(std::string(kSvc) +
+                          "set service out direction from-printers\n"
+                          "set service out protocol tcp\nset service out port 443\n"
+                          "set service u direction to-printers\n"
+                          "set service u protocol udp\nset service u port 443\n");
+  EXPECT_TRUE(ok2.ok()) << errors(ok2);
+}
+
+TEST(Model, MirrorAndInterfaces) {
+  expect_error("set mirror output vxlan\n", 1, 1, "needs 'mirror vxlan remote'");
+  expect_error("set mirror output erspan\n", 1, 1, "needs 'mirror erspan remote'");
+  expect_error("set mirror output port\n", 1, 1, "needs 'interface mirror device'");
+  expect_error("set interface outside device net_null0\nset interface inside device net_null0\n", 2,
+               29, "two interfaces use device 'net_null0'");
+  ModelResult m = model("set mirror output vxlan\nset mirror vxlan remote 198.18.30.5\n"
+                        "set mirror vxlan vni 42\nset mirror all\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  EXPECT_EQ(m.model.mirror.remote->str(), "198.18.30.5");
+  EXPECT_EQ(m.model.mirror.vni, 42u);
+  EXPECT_TRUE(m.model.mirror.all);
+}
+
+TEST(Model, Syslog) {
+  ModelResult m = model("set syslog host 198.18.30.10 transport tls\n"
+                        "set syslog host 2001:db8::514\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  ASSERT_EQ(m.model.syslog.hosts.size(), 2u);
+  EXPECT_EQ(m.model.syslog.hosts[0].port, 6514);
+  EXPECT_EQ(m.model.syslog.hosts[0].transport, SyslogTransport::Tls);
+  EXPECT_EQ(m.model.syslog.hosts[1].port, 514);
+}
+
+TEST(Model, TooManyGroups) {
+  std::string t;
+  for (size_t i = 0; i <= kMaxGroups; ++i) t += "set group g" + std::to_string(i) + "\n";
+  ModelResult m = model(t);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(errors(m).find("too many groups"), std::string::npos);
+}
+
+TEST(Model, WarningsDoNotFail) {
+  ModelResult m = model("set profile enterprise\n");
+  EXPECT_TRUE(m.ok()) << errors(m);
+  bool no_printers = false;
+  for (const auto& w : m.warnings)
+    if (w.reason.find("no printer-network") != std::string::npos) no_printers = true;
+  EXPECT_TRUE(no_printers);
+}
+
+}  // namespace
+}  // namespace pw::policy
