@@ -398,9 +398,18 @@ class Builder {
       warn({}, "groups with no address (the services that name them match nobody): " + empty);
     if (m_.printer_networks.empty())
       warn({}, "no printer-network: no traffic is recognised as going to or from a printer");
-    // Two services that claim the same port, direction and protocol for the same peers.
-    for (size_t i = 0; i < order_.size(); ++i)
-      for (size_t j = i + 1; j < order_.size(); ++j) conflict(services_[order_[i]], services_[order_[j]]);
+    // Two services that claim the same port, direction and protocol for the same peers: only
+    // services with equal peer and printer groups can conflict, so compare within those buckets.
+    std::map<std::pair<std::vector<std::string>, std::vector<std::string>>, std::vector<size_t>>
+        buckets;
+    for (size_t i = 0; i < order_.size(); ++i) {
+      const Service& sv = services_[order_[i]].svc;
+      buckets[{sorted(sv.peer_groups), sorted(sv.printer_groups)}].push_back(i);
+    }
+    for (const auto& [key, idx] : buckets)
+      for (size_t a = 0; a < idx.size(); ++a)
+        for (size_t b = a + 1; b < idx.size(); ++b)
+          conflict(services_[order_[idx[a]]], services_[order_[idx[b]]]);
     // Mirror and interfaces.
     auto need = [&](const char* key, const char* what) {
       if (get(key).empty()) {
@@ -434,8 +443,6 @@ class Builder {
     const Service& x = a.svc;
     const Service& y = b.svc;
     if (!directions_overlap(x.direction, y.direction)) return;
-    if (sorted(x.peer_groups) != sorted(y.peer_groups)) return;
-    if (sorted(x.printer_groups) != sorted(y.printer_groups)) return;
     for (L4 p : x.protocols) {
       if (std::find(y.protocols.begin(), y.protocols.end(), p) == y.protocols.end()) continue;
       std::string what;
