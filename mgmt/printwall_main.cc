@@ -7,6 +7,7 @@
 
 #include "dataplane/build_info.h"
 #include "mgmt/check_config.h"
+#include "mgmt/replay.h"
 
 namespace {
 
@@ -20,6 +21,10 @@ int cmd_check_config(const std::vector<std::string>& args) {
   return pw::mgmt::check_config_main(args, std::cout, std::cerr);
 }
 
+int cmd_replay(const std::vector<std::string>& args) {
+  return pw::mgmt::replay_main(args, std::cout, std::cerr);
+}
+
 int cmd_version(const std::vector<std::string>&) {
   std::cout << "printwall " << PRINTWALL_VERSION << "\n";
   for (const auto& [lib, v] : pw::dp::library_versions()) std::cout << "  " << lib << " " << v << "\n";
@@ -31,6 +36,7 @@ int cmd_help(const std::vector<std::string>&);
 const Command kCommands[] = {
     {"check-config", "validate a configuration file offline (exit 0 valid, 1 invalid)",
      cmd_check_config},
+    {"replay", "run the fast-path pipeline over a pcap: forwarded, mirror, events", cmd_replay},
     {"version", "print the version and the libraries built against", cmd_version},
     {"help", "this help", cmd_help},
 };

@@ -205,9 +205,11 @@ SchemaNode build_schema() {
                      number("max-fragments", 2, 1024, "fragments per datagram", "64"),
                      leaf("timeout", ValueType::Duration, "per datagram", "5s"),
                      number("max-size", 576, 65535, "reassembled datagram size", "65535")}),
-          container("stream", "TCP stream normaliser",
-                    {number("max-held-segments", 0, 1024, "out-of-order segments per flow", "8"),
-                     leaf("max-held-bytes", ValueType::Size, "held bytes per flow", "64K")}),
+          container("stream", "TCP stream normaliser (flows under inspection)",
+                    {number("max-flows", 16, 1 << 24, "inspected TCP flows at once", "4096"),
+                     leaf("window", ValueType::Size,
+                          "unacknowledged bytes kept per direction (clamps the flow's window)",
+                          "16K")}),
       });
   return root;
 }

@@ -306,8 +306,8 @@ class Builder {
     ra.max_fragments = num("reassembly max-fragments");
     ra.timeout_s = secs("reassembly timeout");
     ra.max_size = num("reassembly max-size");
-    m_.stream.max_held_segments = static_cast<uint32_t>(num("stream max-held-segments"));
-    m_.stream.max_held_bytes = size_bytes(get("stream max-held-bytes"));
+    m_.stream.max_flows = static_cast<uint32_t>(num("stream max-flows"));
+    m_.stream.window_bytes = size_bytes(get("stream window"));
 
   }
 

@@ -128,8 +128,8 @@ struct Model {
     uint64_t max_datagrams = 4096, max_fragments = 64, timeout_s = 5, max_size = 65535;
   } reassembly;
   struct {
-    uint32_t max_held_segments = 8;
-    uint64_t max_held_bytes = 64 << 10;
+    uint32_t max_flows = 4096;
+    uint64_t window_bytes = 16 << 10;
   } stream;
 
   const Group* group(std::string_view name) const;

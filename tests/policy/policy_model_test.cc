@@ -41,7 +41,8 @@ TEST(Model, Defaults) {
   EXPECT_EQ(m.model.failed_auth.count, 5u);
   EXPECT_EQ(m.model.failed_auth.window_s, 180u);
   EXPECT_EQ(m.model.flows.max_entries, 1u << 20);
-  EXPECT_EQ(m.model.stream.max_held_bytes, 64u << 10);
+  EXPECT_EQ(m.model.stream.window_bytes, 16u << 10);
+  EXPECT_EQ(m.model.stream.max_flows, 4096u);
   EXPECT_EQ(m.model.mirror.output, MirrorOutput::None);
   EXPECT_FALSE(m.model.mirror.all);
   EXPECT_TRUE(m.model.profile.empty());

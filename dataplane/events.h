@@ -1,0 +1,40 @@
+// Events: every denial, reject and alert of the fast path, with the fields of design.md.
+// Plain values (no strings): the control thread formats them (JSON lines, syslog).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/ip.h"
+#include "common/reason.h"
+
+namespace pw::policy {
+class CompiledPolicy;
+}
+
+namespace pw::dp {
+
+enum class EventAction : uint8_t { Drop, Reject, Alert };
+
+struct Event {
+  uint64_t ts_ns = 0;  // UNIX time
+  EventAction action = EventAction::Drop;
+  Reason reason = Reason::Forwarded;
+  uint8_t ip_proto = 0;  // 0: not IP (layer 2)
+  IpAddr src, dst;
+  uint16_t src_port = 0, dst_port = 0;
+  uint16_t vlan = 0;
+  uint16_t service = UINT16_MAX;  // CompiledService id, or none
+  uint64_t generation = 0;
+  uint64_t flow_id = 0;  // 0: no flow
+  uint32_t count = 1;    // events of this kind folded into this one (scan: distinct ports)
+};
+
+const char* to_string(EventAction a);
+
+// One JSON object, no trailing newline: ts (RFC 3339, microseconds, UTC), action, reason, proto,
+// src_ip, src_port, dst_ip, dst_port, vlan, service, profile, policy_generation, flow_id.
+// `policy` names the service and profile (may be null).
+std::string event_json(const Event& e, const policy::CompiledPolicy* policy);
+
+}  // namespace pw::dp

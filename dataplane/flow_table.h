@@ -1,0 +1,194 @@
+// The per-lcore flow table: one entry for both directions of a flow, keyed on VLAN + 5-tuple,
+// fixed capacity chosen at start, no allocation after construction, no locks (one table per
+// lcore; both directions of a flow reach the same lcore).
+//
+// Layout: an entry pool (the flows) and an open-addressing index of (signature, entry) slots
+// with linear probing and backward-shift deletion (no tombstones, so probe lengths stay short
+// under churn). The index has twice as many slots as the pool has entries: load <= 0.5.
+// Expired entries are reclaimed in bounded time: lazily when a lookup meets one, and by a
+// clock hand that visits a fixed number of entries per burst.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/ip.h"
+
+namespace pw::dp {
+
+struct PacketView;
+
+struct FlowKey {
+  std::array<uint8_t, 16> addr_a{};  // the lower (address, port) end
+  std::array<uint8_t, 16> addr_b{};
+  uint16_t port_a = 0, port_b = 0;
+  uint16_t vlan_outer = 0, vlan_inner = 0;
+  uint8_t proto = 0;
+  uint8_t family = 0;
+  bool operator==(const FlowKey&) const = default;
+};
+
+// The key of a packet's flow; `*src_is_a` tells which end sent it.
+FlowKey flow_key(const PacketView& v, bool* src_is_a);
+uint32_t flow_hash(const FlowKey& k);
+
+enum class FlowState : uint8_t {
+  Free, TcpSynSent, TcpSynReceived, TcpEstablished, TcpClosing, Udp, Icmp
+};
+
+// One side of a TCP connection, as seen by the gateway.
+struct TcpSide {
+  uint32_t isn = 0;
+  uint32_t end = 0;      // highest sequence number sent + 1 (seq + len, SYN and FIN count 1)
+  uint32_t max_win = 0;  // largest window this side advertised (scaled)
+  uint32_t acked = 0;    // highest ACK this side sent
+  uint8_t wscale = 0xff;
+  bool fin = false;
+};
+
+struct Flow {
+  FlowKey key;
+  uint64_t id = 0;
+  uint64_t created_ns = 0;
+  uint64_t last_ns = 0;
+  std::array<uint64_t, 2> packets{};  // [0]: from the initiator, [1]: from the responder
+  std::array<uint64_t, 2> bytes{};
+  std::array<TcpSide, 2> tcp{};
+  uint64_t generation = 0;  // policy generation the verdict was taken under
+  uint32_t stream = UINT32_MAX;  // normaliser slot, or none
+  void* inspector_state = nullptr;
+  uint16_t service = UINT16_MAX;  // CompiledService id, or none
+  FlowState state = FlowState::Free;
+  bool initiator_is_a = true;
+  bool to_printers = true;  // the initiator is the peer (not the printer)
+  bool suspicious = false;  // mirror every frame
+  bool mirror_all = false;  // the service says mirror always
+  bool mirror_never = false;  // the service says mirror never
+  bool pass_through = false;  // past inspection
+  bool live = false;          // handed out by insert(), not yet removed
+  uint32_t hash = 0;
+
+  // 0 for a frame from the initiator, 1 from the responder.
+  int side_of(bool src_is_a) const { return src_is_a == initiator_is_a ? 0 : 1; }
+};
+
+struct FlowTimeouts {
+  uint64_t tcp_syn_ns = 30'000'000'000ull;
+  uint64_t tcp_established_ns = 7200'000'000'000ull;
+  uint64_t tcp_closing_ns = 30'000'000'000ull;
+  uint64_t udp_ns = 60'000'000'000ull;
+  uint64_t icmp_ns = 30'000'000'000ull;
+};
+
+class FlowTable {
+ public:
+  enum class FullAction : uint8_t { DropNew, EvictOldest };
+
+  FlowTable(size_t capacity, FlowTimeouts t, FullAction full = FullAction::DropNew);
+
+  // The live flow for `key`, or nullptr. An entry found idle past its timeout is reclaimed
+  // (reported through on_expire) and not returned.
+  template <typename OnExpire>
+  Flow* find(const FlowKey& key, uint32_t hash, uint64_t now, OnExpire&& on_expire);
+  // A new entry (live, state Free, key and hash set), or nullptr when the table is full and the
+  // full-table action is drop-new (or eviction found nothing to evict).
+  template <typename OnExpire>
+  Flow* insert(const FlowKey& key, uint32_t hash, uint64_t now, OnExpire&& on_expire);
+  void remove(Flow* f);
+  // Visits up to `budget` entries from the clock hand and reclaims the expired ones.
+  template <typename OnExpire>
+  size_t expire(uint64_t now, size_t budget, OnExpire&& on_expire);
+
+  bool expired(const Flow& f, uint64_t now) const { return now - f.last_ns > timeout(f); }
+  uint64_t timeout(const Flow& f) const;
+  size_t size() const { return used_; }
+  size_t capacity() const { return pool_.size(); }
+  size_t bytes_per_entry() const { return sizeof(Flow) + 2 * sizeof(Slot); }
+  uint64_t inserts() const { return inserts_; }
+  uint64_t evictions() const { return evictions_; }
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& f : pool_)
+      if (f.live) fn(f);
+  }
+
+ private:
+  struct Slot {
+    uint32_t sig = 0;
+    uint32_t entry = 0;  // pool index + 1; 0: empty
+  };
+  size_t home(uint32_t hash) const { return hash & mask_; }
+  size_t find_slot(const FlowKey& key, uint32_t hash) const;  // slot index or SIZE_MAX
+  void erase_slot(size_t s);
+  Flow* evict_one();
+
+  std::vector<Flow> pool_;
+  std::vector<uint32_t> free_;  // stack of free pool indexes
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t used_ = 0;
+  size_t hand_ = 0;
+  uint64_t next_id_ = 1;
+  uint64_t inserts_ = 0, evictions_ = 0;
+  FlowTimeouts timeouts_;
+  FullAction full_;
+};
+
+template <typename OnExpire>
+Flow* FlowTable::find(const FlowKey& key, uint32_t hash, uint64_t now, OnExpire&& on_expire) {
+  size_t s = find_slot(key, hash);
+  if (s == SIZE_MAX) return nullptr;
+  Flow* f = &pool_[slots_[s].entry - 1];
+  if (expired(*f, now)) {
+    on_expire(*f);
+    remove(f);
+    return nullptr;
+  }
+  return f;
+}
+
+template <typename OnExpire>
+Flow* FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now, OnExpire&& on_expire) {
+  if (free_.empty()) {
+    if (full_ != FullAction::EvictOldest) return nullptr;
+    Flow* victim = evict_one();
+    if (!victim) return nullptr;
+    on_expire(*victim);
+    remove(victim);
+    ++evictions_;
+  }
+  uint32_t idx = free_.back();
+  free_.pop_back();
+  Flow& f = pool_[idx];
+  f = Flow{};
+  f.key = key;
+  f.hash = hash;
+  f.id = next_id_++;
+  f.created_ns = f.last_ns = now;
+  f.live = true;
+  size_t s = home(hash);
+  while (slots_[s].entry) s = (s + 1) & mask_;
+  slots_[s] = {hash, idx + 1};
+  ++used_;
+  ++inserts_;
+  return &f;
+}
+
+template <typename OnExpire>
+size_t FlowTable::expire(uint64_t now, size_t budget, OnExpire&& on_expire) {
+  size_t n = 0;
+  for (size_t i = 0; i < budget && !pool_.empty(); ++i) {
+    Flow& f = pool_[hand_];
+    hand_ = hand_ + 1 == pool_.size() ? 0 : hand_ + 1;
+    if (f.live && expired(f, now)) {
+      on_expire(f);
+      remove(&f);
+      ++n;
+    }
+  }
+  return n;
+}
+
+}  // namespace pw::dp

@@ -1,0 +1,585 @@
+#include "dataplane/pipeline.h"
+
+#include <algorithm>
+
+namespace pw::dp {
+
+using policy::Action;
+using policy::CompiledService;
+using policy::Inspect;
+using policy::L4;
+using policy::PolicyDir;
+using policy::GroupMask;
+
+namespace {
+
+bool seq_lt(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+bool seq_gt(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) > 0; }
+
+Side opposite(Side s) {
+  return s == Side::Outside ? Side::Inside : s == Side::Inside ? Side::Outside : Side::Unknown;
+}
+
+bool is_icmp_error(const PacketView& v) {
+  if (v.ip_proto == kProtoIcmp)
+    return v.icmp_type == 3 || v.icmp_type == 4 || v.icmp_type == 5 || v.icmp_type == 11 ||
+           v.icmp_type == 12;
+  return v.ip_proto == kProtoIcmpv6 && v.icmp_type >= 1 && v.icmp_type <= 4;
+}
+
+// Neighbour discovery (RFC 4861) and multicast listener discovery (RFC 2710, 3810) keep the
+// bridged IPv6 segment working; they pass like ARP does.
+bool is_icmpv6_link(const PacketView& v) {
+  if (v.ip_proto != kProtoIcmpv6) return false;
+  uint8_t t = v.icmp_type;
+  return (t >= 133 && t <= 137) || (t >= 130 && t <= 132) || t == 143;
+}
+
+L4 l4_of(uint8_t proto) {
+  return proto == kProtoTcp ? L4::Tcp : proto == kProtoUdp ? L4::Udp : L4::Icmp;
+}
+
+size_t pow2_floor(size_t v) {
+  size_t p = 1;
+  while (p * 2 <= v) p *= 2;
+  return p;
+}
+
+}  // namespace
+
+PipelineLimits PipelineLimits::from_model(const policy::Model& m, size_t lcores) {
+  PipelineLimits l;
+  lcores = std::max<size_t>(1, lcores);
+  l.flows = std::max<size_t>(1024, m.flows.max_entries / lcores);
+  l.table_full = m.flows.evict_oldest ? FlowTable::FullAction::EvictOldest
+                                      : FlowTable::FullAction::DropNew;
+  constexpr uint64_t kNs = 1'000'000'000ull;
+  l.timeouts = {m.flows.tcp_syn_s * kNs, m.flows.tcp_established_s * kNs,
+                m.flows.tcp_closing_s * kNs, m.flows.udp_s * kNs, m.flows.icmp_s * kNs};
+  l.reassembly.max_datagrams = std::max<size_t>(16, m.reassembly.max_datagrams / lcores);
+  l.reassembly.max_fragments = m.reassembly.max_fragments;
+  l.reassembly.timeout_ns = m.reassembly.timeout_s * kNs;
+  l.reassembly.max_size = m.reassembly.max_size;
+  l.streams = std::max<size_t>(16, m.stream.max_flows / lcores);
+  l.stream_window = std::max<size_t>(1024, pow2_floor(m.stream.window_bytes));
+  l.inspector_states = l.streams + l.streams / 2;
+  return l;
+}
+
+Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
+    : lim_(limits),
+      inspectors_(inspectors),
+      flows_(limits.flows, limits.timeouts, limits.table_full),
+      reasm_(limits.reassembly),
+      streams_(limits.streams, limits.stream_window),
+      arena_(limits.inspector_states),
+      scans_(limits.scan_sources, 20, 5, 10'000'000'000ull) {}
+
+size_t Pipeline::memory_bytes() const {
+  return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
+         streams_.memory_bytes() + lim_.inspector_states * proto::FlowArena::kBlockSize +
+         scans_.memory_bytes();
+}
+
+void Pipeline::set_policy(const policy::CompiledPolicy* p) {
+  policy_ = p;
+  if (p) {
+    const auto& ps = p->model().port_scan;
+    scans_.set_thresholds(ps.ports, ps.printers, ps.window_s * 1'000'000'000ull);
+  }
+}
+
+void Pipeline::emit_event(const Event& e, PipelineSink& sink) {
+  if (sink.event(e))
+    ++c_.events;
+  else
+    ++c_.events_lost;
+}
+
+bool Pipeline::mirror_flow(const Flow& fl) const {
+  if (fl.mirror_never) return false;
+  return fl.suspicious || fl.mirror_all;
+}
+
+void Pipeline::process(std::span<const Frame> burst, PipelineSink& sink) {
+  for (size_t i = 0; i < burst.size(); ++i) process_one(i, burst[i], sink);
+  expire(now_, sink);
+}
+
+void Pipeline::housekeeping(uint64_t now_ns, PipelineSink& sink) {
+  now_ = std::max(now_, now_ns);
+  for (size_t i = 0; i < 16; ++i) expire(now_, sink);
+}
+
+void Pipeline::expire(uint64_t now, PipelineSink&) {
+  c_.flows_expired += flows_.expire(now, lim_.expire_budget, [&](Flow& f) { release_flow(f); });
+  size_t frames = reasm_.expire(now, 16);
+  if (frames) {
+    c_.dropped += frames;
+    c_.reasons.add(Reason::FragTimeout, frames);
+  }
+}
+
+void Pipeline::release_flow(Flow& fl) {
+  if (fl.stream != proto::StreamNormaliser::kNone) {
+    streams_.close(fl.stream);
+    fl.stream = proto::StreamNormaliser::kNone;
+  }
+  if (fl.inspector_state) {
+    arena_.release(fl.inspector_state);
+    fl.inspector_state = nullptr;
+  }
+}
+
+void Pipeline::process_one(size_t index, const Frame& f, PipelineSink& sink) {
+  ++c_.frames_in;
+  now_ = std::max(now_, f.ts_ns);
+  PacketView v;
+  Verdict vd;
+  Reason r = parse_frame(f.data, v);
+  if (r != Reason::Forwarded) {
+    vd = {false, true, r};  // malformed: dropped, and shown to the NIDS
+  } else if (!policy_) {
+    vd = {false, false, Reason::NoPolicy};
+  } else if (v.is_ip() && v.is_fragment) {
+    auto res = reasm_.add(v, now_);
+    if (res.status == Reassembler::Status::Held) {
+      ++c_.fragments_held;
+      return;
+    }
+    if (res.status == Reassembler::Status::Dropped) {
+      c_.dropped += res.dropped_frames;
+      c_.reasons.add(res.reason, res.dropped_frames);
+      sink.mirror(f.data, f.ts_ns);
+      ++c_.mirrored;
+      Event e{now_, EventAction::Drop, res.reason, v.ip_proto, v.src, v.dst, 0, 0, v.vlan_outer,
+              UINT16_MAX, policy_->generation(), 0, res.dropped_frames};
+      emit_event(e, sink);
+      return;
+    }
+    PacketView dv = reasm_.datagram();
+    Reason lr = parse_l4(dv);
+    Verdict dvd = lr == Reason::Forwarded ? decide_ip(dv, f, sink) : Verdict{false, true, lr};
+    const size_t n = reasm_.frame_count();
+    for (size_t k = 0; k < n; ++k) {
+      if (dvd.mirror) {
+        sink.mirror(reasm_.frame(k), f.ts_ns);
+        ++c_.mirrored;
+      }
+      if (dvd.forward) sink.emit(reasm_.frame(k), opposite(f.ingress), f.ts_ns);
+    }
+    if (dvd.forward) {
+      c_.forwarded += n;
+    } else {
+      c_.dropped += n;
+    }
+    c_.reasons.add(dvd.reason, n);
+    return;
+  } else if (v.is_ip()) {
+    vd = decide_ip(v, f, sink);
+  } else {
+    vd = decide_l2(v, f, sink);
+  }
+  if (vd.mirror) {
+    sink.mirror(f.data, f.ts_ns);
+    ++c_.mirrored;
+  }
+  if (vd.forward) {
+    sink.forward_input(index, opposite(f.ingress));
+    ++c_.forwarded;
+  } else {
+    ++c_.dropped;
+  }
+  c_.reasons.add(vd.reason);
+}
+
+Pipeline::Verdict Pipeline::decide_l2(const PacketView& v, const Frame& f, PipelineSink& sink) {
+  if (v.l3 == L3::Arp) return {true, policy_->model().mirror.all, Reason::Forwarded};
+  if (const CompiledService* s = policy_->match_ethertype(v.ethertype)) {
+    if (s->action == Action::Allow)
+      return {true, s->mirror == policy::MirrorMode::Always || policy_->model().mirror.all,
+              Reason::Forwarded};
+    Event e{now_, EventAction::Drop, Reason::ServiceDeny, 0, {}, {}, 0, 0, v.vlan_outer, s->id,
+            policy_->generation(), 0, 1};
+    emit_event(e, sink);
+    (void)f;
+    return {false, true, Reason::ServiceDeny};
+  }
+  if (policy_->model().unknown_ethertype_forward) return {true, false, Reason::Forwarded};
+  return {false, false, Reason::UnknownEthertype};
+}
+
+bool Pipeline::resolve_ends(const PacketView& v, Ends& e) const {
+  GroupMask sm = policy_->classify(v.src);
+  GroupMask dm = policy_->classify(v.dst);
+  if (dm & policy::kPrinterBit) {
+    e = {true, dm, sm, &v.dst, &v.src};
+    return true;
+  }
+  if (sm & policy::kPrinterBit) {
+    e = {false, sm, dm, &v.src, &v.dst};
+    return true;
+  }
+  if (v.is_multicast_dst()) {
+    // Discovery toward the printer VLAN (mDNS, SLP, WSD): any printer may answer, so only
+    // services not restricted to a printer group can match.
+    e = {true, policy::kPrinterBit, sm, &v.dst, &v.src};
+    return true;
+  }
+  return false;
+}
+
+const CompiledService* Pipeline::match(const PacketView& v, const Ends& e) const {
+  L4 proto = l4_of(v.ip_proto);
+  uint16_t port = proto == L4::Icmp ? 0 : v.dport;
+  return policy_->match(e.to_printers ? PolicyDir::ToPrinters : PolicyDir::FromPrinters, proto,
+                        port, e.printer_mask, e.peer_mask);
+}
+
+bool Pipeline::icmp_error_for_known_flow(const PacketView& v, uint64_t now) {
+  // The quoted datagram after the 8-byte ICMP header: its 5-tuple names the flow.
+  auto in = v.ip.subspan(v.payload_offset, v.payload_length);
+  PacketView iv;
+  iv.vlan_outer = v.vlan_outer;
+  iv.vlan_inner = v.vlan_inner;
+  size_t l4 = 0;
+  if (v.ip_proto == kProtoIcmp) {
+    if (in.size() < 20 || (in[0] >> 4) != 4) return false;
+    l4 = size_t{in[0] & 0x0fu} * 4;
+    iv.ip_proto = in[9];
+    iv.src = IpAddr::v4(load32(&in[12]));
+    iv.dst = IpAddr::v4(load32(&in[16]));
+  } else {
+    if (in.size() < 40 || (in[0] >> 4) != 6) return false;
+    l4 = 40;
+    iv.ip_proto = in[6];
+    std::array<uint8_t, 16> a, b;
+    std::copy(&in[8], &in[24], a.begin());
+    std::copy(&in[24], &in[40], b.begin());
+    iv.src = IpAddr::v6(a);
+    iv.dst = IpAddr::v6(b);
+  }
+  if (iv.ip_proto != kProtoTcp && iv.ip_proto != kProtoUdp) return false;
+  if (l4 < 20 || in.size() < l4 + 4) return false;
+  iv.sport = load16(&in[l4]);
+  iv.dport = load16(&in[l4 + 2]);
+  bool a_side;
+  FlowKey k = flow_key(iv, &a_side);
+  Flow* fl = flows_.find(k, flow_hash(k), now, [&](Flow& x) { release_flow(x); });
+  return fl != nullptr;
+}
+
+Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSink& sink) {
+  if (is_icmpv6_link(v)) return {true, policy_->model().mirror.all, Reason::Forwarded};
+  Ends e;
+  if (!resolve_ends(v, e)) {
+    if (policy_->model().transit_forward) return {true, false, Reason::Forwarded};
+    return {false, false, Reason::Transit};
+  }
+  if (is_icmp_error(v) && icmp_error_for_known_flow(v, now_))
+    return {true, policy_->model().mirror.all, Reason::Forwarded};
+  bool src_is_a;
+  FlowKey key = flow_key(v, &src_is_a);
+  uint32_t hash = flow_hash(key);
+  Flow* fl = flows_.find(key, hash, now_, [&](Flow& x) {
+    release_flow(x);
+    ++c_.flows_expired;
+  });
+  if (!fl) return new_flow(v, key, hash, src_is_a, e, f, sink);
+  return existing_flow(v, *fl, src_is_a, f, sink);
+}
+
+void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
+                    const CompiledService* svc, uint64_t flow_id, PipelineSink& sink,
+                    bool count_scan) {
+  Event e{now_, reject ? EventAction::Reject : EventAction::Drop, r, v.ip_proto, v.src, v.dst,
+          v.sport, v.dport, v.vlan_outer, svc ? svc->id : uint16_t{UINT16_MAX}, policy_->generation(),
+          flow_id, 1};
+  emit_event(e, sink);
+  if (reject) {
+    size_t n = 0;
+    if (v.ip_proto == kProtoTcp) {
+      if (!(v.tcp_flags & kRst)) {
+        // RFC 793 reset generation: answer an ACK-less segment with ack = seq + length.
+        uint32_t len = v.payload_length + ((v.tcp_flags & kSyn) ? 1 : 0) +
+                       ((v.tcp_flags & kFin) ? 1 : 0);
+        bool has_ack = v.tcp_flags & kAck;
+        n = build_tcp_rst(v, true, has_ack ? v.ack : 0, v.seq + len, !has_ack, scratch_);
+      }
+    } else if (!is_icmp_error(v) && !v.is_multicast_dst()) {
+      n = build_icmp_prohibited(v, scratch_);  // never in answer to an ICMP error (RFC 1122)
+    }
+    if (n) {
+      sink.emit({scratch_.data(), n}, f.ingress, f.ts_ns);
+      ++c_.injected;
+      ++c_.rejected;
+    }
+  }
+  uint32_t ports = 0;
+  if (count_scan && scans_.record(v.src, v.dst, v.dport, now_, &ports)) {
+    Event s{now_, EventAction::Alert, Reason::PortScan, v.ip_proto, v.src, v.dst, v.sport,
+            v.dport, v.vlan_outer, UINT16_MAX, policy_->generation(), 0, ports};
+    emit_event(s, sink);
+  }
+}
+
+Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t hash,
+                                     bool src_is_a, const Ends& e, const Frame& f,
+                                     PipelineSink& sink) {
+  const bool tcp = v.ip_proto == kProtoTcp;
+  // A TCP flow starts with a SYN: anything else is a segment of a flow the gateway never
+  // allowed (or forgot), and is not let through mid-stream.
+  if (tcp && (v.tcp_flags & (kSyn | kAck)) != kSyn) return {false, true, Reason::TcpNoFlow};
+  const CompiledService* svc = match(v, e);
+  Action act = svc ? svc->action : policy_->default_action();
+  if (act != Action::Allow) {
+    Reason r = !svc ? Reason::DefaultDeny
+               : act == Action::Reject ? Reason::ServiceReject
+                                       : Reason::ServiceDeny;
+    bool reject = act == Action::Reject;
+    deny(v, f, r, reject, svc, 0, sink, true);
+    return {false, !svc || svc->mirror != policy::MirrorMode::Never, r};
+  }
+  Flow* fl = flows_.insert(key, hash, now_, [&](Flow& x) { release_flow(x); });
+  if (!fl) return {false, false, Reason::FlowTableFull};
+  ++c_.flows_created;
+  fl->initiator_is_a = src_is_a;
+  fl->to_printers = e.to_printers;
+  fl->service = svc->id;
+  fl->generation = policy_->generation();
+  fl->mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
+  fl->mirror_never = svc->mirror == policy::MirrorMode::Never;
+  fl->state = tcp ? FlowState::TcpSynSent
+              : v.ip_proto == kProtoUdp ? FlowState::Udp
+                                        : FlowState::Icmp;
+  if (svc->inspect != Inspect::None && v.ip_proto != kProtoIcmp && v.ip_proto != kProtoIcmpv6) {
+    const proto::Inspector* insp = inspectors_ ? inspectors_(svc->inspect) : nullptr;
+    if (!insp) ++c_.uninspected;
+    Reason fail = Reason::Forwarded;
+    if (tcp) {
+      fl->stream = streams_.open();
+      if (fl->stream == proto::StreamNormaliser::kNone) fail = Reason::StreamPoolFull;
+    }
+    if (fail == Reason::Forwarded && insp) {
+      proto::FlowState* st = insp->open(arena_);
+      if (!st) fail = Reason::InspectorStateFull;
+      fl->inspector_state = st;
+    }
+    if (fail != Reason::Forwarded) {
+      release_flow(*fl);
+      flows_.remove(fl);
+      deny(v, f, fail, false, svc, 0, sink, false);
+      return {false, true, fail};
+    }
+    if (tcp) streams_.start(fl->stream, proto::Dir::ToServer, v.seq + 1);
+  }
+  return existing_flow(v, *fl, src_is_a, f, sink);
+}
+
+Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a, const Frame& f,
+                                          PipelineSink& sink) {
+  const int side = fl.side_of(src_is_a);
+  const bool first = fl.packets[0] == 0 && fl.packets[1] == 0;
+  if (fl.generation != policy_->generation()) {
+    // Re-check under the new policy, from the initiator's point of view.
+    Family fam = static_cast<Family>(fl.key.family);
+    IpAddr a, b;
+    a.family = b.family = fam;
+    a.bytes = fl.key.addr_a;
+    b.bytes = fl.key.addr_b;
+    const IpAddr& init = fl.initiator_is_a ? a : b;
+    const IpAddr& resp = fl.initiator_is_a ? b : a;
+    uint16_t port = fl.initiator_is_a ? fl.key.port_b : fl.key.port_a;
+    const IpAddr& printer = fl.to_printers ? resp : init;
+    const IpAddr& peer = fl.to_printers ? init : resp;
+    GroupMask pm = policy_->classify(printer);
+    // The printer end must still be in a printer network (multicast discovery flows have none).
+    bool mcast = printer.family == Family::V4 ? (printer.bytes[0] >> 4) == 0xe : printer.bytes[0] == 0xff;
+    if (mcast) pm |= policy::kPrinterBit;
+    const CompiledService* svc =
+        (pm & policy::kPrinterBit)
+            ? policy_->match(fl.to_printers ? PolicyDir::ToPrinters : PolicyDir::FromPrinters,
+                             l4_of(fl.key.proto), l4_of(fl.key.proto) == L4::Icmp ? 0 : port, pm,
+                             policy_->classify(peer))
+            : nullptr;
+    bool allowed = svc && svc->action == Action::Allow;
+    bool same_inspection = allowed && (svc->inspect != Inspect::None) ==
+                                          (fl.stream != proto::StreamNormaliser::kNone ||
+                                           fl.inspector_state != nullptr || fl.pass_through);
+    if (!allowed || !same_inspection) {
+      bool reject = svc && svc->action == Action::Reject;
+      deny(v, f, Reason::PolicyChanged, false, svc, fl.id, sink, false);
+      if (reject && fl.key.proto == kProtoTcp) {
+        kill_flow(fl, v, side, sink, f);
+      } else {
+        release_flow(fl);
+        flows_.remove(&fl);
+      }
+      return {false, true, Reason::PolicyChanged};
+    }
+    fl.service = svc->id;
+    fl.generation = policy_->generation();
+    fl.mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
+    fl.mirror_never = svc->mirror == policy::MirrorMode::Never;
+  }
+  const CompiledService& svc = policy_->services()[fl.service];
+  if (v.ip_proto == kProtoTcp) {
+    if (!first) {
+      Reason r = check_tcp(v, fl, side);
+      if (r != Reason::Forwarded) return {false, true, r};
+    }
+    if (fl.stream != proto::StreamNormaliser::kNone && !fl.pass_through) {
+      const proto::Dir dir = side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient;
+      if (side == 1 && (v.tcp_flags & kSyn)) streams_.start(fl.stream, dir, v.seq + 1);
+      const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
+      proto::Context ctx{now_, &svc};
+      std::optional<uint32_t> ack;
+      if (v.tcp_flags & kAck) ack = v.ack;
+      uint32_t seq = v.seq + ((v.tcp_flags & kSyn) ? 1 : 0);
+      auto res = streams_.segment(fl.stream, dir, seq, v.payload(), v.tcp_flags & kFin, ack,
+                                  fl.inspector_state ? insp : nullptr,
+                                  static_cast<proto::FlowState*>(fl.inspector_state), ctx);
+      using A = proto::SegmentResult::Action;
+      if (res.action == A::Drop) {
+        if (res.reason == Reason::TcpOverlapConflict) {
+          fl.suspicious = true;
+          Event e{now_, EventAction::Drop, res.reason, v.ip_proto, v.src, v.dst, v.sport,
+                  v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
+          emit_event(e, sink);
+        }
+        return {false, mirror_flow(fl), res.reason};
+      }
+      if (res.action == A::Kill) {
+        fl.suspicious = true;
+        Event e{now_, EventAction::Reject, res.reason, v.ip_proto, v.src, v.dst, v.sport,
+                v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
+        emit_event(e, sink);
+        bool mirror = !fl.mirror_never;
+        kill_flow(fl, v, side, sink, f);
+        return {false, mirror, res.reason};
+      }
+      if (res.pass_through) {
+        release_flow(fl);
+        fl.pass_through = true;
+      }
+    }
+    commit_tcp(v, fl, side);
+  } else if (fl.inspector_state && !fl.pass_through) {
+    // Datagram protocols: each datagram is one in-order chunk.
+    const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
+    proto::Context ctx{now_, &svc};
+    auto dec = insp->on_data(*static_cast<proto::FlowState*>(fl.inspector_state),
+                             side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient,
+                             std::as_bytes(v.payload()), ctx);
+    if (dec.verdict == proto::Verdict::Deny) {
+      fl.suspicious = true;
+      Reason r = dec.reason == Reason::Forwarded ? Reason::InspectorDeny : dec.reason;
+      deny(v, f, r, false, &svc, fl.id, sink, false);
+      return {false, !fl.mirror_never, r};
+    }
+    if (dec.verdict == proto::Verdict::PassThrough) {
+      release_flow(fl);
+      fl.pass_through = true;
+    }
+  }
+  fl.last_ns = now_;
+  ++fl.packets[static_cast<size_t>(side)];
+  fl.bytes[static_cast<size_t>(side)] += f.data.size();
+  return {true, mirror_flow(fl), Reason::Forwarded};
+}
+
+Reason Pipeline::check_tcp(const PacketView& v, Flow& fl, int side) const {
+  const TcpSide& me = fl.tcp[static_cast<size_t>(side)];
+  const TcpSide& peer = fl.tcp[static_cast<size_t>(1 - side)];
+  const uint8_t fg = v.tcp_flags;
+  if (fg & kSyn) {
+    if (side == 0) {
+      // A retransmitted SYN carries the same initial sequence number.
+      if ((fg & kAck) || fl.state != FlowState::TcpSynSent || v.seq != me.isn)
+        return Reason::TcpOutOfWindow;
+      return Reason::Forwarded;
+    }
+    if (!(fg & kAck) || v.ack != peer.isn + 1) return Reason::TcpOutOfWindow;
+    if (fl.state == FlowState::TcpSynReceived && v.seq != me.isn) return Reason::TcpOutOfWindow;
+    if (fl.state != FlowState::TcpSynSent && fl.state != FlowState::TcpSynReceived)
+      return Reason::TcpOutOfWindow;
+    return Reason::Forwarded;
+  }
+  if (fl.state == FlowState::TcpSynSent) {
+    // Before the SYN-ACK only the responder's RST acknowledging the SYN is acceptable.
+    if (side == 1 && (fg & kRst) && (fg & kAck) && v.ack == peer.isn + 1)
+      return Reason::Forwarded;
+    return Reason::TcpOutOfWindow;
+  }
+  const uint32_t len = v.payload_length + ((fg & kFin) ? 1 : 0);
+  const uint32_t peer_win = std::max<uint32_t>(peer.max_win, 1);
+  const uint32_t slack = std::max<uint32_t>(peer.max_win, 65535);
+  if (fg & kRst) {
+    // RFC 5961 section 3: a RST is taken only with a sequence number inside the window.
+    if (seq_lt(v.seq, me.end - slack) || seq_gt(v.seq, me.end + slack))
+      return Reason::TcpRstOutOfWindow;
+    return Reason::Forwarded;
+  }
+  // Data must fit the receiver's window (plus one byte: zero-window probes), and must not be
+  // older than one window behind what this side already sent.
+  if (seq_gt(v.seq + len, peer.acked + peer_win + 1)) return Reason::TcpOutOfWindow;
+  if (seq_lt(v.seq + len, me.end - slack)) return Reason::TcpOutOfWindow;
+  // An ACK cannot acknowledge bytes the other side never sent.
+  if ((fg & kAck) && seq_gt(v.ack, peer.end)) return Reason::TcpOutOfWindow;
+  if ((fg & kAck) && seq_lt(v.ack, peer.end - std::max<uint32_t>(me.max_win, 66000) - 65535))
+    return Reason::TcpOutOfWindow;
+  return Reason::Forwarded;
+}
+
+void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
+  TcpSide& me = fl.tcp[static_cast<size_t>(side)];
+  TcpSide& peer = fl.tcp[static_cast<size_t>(1 - side)];
+  const uint8_t fg = v.tcp_flags;
+  if (fg & kSyn) {
+    me.isn = v.seq;
+    me.end = v.seq + 1 + v.payload_length;
+    me.wscale = v.wscale;
+    me.max_win = v.window;  // never scaled in a SYN (RFC 7323 section 2.2)
+    if (side == 1) {
+      me.acked = v.ack;
+      peer.acked = v.seq;  // bounds the responder's data until the initiator acknowledges
+      fl.state = FlowState::TcpSynReceived;
+    }
+    return;
+  }
+  const bool scaled = fl.tcp[0].wscale != 0xff && fl.tcp[1].wscale != 0xff;
+  const uint32_t win = uint32_t{v.window} << (scaled ? me.wscale : 0);
+  me.max_win = std::max(me.max_win, win);
+  const uint32_t end = v.seq + v.payload_length + ((fg & kFin) ? 1 : 0);
+  if (seq_gt(end, me.end)) me.end = end;
+  if ((fg & kAck) && seq_gt(v.ack, me.acked)) me.acked = v.ack;
+  if (fg & kFin) me.fin = true;
+  if (fg & kRst) {
+    fl.state = FlowState::TcpClosing;
+    return;
+  }
+  if (fl.state == FlowState::TcpSynReceived && side == 0 && (fg & kAck) && v.ack == peer.isn + 1)
+    fl.state = FlowState::TcpEstablished;
+  if (me.fin && peer.fin) fl.state = FlowState::TcpClosing;
+}
+
+void Pipeline::kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink,
+                         const Frame& f) {
+  // A RST to each end, as if from the other, with the sequence number each expects next: the
+  // dropped frame never reached the receiver, so the sender's forwarded end is what it has.
+  const TcpSide& snd = fl.tcp[static_cast<size_t>(side)];
+  const TcpSide& rcv = fl.tcp[static_cast<size_t>(1 - side)];
+  if (size_t n = build_tcp_rst(v, true, rcv.end, snd.end, true, scratch_)) {
+    sink.emit({scratch_.data(), n}, f.ingress, f.ts_ns);
+    ++c_.injected;
+  }
+  if (size_t n = build_tcp_rst(v, false, snd.end, rcv.end, true, scratch_)) {
+    sink.emit({scratch_.data(), n}, opposite(f.ingress), f.ts_ns);
+    ++c_.injected;
+  }
+  ++c_.rejected;
+  release_flow(fl);
+  flows_.remove(&fl);
+}
+
+}  // namespace pw::dp

@@ -1,0 +1,153 @@
+// The fast path minus the I/O: a burst of Ethernet frames in, verdicts, injected frames, mirror
+// copies and events out. The same code runs in the DPDK workers (one Pipeline per lcore),
+// `printwall replay`, the tests and the fuzzers; only the sink differs.
+//
+// Per frame: parse (L2-L4) -> reassemble fragments -> direction (printer networks) -> flow
+// lookup -> policy (new flows, and flows of an older policy generation) -> TCP state and
+// sequence checks -> stream normaliser and inspector (flows whose service says `inspect`) ->
+// forward / drop / reject (+ mirror copy, + event).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/reason.h"
+#include "dataplane/events.h"
+#include "dataplane/flow_table.h"
+#include "dataplane/inject.h"
+#include "dataplane/ip_reassembly.h"
+#include "dataplane/packet.h"
+#include "dataplane/scan_detector.h"
+#include "policy/compiled_policy.h"
+#include "protocols/inspector.h"
+#include "protocols/stream/stream_normaliser.h"
+
+namespace pw::dp {
+
+enum class Side : uint8_t { Unknown, Outside, Inside };
+
+struct Frame {
+  std::span<const uint8_t> data;
+  uint64_t ts_ns = 0;  // arrival time (UNIX ns)
+  Side ingress = Side::Unknown;
+};
+
+// Where the pipeline's output goes. Calls come in order: for each input frame, its copies and
+// verdict, so a sink that writes frames in call order keeps the wire order.
+class PipelineSink {
+ public:
+  virtual ~PipelineSink() = default;
+  // Forward input frame `index` of the burst, unchanged.
+  virtual void forward_input(size_t index, Side egress) = 0;
+  // Transmit a frame the pipeline owns (an injected RST/ICMP, a released fragment). The bytes
+  // are valid only during the call.
+  virtual void emit(std::span<const uint8_t> frame, Side egress, uint64_t ts_ns) = 0;
+  // A copy for the NIDS mirror.
+  virtual void mirror(std::span<const uint8_t> frame, uint64_t ts_ns) = 0;
+  // An event; returns false when the sink's bounded queue is full (counted as lost).
+  virtual bool event(const Event& e) = 0;
+};
+
+// Capacities chosen at start (from the configuration's flows/reassembly/stream statements).
+struct PipelineLimits {
+  size_t flows = 1 << 16;
+  FlowTable::FullAction table_full = FlowTable::FullAction::DropNew;
+  FlowTimeouts timeouts;
+  ReassemblyLimits reassembly;
+  size_t streams = 4096;        // flows under inspection at once
+  size_t stream_window = 16384;  // bytes kept per direction (power of two)
+  size_t inspector_states = 4096;
+  size_t scan_sources = 4096;
+  size_t expire_budget = 64;  // flow entries visited per burst by the expiry clock
+
+  static PipelineLimits from_model(const policy::Model& m, size_t lcores = 1);
+};
+
+struct PipelineCounters {
+  uint64_t frames_in = 0;
+  uint64_t forwarded = 0;
+  uint64_t dropped = 0;
+  uint64_t rejected = 0;  // frames answered with a RST or ICMP
+  uint64_t injected = 0;  // frames built by the gateway
+  uint64_t mirrored = 0;
+  uint64_t events = 0;
+  uint64_t events_lost = 0;
+  uint64_t flows_created = 0;
+  uint64_t flows_expired = 0;
+  uint64_t uninspected = 0;  // inspected services whose inspector is not built yet
+  uint64_t fragments_held = 0;
+  ReasonCounters reasons;  // per drop reason (Forwarded: frames forwarded)
+};
+
+// Returns the inspector for a protocol, or null where none exists yet (explicit list, no static
+// self-registration: protocols/inspector_registry).
+using InspectorLookup = const proto::Inspector* (*)(policy::Inspect);
+
+class Pipeline {
+ public:
+  explicit Pipeline(const PipelineLimits& limits, InspectorLookup inspectors = nullptr);
+
+  // The policy to apply from the next frame on. The caller keeps it alive until the pipeline
+  // has moved past it (RCU in the dataplane; the replay owns it). Flows of an older generation
+  // are re-checked at their next packet.
+  void set_policy(const policy::CompiledPolicy* p);
+
+  void process(std::span<const Frame> burst, PipelineSink& sink);
+  // Expiry of idle flows and stale fragments, for idle periods (process() does it per burst).
+  void housekeeping(uint64_t now_ns, PipelineSink& sink);
+
+  const PipelineCounters& counters() const { return c_; }
+  const FlowTable& flows() const { return flows_; }
+  size_t memory_bytes() const;
+
+ private:
+  struct Verdict {
+    bool forward = false;
+    bool mirror = false;
+    Reason reason = Reason::Forwarded;
+  };
+  struct Ends {
+    bool to_printers = true;
+    policy::GroupMask printer_mask = 0, peer_mask = 0;
+    const IpAddr* printer = nullptr;
+    const IpAddr* peer = nullptr;
+  };
+
+  void process_one(size_t index, const Frame& f, PipelineSink& sink);
+  Verdict decide_ip(PacketView& v, const Frame& f, PipelineSink& sink);
+  Verdict decide_l2(const PacketView& v, const Frame& f, PipelineSink& sink);
+  Verdict new_flow(PacketView& v, const FlowKey& key, uint32_t hash, bool src_is_a, const Ends& e,
+                   const Frame& f, PipelineSink& sink);
+  Verdict existing_flow(PacketView& v, Flow& fl, bool src_is_a, const Frame& f,
+                        PipelineSink& sink);
+  Reason check_tcp(const PacketView& v, Flow& fl, int side) const;
+  void commit_tcp(const PacketView& v, Flow& fl, int side);
+  bool icmp_error_for_known_flow(const PacketView& v, uint64_t now);
+  bool resolve_ends(const PacketView& v, Ends& e) const;
+  const policy::CompiledService* match(const PacketView& v, const Ends& e) const;
+  void deny(const PacketView& v, const Frame& f, Reason r, bool reject,
+            const policy::CompiledService* svc, uint64_t flow_id, PipelineSink& sink,
+            bool count_scan);
+  void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
+  void release_flow(Flow& fl);
+  void emit_event(const Event& e, PipelineSink& sink);
+  void expire(uint64_t now, PipelineSink& sink);
+  bool mirror_flow(const Flow& fl) const;
+
+  PipelineLimits lim_;
+  InspectorLookup inspectors_;
+  const policy::CompiledPolicy* policy_ = nullptr;
+  FlowTable flows_;
+  Reassembler reasm_;
+  proto::StreamNormaliser streams_;
+  proto::FlowArena arena_;
+  ScanDetector scans_;
+  PipelineCounters c_;
+  std::array<uint8_t, kMaxInjectedFrame> scratch_{};
+  uint64_t now_ = 0;
+};
+
+}  // namespace pw::dp

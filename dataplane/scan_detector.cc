@@ -1,0 +1,78 @@
+#include "dataplane/scan_detector.h"
+
+#include <stdexcept>
+
+namespace pw::dp {
+
+namespace {
+uint64_t mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return x;
+}
+uint64_t addr_hash(const IpAddr& a) {
+  uint64_t h = 0;
+  for (uint8_t b : a.bytes) h = mix(h ^ b) + 0x9e3779b97f4a7c15ull;
+  return h;
+}
+bool set_bit(uint64_t* bits, size_t i) {
+  uint64_t m = uint64_t{1} << (i % 64);
+  bool was = bits[i / 64] & m;
+  bits[i / 64] |= m;
+  return !was;
+}
+}  // namespace
+
+ScanDetector::ScanDetector(size_t sources, uint32_t ports, uint32_t printers, uint64_t window_ns)
+    : ports_(ports), printers_(printers), window_ns_(window_ns) {
+  size_t n = 16;
+  while (n < sources) n <<= 1;
+  if (n > (1u << 24)) throw std::invalid_argument("scan detector: too many sources");
+  table_.resize(n);
+  mask_ = n - 1;
+}
+
+void ScanDetector::set_thresholds(uint32_t ports, uint32_t printers, uint64_t window_ns) {
+  ports_ = ports;
+  printers_ = printers;
+  window_ns_ = window_ns;
+}
+
+bool ScanDetector::record(const IpAddr& src, const IpAddr& printer, uint16_t port, uint64_t now,
+                          uint32_t* distinct_ports) {
+  uint64_t h = addr_hash(src);
+  Entry* slot = nullptr;
+  Entry* oldest = nullptr;
+  for (size_t i = 0; i < 8; ++i) {
+    Entry& e = table_[(h + i) & mask_];
+    if (e.used && e.src == src) {
+      slot = &e;
+      break;
+    }
+    if (!e.used) {
+      if (!slot) slot = &e;
+      continue;
+    }
+    if (!oldest || e.window_start < oldest->window_start) oldest = &e;
+  }
+  if (!slot) slot = oldest;
+  Entry& e = *slot;
+  if (!e.used || e.src != src || now - e.window_start > window_ns_) {
+    e = Entry{};
+    e.used = true;
+    e.src = src;
+    e.window_start = now;
+  }
+  if (set_bit(e.port_bits.data(), mix(port) % 1024)) ++e.ports;
+  if (set_bit(e.printer_bits.data(), addr_hash(printer) % 256)) ++e.printers;
+  if (e.alerted) return false;
+  if (e.ports >= ports_ || e.printers >= printers_) {
+    e.alerted = true;
+    if (distinct_ports) *distinct_ports = e.ports;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace pw::dp

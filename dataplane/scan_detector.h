@@ -1,0 +1,43 @@
+// Port-scan detection: one source touching many denied ports, or many printers, within a window
+// (thresholds from `detection port-scan`). One alert per source and window, not one per packet.
+// Bounded: a fixed table of sources; when full, the source with the oldest window is replaced.
+// Distinct ports and printers are counted in small bitmaps (1024 and 256 bits): exact below the
+// thresholds that matter, and never more memory per source.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "common/ip.h"
+
+namespace pw::dp {
+
+class ScanDetector {
+ public:
+  ScanDetector(size_t sources, uint32_t ports, uint32_t printers, uint64_t window_ns);
+
+  // A denied attempt of `src` toward `printer`:`port` at `now`. True once per source and window,
+  // when the source reaches either threshold; `*distinct_ports` then tells how many ports.
+  bool record(const IpAddr& src, const IpAddr& printer, uint16_t port, uint64_t now,
+              uint32_t* distinct_ports);
+  void set_thresholds(uint32_t ports, uint32_t printers, uint64_t window_ns);
+  size_t memory_bytes() const { return table_.size() * sizeof(Entry); }
+
+ private:
+  struct Entry {
+    IpAddr src;
+    bool used = false;
+    bool alerted = false;
+    uint64_t window_start = 0;
+    uint16_t ports = 0, printers = 0;
+    std::array<uint64_t, 16> port_bits{};
+    std::array<uint64_t, 4> printer_bits{};
+  };
+  std::vector<Entry> table_;
+  size_t mask_;
+  uint32_t ports_, printers_;
+  uint64_t window_ns_;
+};
+
+}  // namespace pw::dp

@@ -1,0 +1,243 @@
+// printwall replay: the fast-path pipeline over a capture, offline (design.md, "Offline replay").
+#include "mgmt/replay.h"
+
+#include <pcap/pcap.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <ostream>
+
+#include "dataplane/pipeline.h"
+#include "policy/config.h"
+#include "protocols/inspector_registry.h"
+
+namespace pw::mgmt {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: printwall replay --config CONFIG --in IN.pcap --out DIR [--quiet]\n"
+    "\n"
+    "Runs the fast-path pipeline (the same code as the live dataplane) over every frame of\n"
+    "IN.pcap (pcap or pcapng, Ethernet, optionally 802.1Q/802.1ad tagged) and writes:\n"
+    "  DIR/forwarded.pcap  every frame the gateway transmits, in order, with the RSTs and ICMP\n"
+    "                      unreachables it injects\n"
+    "  DIR/mirror.pcap     every frame sent to the NIDS mirror\n"
+    "  DIR/events.jsonl    one JSON event per line\n"
+    "A summary goes to stderr (--quiet: none). Exit status 0 on success; 1 on a bad\n"
+    "configuration or capture (nothing is left in DIR that looks complete); 2 on a usage error.\n";
+
+constexpr size_t kBurst = 32;
+
+class ReplaySink : public dp::PipelineSink {
+ public:
+  ReplaySink(pcap_dumper_t* fwd, pcap_dumper_t* mir, std::ofstream& ev,
+             const policy::CompiledPolicy* p)
+      : fwd_(fwd), mir_(mir), ev_(ev), policy_(p) {}
+
+  void set_burst(std::span<const dp::Frame> b) { burst_ = b; }
+  void forward_input(size_t i, dp::Side) override { write(fwd_, burst_[i].data, burst_[i].ts_ns); }
+  void emit(std::span<const uint8_t> f, dp::Side, uint64_t ts) override { write(fwd_, f, ts); }
+  void mirror(std::span<const uint8_t> f, uint64_t ts) override { write(mir_, f, ts); }
+  bool event(const dp::Event& e) override {
+    ev_ << dp::event_json(e, policy_) << '\n';
+    ++by_reason_[std::string(dp::to_string(e.action)) + " " + reason_code(e.reason)];
+    return true;
+  }
+  const std::map<std::string, uint64_t>& by_reason() const { return by_reason_; }
+
+ private:
+  static void write(pcap_dumper_t* d, std::span<const uint8_t> f, uint64_t ts) {
+    struct pcap_pkthdr h {};
+    h.ts.tv_sec = static_cast<time_t>(ts / 1'000'000'000ull);
+    h.ts.tv_usec = static_cast<suseconds_t>(ts % 1'000'000'000ull);  // nanosecond dumper
+    h.caplen = h.len = static_cast<bpf_u_int32>(f.size());
+    pcap_dump(reinterpret_cast<u_char*>(d), &h, f.data());
+  }
+  pcap_dumper_t* fwd_;
+  pcap_dumper_t* mir_;
+  std::ofstream& ev_;
+  const policy::CompiledPolicy* policy_;
+  std::span<const dp::Frame> burst_;
+  std::map<std::string, uint64_t> by_reason_;
+};
+
+struct Outputs {
+  std::filesystem::path dir;
+  std::filesystem::path tmp[3];
+  std::filesystem::path final_[3];
+  bool committed = false;
+  ~Outputs() {
+    if (!committed)
+      for (const auto& t : tmp) {
+        std::error_code ec;
+        std::filesystem::remove(t, ec);
+      }
+  }
+};
+
+}  // namespace
+
+int replay_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string config, in, dir;
+  bool quiet = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& dst) {
+      if (i + 1 >= args.size()) return false;
+      dst = args[++i];
+      return true;
+    };
+    if (a == "--help" || a == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    bool ok = true;
+    if (a == "--config") ok = value(config);
+    else if (a == "--in") ok = value(in);
+    else if (a == "--out") ok = value(dir);
+    else if (a == "--quiet") quiet = true;
+    else {
+      err << "printwall replay: unknown argument '" << a << "'\n" << kUsage;
+      return 2;
+    }
+    if (!ok) {
+      err << "printwall replay: " << a << " needs a value\n" << kUsage;
+      return 2;
+    }
+  }
+  if (config.empty() || in.empty() || dir.empty()) {
+    err << "printwall replay: --config, --in and --out are required\n" << kUsage;
+    return 2;
+  }
+
+  // The configuration, validated and compiled like a commit.
+  policy::ParseResult pr = policy::load_config_file(config);
+  for (const auto& e : pr.errors) err << e.str() << "\n";
+  if (!pr.ok()) return 1;
+  policy::ModelResult mr = policy::build_model(pr.config);
+  for (const auto& e : mr.errors) err << e.str() << "\n";
+  if (!mr.ok()) return 1;
+  std::shared_ptr<const policy::CompiledPolicy> cp;
+  try {
+    cp = policy::compile(mr.model, 1);
+  } catch (const std::exception& e) {
+    err << config << ": error: " << e.what() << "\n";
+    return 1;
+  }
+
+  char ebuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* src = pcap_open_offline_with_tstamp_precision(in.c_str(), PCAP_TSTAMP_PRECISION_NANO,
+                                                        ebuf);
+  if (!src) {
+    err << in << ": error: cannot read capture: " << ebuf << "\n";
+    return 1;
+  }
+  struct Closer {
+    pcap_t* p;
+    ~Closer() { pcap_close(p); }
+  } close_src{src};
+  if (pcap_datalink(src) != DLT_EN10MB) {
+    err << in << ": error: link type " << pcap_datalink_val_to_name(pcap_datalink(src))
+        << " is not Ethernet\n";
+    return 1;
+  }
+
+  Outputs o;
+  o.dir = dir;
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) {
+    err << dir << ": error: cannot create directory: " << ec.message() << "\n";
+    return 1;
+  }
+  const char* names[3] = {"forwarded.pcap", "mirror.pcap", "events.jsonl"};
+  for (int k = 0; k < 3; ++k) {
+    o.final_[k] = o.dir / names[k];
+    o.tmp[k] = o.dir / (std::string(".") + names[k] + ".partial");
+    std::filesystem::remove(o.final_[k], ec);  // a stale result must not look like this run's
+  }
+  pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+  struct DeadCloser {
+    pcap_t* p;
+    ~DeadCloser() { pcap_close(p); }
+  } close_dead{dead};
+  pcap_dumper_t* fwd = pcap_dump_open(dead, o.tmp[0].c_str());
+  pcap_dumper_t* mir = fwd ? pcap_dump_open(dead, o.tmp[1].c_str()) : nullptr;
+  std::ofstream ev(o.tmp[2], std::ios::trunc);
+  if (!fwd || !mir || !ev) {
+    err << dir << ": error: cannot write outputs: " << pcap_geterr(dead) << "\n";
+    if (fwd) pcap_dump_close(fwd);
+    if (mir) pcap_dump_close(mir);
+    return 1;
+  }
+
+  dp::Pipeline pipeline(dp::PipelineLimits::from_model(mr.model), proto::inspector_for);
+  pipeline.set_policy(cp.get());
+  ReplaySink sink(fwd, mir, ev, cp.get());
+
+  std::vector<std::vector<uint8_t>> store(kBurst, std::vector<uint8_t>(65536));
+  std::vector<dp::Frame> burst;
+  burst.reserve(kBurst);
+  int rc = 0;
+  while (true) {
+    burst.clear();
+    struct pcap_pkthdr* h;
+    const u_char* data;
+    while (burst.size() < kBurst && (rc = pcap_next_ex(src, &h, &data)) == 1) {
+      auto& buf = store[burst.size()];
+      size_t n = std::min<size_t>(h->caplen, buf.size());
+      std::memcpy(buf.data(), data, n);
+      uint64_t ts = uint64_t(h->ts.tv_sec) * 1'000'000'000ull + uint64_t(h->ts.tv_usec);
+      burst.push_back({{buf.data(), n}, ts, dp::Side::Unknown});
+    }
+    if (!burst.empty()) {
+      sink.set_burst(burst);
+      pipeline.process(burst, sink);
+    }
+    if (rc != 1) break;
+  }
+  if (rc == -1) {
+    err << in << ": error: capture truncated or corrupt after " << pipeline.counters().frames_in
+        << " frames: " << pcap_geterr(src) << "\n";
+    pcap_dump_close(fwd);
+    pcap_dump_close(mir);
+    return 1;
+  }
+  pcap_dump_close(fwd);
+  pcap_dump_close(mir);
+  ev.close();
+  if (!ev) {
+    err << dir << ": error: writing events failed\n";
+    return 1;
+  }
+  for (int k = 0; k < 3; ++k) {
+    std::filesystem::rename(o.tmp[k], o.final_[k], ec);
+    if (ec) {
+      err << o.final_[k].string() << ": error: " << ec.message() << "\n";
+      return 1;
+    }
+  }
+  o.committed = true;
+
+  if (!quiet) {
+    const auto& c = pipeline.counters();
+    err << "replay: " << c.frames_in << " frames in, " << c.forwarded << " forwarded, "
+        << c.dropped << " dropped, " << c.mirrored << " mirrored, " << c.injected
+        << " injected, " << c.flows_created << " flows";
+    if (c.uninspected) err << " (" << c.uninspected << " of them with no inspector yet)";
+    if (c.fragments_held) err << ", " << c.fragments_held << " fragments held for reassembly";
+    err << "\n";
+    for (size_t r = 1; r < kReasonCount; ++r)
+      if (c.reasons.n[r]) err << "  drop " << reason_code(static_cast<Reason>(r)) << ": " << c.reasons.n[r] << "\n";
+    for (const auto& [k, n] : sink.by_reason()) err << "  event " << k << ": " << n << "\n";
+  }
+  return 0;
+}
+
+}  // namespace pw::mgmt

@@ -1,0 +1,82 @@
+// The inspector contract (design.md): an inspector sees only in-order bytes of one flow from the
+// stream normaliser, never a packet, a port or an mbuf. It is immutable and built once per policy
+// generation; its per-flow state lives in a FlowArena block (no malloc on the fast path).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <span>
+#include <vector>
+
+#include "common/reason.h"
+
+namespace pw::policy {
+struct CompiledService;
+}
+
+namespace pw::proto {
+
+enum class Dir : uint8_t { ToServer, ToClient };
+enum class Verdict : uint8_t { Continue, PassThrough /* stop inspecting */, Deny };
+
+struct Decision {
+  Verdict verdict = Verdict::Continue;
+  uint32_t allowed_bytes = 0;  // bytes of this chunk that may be forwarded
+  Reason reason = Reason::Forwarded;
+};
+
+// Base of every inspector's per-flow state; derived states must be trivially destructible and
+// fit FlowArena::kBlockSize.
+struct FlowState {};
+
+// Fixed-size blocks for per-flow inspector state, one arena per lcore.
+class FlowArena {
+ public:
+  static constexpr size_t kBlockSize = 512;
+  explicit FlowArena(size_t blocks) : storage_(blocks * kBlockSize) {
+    free_.reserve(blocks);
+    for (size_t i = blocks; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
+  }
+  void* allocate() {
+    if (free_.empty()) return nullptr;
+    uint32_t i = free_.back();
+    free_.pop_back();
+    return &storage_[size_t{i} * kBlockSize];
+  }
+  void release(void* p) {
+    if (p) free_.push_back(static_cast<uint32_t>((static_cast<std::byte*>(p) - storage_.data()) / kBlockSize));
+  }
+  size_t available() const { return free_.size(); }
+  template <typename T, typename... Args>
+  T* make(Args&&... args) {
+    static_assert(sizeof(T) <= kBlockSize && alignof(T) <= alignof(std::max_align_t));
+    void* p = allocate();
+    return p ? new (p) T(static_cast<Args&&>(args)...) : nullptr;
+  }
+
+ private:
+  std::vector<std::byte> storage_;  // operator new aligns it for max_align_t
+  std::vector<uint32_t> free_;
+};
+
+struct Context {
+  uint64_t now_ns = 0;
+  const policy::CompiledService* service = nullptr;  // the flow's requirements
+};
+
+class Inspector {
+ public:
+  virtual ~Inspector() = default;
+  virtual const char* name() const = 0;
+  virtual FlowState* open(FlowArena&) const = 0;  // nullptr: no state available (fail closed)
+  virtual void close(FlowState* s, FlowArena& a) const { a.release(s); }
+  virtual Decision on_data(FlowState&, Dir, std::span<const std::byte> in_order,
+                           Context&) const = 0;
+  // Bytes that will never be seen (the stream cannot be completed): fail closed by default.
+  virtual Decision on_gap(FlowState&, Dir, uint32_t, Context&) const {
+    return {Verdict::Deny, 0, Reason::TcpGap};
+  }
+};
+
+}  // namespace pw::proto

@@ -1,0 +1,424 @@
+#include "dataplane/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/support/packet_builder.h"
+
+namespace pw::dp {
+namespace {
+
+using namespace pw::testing;
+
+// Records everything the pipeline outputs.
+class Collect : public PipelineSink {
+ public:
+  std::vector<size_t> forwarded;  // input indexes
+  std::vector<Bytes> emitted;
+  std::vector<Bytes> mirrored;
+  std::vector<Event> events;
+  void forward_input(size_t i, Side) override { forwarded.push_back(i); }
+  void emit(std::span<const uint8_t> f, Side, uint64_t) override { emitted.emplace_back(f.begin(), f.end()); }
+  void mirror(std::span<const uint8_t> f, uint64_t) override { mirrored.emplace_back(f.begin(), f.end()); }
+  bool event(const Event& e) override {
+    events.push_back(e);
+    return true;
+  }
+  void clear() { *this = Collect{}; }
+  size_t count(Reason r) const {
+    size_t n = 0;
+    for (const auto& e : events) n += e.reason == r;
+    return n;
+  }
+};
+
+constexpr const char* kPolicy =
+    "set printer-network 198.18.20.0/24\n"
+    "set printer-network 2001:db8:20::/48\n"
+    "set group mgmt address 198.18.40.0/24\n"
+    "set group relay address 198.18.50.25\n"
+    "set service raw direction to-printers\n"
+    "set service raw protocol tcp\n"
+    "set service raw port 9100\n"
+    "set service https-mgmt direction to-printers\n"
+    "set service https-mgmt protocol tcp\n"
+    "set service https-mgmt port 443\n"
+    "set service https-mgmt peer-group mgmt\n"
+    "set service ipp direction to-printers\n"
+    "set service ipp protocol tcp\n"
+    "set service ipp protocol udp\n"
+    "set service ipp port 631\n"
+    "set service ipp action reject\n"
+    "set service snmp direction to-printers\n"
+    "set service snmp protocol udp\n"
+    "set service snmp port 161\n"
+    "set service smtp direction from-printers\n"
+    "set service smtp protocol tcp\n"
+    "set service smtp port 587\n"
+    "set service smtp peer-group relay\n"
+    "set service ftp direction to-printers\n"
+    "set service ftp protocol tcp\n"
+    "set service ftp port 21\n"
+    "set service ftp inspect ftp\n"
+    "set service ftp tls required\n"
+    "set service eapol direction both\n"
+    "set service eapol protocol ethertype\n"
+    "set service eapol ethertype eapol\n"
+    "set service ping direction to-printers\n"
+    "set service ping protocol icmp\n"
+    "set detection port-scan ports 10\n"
+    "set detection port-scan printers 100\n";
+
+std::shared_ptr<const policy::CompiledPolicy> compile_text(const std::string& text, uint64_t gen = 1) {
+  policy::ParseResult r = policy::parse_config(text, "p.conf");
+  for (const auto& e : r.errors) ADD_FAILURE() << e.str();
+  policy::ModelResult m = policy::build_model(r.config);
+  for (const auto& e : m.errors) ADD_FAILURE() << e.str();
+  return policy::compile(m.model, gen);
+}
+
+// A test inspector: denies a stream that contains "PASS ", passes through after "234 ".
+struct Text : proto::FlowState {
+  char buf[64];
+  size_t n;
+};
+class FakeFtp : public proto::Inspector {
+ public:
+  const char* name() const override { return "fake-ftp"; }
+  proto::FlowState* open(proto::FlowArena& a) const override { return a.make<Text>(); }
+  proto::Decision on_data(proto::FlowState& s, proto::Dir d, std::span<const std::byte> in,
+                          proto::Context&) const override {
+    auto& t = static_cast<Text&>(s);
+    std::string now(t.buf, t.n);
+    now.append(reinterpret_cast<const char*>(in.data()), in.size());
+    if (d == proto::Dir::ToServer && now.find("PASS ") != std::string::npos)
+      return {proto::Verdict::Deny, 0, Reason::InspectorDeny};
+    if (d == proto::Dir::ToClient && now.find("234 ") != std::string::npos)
+      return {proto::Verdict::PassThrough, static_cast<uint32_t>(in.size()), Reason::Forwarded};
+    std::string keep = now.substr(now.size() > 8 ? now.size() - 8 : 0);
+    t.n = keep.size();
+    std::copy(keep.begin(), keep.end(), t.buf);
+    return {proto::Verdict::Continue, static_cast<uint32_t>(in.size()), Reason::Forwarded};
+  }
+};
+const FakeFtp kFakeFtp;
+const proto::Inspector* fake_registry(policy::Inspect p) {
+  return p == policy::Inspect::Ftp ? &kFakeFtp : nullptr;
+}
+
+struct PipelineTest : ::testing::Test {
+  std::shared_ptr<const policy::CompiledPolicy> policy = compile_text(kPolicy);
+  PipelineLimits lim = [] {
+    PipelineLimits l;
+    l.flows = 64;
+    l.streams = 8;
+    l.stream_window = 4096;
+    l.inspector_states = 8;
+    l.scan_sources = 64;
+    return l;
+  }();
+  std::unique_ptr<Pipeline> p;
+  Collect out;
+  uint64_t now = 1'700'000'000'000'000'000ull;
+  std::vector<Bytes> keep;
+
+  void SetUp() override { make(nullptr); }
+  void make(InspectorLookup reg) {
+    p = std::make_unique<Pipeline>(lim, reg);
+    p->set_policy(policy.get());
+  }
+  // Runs one frame; returns true when it was forwarded as is.
+  bool run(const Bytes& f) {
+    keep.push_back(f);
+    Frame fr{keep.back(), now += 1000, Side::Unknown};
+    size_t before = out.forwarded.size();
+    p->process({&fr, 1}, out);
+    return out.forwarded.size() > before;
+  }
+  // A TCP handshake client -> server; returns the client's next seq and the server's.
+  std::pair<uint32_t, uint32_t> handshake(const Ip& c2s, uint16_t sport, uint16_t dport) {
+    Ip s2c{c2s.dst, c2s.src};
+    EXPECT_TRUE(run(tcp_frame(c2s, {sport, dport, kSyn, 100, 0})));
+    EXPECT_TRUE(run(tcp_frame(s2c, {dport, sport, kSyn | kAck, 5000, 101})));
+    EXPECT_TRUE(run(tcp_frame(c2s, {sport, dport, kAck, 101, 5001})));
+    return {101, 5001};
+  }
+};
+
+const Ip kClient{"198.18.0.1", "198.18.20.5"};
+const Ip kMgmt{"198.18.40.7", "198.18.20.5"};
+
+TEST_F(PipelineTest, DefaultDenyTowardPrinters) {
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 80, kSyn, 1, 0})));
+  ASSERT_EQ(out.events.size(), 1u);
+  const Event& e = out.events[0];
+  EXPECT_EQ(e.reason, Reason::DefaultDeny);
+  EXPECT_EQ(e.action, EventAction::Drop);
+  EXPECT_EQ(e.src.str(), "198.18.0.1");
+  EXPECT_EQ(e.dst_port, 80);
+  EXPECT_EQ(e.generation, 1u);
+  EXPECT_EQ(out.mirrored.size(), 1u);  // a denied frame goes to the NIDS
+  EXPECT_EQ(p->counters().reasons[Reason::DefaultDeny], 1u);
+  std::string json = event_json(e, policy.get());
+  EXPECT_NE(json.find("\"reason\":\"default-deny\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"src_ip\":\"198.18.0.1\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"dst_port\":80"), std::string::npos) << json;
+}
+
+TEST_F(PipelineTest, AllowedTcpFlowBothDirections) {
+  Ip s2c{kClient.dst, kClient.src};
+  auto [c, s] = handshake(kClient, 40000, 9100);
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 9100, kAck | kPsh, c, s}, "%!PS\n")));
+  EXPECT_TRUE(run(tcp_frame(s2c, {9100, 40000, kAck, s, c + 5})));
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 9100, kAck | kFin, c + 5, s})));
+  EXPECT_TRUE(run(tcp_frame(s2c, {9100, 40000, kAck | kFin, s, c + 6})));
+  EXPECT_TRUE(out.events.empty());
+  EXPECT_TRUE(out.mirrored.empty());  // benign flows are not mirrored
+  EXPECT_EQ(p->counters().flows_created, 1u);
+}
+
+TEST_F(PipelineTest, MidStreamSegmentsAreNotAFlow) {
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck, 1, 1}, "data")));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 1u);
+  // A SYN-ACK cannot open a flow either.
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kSyn | kAck, 1, 1})));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 2u);
+}
+
+TEST_F(PipelineTest, RejectAnswersTcpWithRstAndUdpWithIcmp) {
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 631, kSyn, 1000, 0})));
+  ASSERT_EQ(out.emitted.size(), 1u);
+  PacketView r;
+  ASSERT_EQ(parse_frame(out.emitted[0], r), Reason::Forwarded);
+  EXPECT_EQ(r.src.str(), "198.18.20.5");
+  EXPECT_EQ(r.dst.str(), "198.18.0.1");
+  EXPECT_EQ(r.sport, 631);
+  EXPECT_EQ(r.dport, 40000);
+  EXPECT_EQ(r.tcp_flags, kRst | kAck);
+  EXPECT_EQ(r.ack, 1001u);
+  EXPECT_TRUE(l4_checksum_ok(r));
+  EXPECT_EQ(out.events.back().action, EventAction::Reject);
+  EXPECT_EQ(out.events.back().reason, Reason::ServiceReject);
+
+  out.clear();
+  Bytes q = bytes("query");
+  EXPECT_FALSE(run(udp_frame(kClient, 5000, 631, q)));
+  ASSERT_EQ(out.emitted.size(), 1u);
+  ASSERT_EQ(parse_frame(out.emitted[0], r), Reason::Forwarded);
+  EXPECT_EQ(r.ip_proto, kProtoIcmp);
+  EXPECT_EQ(r.icmp_type, 3);
+  EXPECT_EQ(r.icmp_code, 13);
+  EXPECT_EQ(ipv4_header_checksum(r.ip.subspan(r.l4_offset)), 0);
+
+  out.clear();
+  Ip v6{"2001:db8::9", "2001:db8:20::5"};
+  EXPECT_FALSE(run(udp_frame(v6, 5000, 631, q)));
+  ASSERT_EQ(out.emitted.size(), 1u);
+  ASSERT_EQ(parse_frame(out.emitted[0], r), Reason::Forwarded);
+  EXPECT_EQ(r.ip_proto, kProtoIcmpv6);
+  EXPECT_EQ(r.icmp_type, 1);
+  EXPECT_EQ(r.icmp_code, 1);
+  EXPECT_TRUE(l4_checksum_ok(r));
+}
+
+TEST_F(PipelineTest, HostGroupsAndEgress) {
+  EXPECT_FALSE(run(tcp_frame(kClient, {40001, 443, kSyn, 1, 0})));
+  EXPECT_TRUE(run(tcp_frame(kMgmt, {40001, 443, kSyn, 1, 0})));
+  Ip out_ok{"198.18.20.5", "198.18.50.25"}, out_bad{"198.18.20.5", "198.18.50.26"};
+  EXPECT_TRUE(run(tcp_frame(out_ok, {50000, 587, kSyn, 1, 0})));
+  EXPECT_FALSE(run(tcp_frame(out_bad, {50000, 587, kSyn, 1, 0})));
+  EXPECT_EQ(out.count(Reason::DefaultDeny), 2u);
+  // SNMP to printers only, not from them.
+  EXPECT_TRUE(run(udp_frame(kClient, 3000, 161)));
+  EXPECT_FALSE(run(udp_frame({"198.18.20.5", "198.18.0.1"}, 3000, 161)));
+}
+
+TEST_F(PipelineTest, TransitLayer2AndNeighbourDiscovery) {
+  EXPECT_FALSE(run(tcp_frame({"198.18.0.1", "198.18.0.2"}, {1, 9100, kSyn, 1, 0})));
+  EXPECT_EQ(p->counters().reasons[Reason::Transit], 1u);
+  EXPECT_TRUE(run(arp_frame("198.18.0.1", "198.18.20.5")));
+  EXPECT_TRUE(run(ether({}, kEtherEapol, Bytes{1, 0, 0, 0})));
+  EXPECT_FALSE(run(ether({}, kEtherLldp, Bytes(30, 0))));
+  EXPECT_EQ(p->counters().reasons[Reason::UnknownEthertype], 1u);
+  EXPECT_TRUE(run(icmp_frame({"2001:db8::1", "ff02::1:ff00:5"}, 135, 0)));
+  // ICMP echo per the ping service, and its reply on the same flow.
+  EXPECT_TRUE(run(icmp_frame(kClient, 8, 0, 0x00070001)));
+  EXPECT_TRUE(run(icmp_frame({kClient.dst, kClient.src}, 0, 0, 0x00070001)));
+}
+
+TEST_F(PipelineTest, FragmentsAreReassembledBeforeTheDecision) {
+  Bytes big(600, 'f');
+  auto ok = fragment(udp_frame(kClient, 3000, 161, big), {200, 400});
+  EXPECT_FALSE(run(ok[2]));
+  EXPECT_FALSE(run(ok[0]));
+  EXPECT_FALSE(run(ok[1]));  // completes: the three originals are emitted, in arrival order
+  ASSERT_EQ(out.emitted.size(), 3u);
+  EXPECT_EQ(out.emitted[0], ok[2]);
+  EXPECT_EQ(out.emitted[1], ok[0]);
+  EXPECT_EQ(out.emitted[2], ok[1]);
+  out.clear();
+  // To a closed port: the fragments are all dropped, one event.
+  auto bad = fragment(udp_frame(kClient, 3000, 9999, big), {304});
+  run(bad[0]);
+  run(bad[1]);
+  EXPECT_TRUE(out.emitted.empty());
+  EXPECT_EQ(out.count(Reason::DefaultDeny), 1u);
+  // The tiny-fragment evasion: a TCP header split so the port is in the second fragment.
+  out.clear();
+  Bytes seg = tcp_segment(kClient, {40000, 9999, kSyn, 1, 0}, {});
+  run(raw_fragment(kClient, kProtoTcp, 0, true, Bytes(seg.begin(), seg.begin() + 8), 44));
+  EXPECT_EQ(out.count(Reason::FragTiny), 1u);
+  EXPECT_EQ(out.mirrored.size(), 1u);
+}
+
+TEST_F(PipelineTest, NewPolicyGenerationRechecksFlows) {
+  auto [c, s] = handshake(kClient, 40000, 9100);
+  std::string text = kPolicy;
+  text.replace(text.find("set service raw port 9100\n"), 26, "set service raw port 9101\n");
+  auto gen2 = compile_text(text, 2);
+  p->set_policy(gen2.get());
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck | kPsh, c, s}, "x")));
+  ASSERT_EQ(out.count(Reason::PolicyChanged), 1u);
+  EXPECT_EQ(out.events.back().generation, 2u);
+  // The flow is gone: its next segment is not a flow.
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck, c, s})));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 1u);
+  // A flow the new policy still allows carries on.
+  auto gen3 = compile_text(kPolicy, 3);
+  p->set_policy(gen3.get());
+  auto [c2, s2] = handshake(kMgmt, 41000, 443);
+  auto gen4 = compile_text(kPolicy + std::string("set default-action reject\n"), 4);
+  p->set_policy(gen4.get());
+  EXPECT_TRUE(run(tcp_frame(kMgmt, {41000, 443, kAck, c2, s2}, "y")));
+  policy = gen4;  // keep alive
+}
+
+TEST_F(PipelineTest, PortScanIsOneEventPerSourceAndWindow) {
+  for (uint16_t port = 1000; port < 1040; ++port) run(tcp_frame(kClient, {40000, port, kSyn, 1, 0}));
+  EXPECT_EQ(out.count(Reason::DefaultDeny), 40u);
+  ASSERT_EQ(out.count(Reason::PortScan), 1u);
+  for (const auto& e : out.events)
+    if (e.reason == Reason::PortScan) {
+      EXPECT_EQ(e.action, EventAction::Alert);
+      EXPECT_EQ(e.src.str(), "198.18.0.1");
+      EXPECT_EQ(e.count, 10u);
+    }
+  // Another source is another scan.
+  for (uint16_t port = 1000; port < 1012; ++port)
+    run(tcp_frame({"198.18.0.2", "198.18.20.5"}, {40000, port, kSyn, 1, 0}));
+  EXPECT_EQ(out.count(Reason::PortScan), 2u);
+}
+
+TEST_F(PipelineTest, MirrorAllMirrorsBenignFlows) {
+  policy = compile_text(kPolicy + std::string("set mirror all\n"), 2);
+  p->set_policy(policy.get());
+  handshake(kClient, 40000, 9100);
+  EXPECT_EQ(out.mirrored.size(), 3u);
+}
+
+TEST_F(PipelineTest, TcpSequenceSanity) {
+  Ip s2c{kClient.dst, kClient.src};
+  auto [c, s] = handshake(kClient, 40000, 9100);
+  // Data far beyond the window.
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck, c + 10'000'000, s}, "x")));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpOutOfWindow], 1u);
+  // An ACK of bytes never sent.
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck, c, s + 900'000}, "x")));
+  // A blind RST far outside the window.
+  EXPECT_FALSE(run(tcp_frame(s2c, {9100, 40000, kRst, s + 3'000'000, 0})));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpRstOutOfWindow], 1u);
+  // The real RST.
+  EXPECT_TRUE(run(tcp_frame(s2c, {9100, 40000, kRst, s, 0})));
+  // A second SYN with another ISN on the same 5-tuple before the first completed.
+  EXPECT_TRUE(run(tcp_frame(kClient, {40002, 9100, kSyn, 10, 0})));
+  EXPECT_FALSE(run(tcp_frame(kClient, {40002, 9100, kSyn, 99, 0})));
+  // A SYN-ACK that does not acknowledge the SYN.
+  EXPECT_FALSE(run(tcp_frame(s2c, {9100, 40002, kSyn | kAck, 7, 12345})));
+}
+
+TEST_F(PipelineTest, InspectedFlowsAreNormalisedEvenWithoutAnInspector) {
+  handshake(kClient, 40000, 21);
+  EXPECT_EQ(p->counters().uninspected, 1u);
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 21, kAck, 105, 5001}, "later")));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpOutOfOrder], 1u);
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck, 101, 5001}, "FEAT")));
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 21, kAck, 101, 5001}, "PASS")));
+  EXPECT_EQ(out.count(Reason::TcpOverlapConflict), 1u);
+  EXPECT_FALSE(out.mirrored.empty());  // the flow is now suspicious
+}
+
+TEST_F(PipelineTest, InspectorDenyKillsTheFlowWithRstToBothEnds) {
+  make(fake_registry);
+  Ip s2c{kClient.dst, kClient.src};
+  handshake(kClient, 40000, 21);
+  EXPECT_TRUE(run(tcp_frame(s2c, {21, 40000, kAck | kPsh, 5001, 101}, "220 hi\r\n")));
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5009}, "USER bob\r\n")));
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 111, 5009}, "PA")));
+  // The segment that completes "PASS " is dropped; each end gets a RST.
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 113, 5009}, "SS secret\r\n")));
+  ASSERT_EQ(out.emitted.size(), 2u);
+  PacketView to_client, to_server;
+  ASSERT_EQ(parse_frame(out.emitted[0], to_client), Reason::Forwarded);
+  ASSERT_EQ(parse_frame(out.emitted[1], to_server), Reason::Forwarded);
+  EXPECT_EQ(to_client.dst.str(), "198.18.0.1");
+  EXPECT_EQ(to_client.seq, 5009u);  // what the client expects from the server
+  EXPECT_EQ(to_server.dst.str(), "198.18.20.5");
+  EXPECT_EQ(to_server.seq, 113u);  // what the server has received from the client
+  EXPECT_TRUE(to_client.tcp_flags & kRst);
+  EXPECT_TRUE(to_server.tcp_flags & kRst);
+  EXPECT_EQ(out.count(Reason::InspectorDeny), 1u);
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 113, 5009}, "SS secret\r\n")));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 1u);
+}
+
+TEST_F(PipelineTest, PassThroughAfterTheInspectorIsDone) {
+  make(fake_registry);
+  Ip s2c{kClient.dst, kClient.src};
+  handshake(kClient, 40000, 21);
+  EXPECT_TRUE(run(tcp_frame(s2c, {21, 40000, kAck | kPsh, 5001, 101}, "234 go\r\n")));
+  // No longer inspected: "PASS " passes (in real life it would be inside TLS by now).
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5009}, "PASS x")));
+}
+
+TEST_F(PipelineTest, FullFlowTableDropsNewFlowsOnly) {
+  lim.flows = 4;
+  make(nullptr);
+  auto [c, s] = handshake(kClient, 1, 9100);
+  for (uint16_t i = 2; i <= 4; ++i) EXPECT_TRUE(run(tcp_frame(kClient, {i, 9100, kSyn, 1, 0})));
+  EXPECT_FALSE(run(tcp_frame(kClient, {5, 9100, kSyn, 1, 0})));
+  EXPECT_EQ(p->counters().reasons[Reason::FlowTableFull], 1u);
+  EXPECT_TRUE(run(tcp_frame(kClient, {1, 9100, kAck, c, s}, "still here")));
+}
+
+TEST_F(PipelineTest, NoPolicyFailsClosed) {
+  Pipeline bare(lim);
+  Bytes f = arp_frame("198.18.0.1", "198.18.20.5");
+  Frame fr{f, 1, Side::Outside};
+  bare.process({&fr, 1}, out);
+  EXPECT_TRUE(out.forwarded.empty());
+  EXPECT_EQ(bare.counters().reasons[Reason::NoPolicy], 1u);
+}
+
+TEST_F(PipelineTest, MalformedFramesAreCountedAndMirrored) {
+  Bytes f = tcp_frame(kClient, {40000, 9100, kSyn, 1, 0});
+  f.resize(30);
+  EXPECT_FALSE(run(f));
+  EXPECT_EQ(p->counters().reasons[Reason::MalformedIpv4], 1u);
+  EXPECT_EQ(out.mirrored.size(), 1u);
+}
+
+TEST_F(PipelineTest, IcmpErrorForAKnownFlowPasses) {
+  handshake(kClient, 40000, 9100);
+  // The printer's "port unreachable"-style error quoting the client's segment.
+  Bytes quoted = ipv4_datagram(kClient, kProtoTcp, tcp_segment(kClient, {40000, 9100, kAck, 101, 5001}, {}));
+  quoted.resize(28);
+  EXPECT_TRUE(run(icmp_frame({kClient.dst, kClient.src}, 3, 4, 1400, quoted)));
+  // Quoting a flow that does not exist: falls to the policy (no icmp service from printers).
+  Bytes other = ipv4_datagram(kClient, kProtoTcp, tcp_segment(kClient, {40099, 9100, kAck, 1, 1}, {}));
+  other.resize(28);
+  EXPECT_FALSE(run(icmp_frame({kClient.dst, kClient.src}, 3, 4, 1400, other)));
+}
+
+}  // namespace
+}  // namespace pw::dp
