@@ -140,6 +140,9 @@ Reassembler::Result Reassembler::add(const PacketView& v, uint64_t now) {
   if (!v.more_fragments) {
     if (d->total && d->total != off + len) return fail(Reason::FragOverlap);  // two last ones
     d->total = static_cast<uint32_t>(off + len);
+    // Pieces that arrived earlier must end within the datagram the last fragment announces.
+    for (const Piece& p : d->pieces)
+      if (size_t{p.offset} + p.length > d->total) return fail(Reason::FragOverlap);
   }
   if (d->total && off + len > d->total) return fail(Reason::FragOverlap);  // beyond the end
   for (const Piece& p : d->pieces)
@@ -169,6 +172,7 @@ Reassembler::Result Reassembler::complete(Datagram& d) {
   const Piece* first = nullptr;
   for (const Piece& p : d.pieces)
     if (p.offset == 0) first = &p;
+  if (!first) return {Status::Dropped, Reason::FragMalformed, drop(d)};  // cannot happen: tiled
   const Slot& fs = slots_[first->slot];
   const uint8_t* fb = &slot_bytes_[size_t{first->slot} * kMaxFrame];
   size_t hdr = fs.header_len;

@@ -140,6 +140,16 @@ TEST(Reassembly, TwoLastFragmentsDisagree) {
   EXPECT_EQ(run.add(raw_fragment(kV4, kProtoUdp, 80, false, Bytes(16))).reason, Reason::FragOverlap);
 }
 
+TEST(Reassembly, EarlierPieceBeyondTheAnnouncedEnd) {
+  // Found by fuzzing: a middle piece first, then a "last" fragment that ends before it.
+  Feed run;
+  EXPECT_EQ(run.add(raw_fragment(kV4, kProtoUdp, 16, true, Bytes(8))).status, Status::Held);
+  auto r = run.add(raw_fragment(kV4, kProtoUdp, 8, false, Bytes(8)));
+  EXPECT_EQ(r.status, Status::Dropped);
+  EXPECT_EQ(r.reason, Reason::FragOverlap);
+  EXPECT_EQ(r.dropped_frames, 2u);
+}
+
 TEST(Reassembly, DatagramsAreKeptApart) {
   // Same id, different sources: two datagrams.
   Feed run;
