@@ -3,16 +3,17 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <cstring>
 
 namespace pw {
 
 IpAddr IpAddr::v4(uint32_t h) {
   IpAddr a;
   a.family = Family::V4;
-  a.bytes[0] = static_cast<uint8_t>(h >> 24);
-  a.bytes[1] = static_cast<uint8_t>(h >> 16);
-  a.bytes[2] = static_cast<uint8_t>(h >> 8);
-  a.bytes[3] = static_cast<uint8_t>(h);
+  // One 16-byte value built in registers (later read as words by the flow key).
+  uint32_t be = __builtin_bswap32(h);
+  uint64_t w[2] = {be, 0};
+  std::memcpy(a.bytes.data(), w, 16);
   return a;
 }
 

@@ -7,44 +7,60 @@
 
 namespace pw::dp {
 
+namespace {
+// Loads of the 16-byte address as two native words: a fast total order (not the numeric one;
+// any order works, both directions only have to agree on it).
+// -1, 0, 1 for a <, ==, > b.
+inline int addr_cmp(const std::array<uint8_t, 16>& a, const std::array<uint8_t, 16>& b) {
+  uint64_t x[2], y[2];
+  std::memcpy(x, a.data(), 16);
+  std::memcpy(y, b.data(), 16);
+  if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+  if (x[1] != y[1]) return x[1] < y[1] ? -1 : 1;
+  return 0;
+}
+}  // namespace
+
 FlowKey flow_key(const PacketView& v, bool* src_is_a) {
   FlowKey k;
-  k.vlan_outer = v.vlan_outer;
-  k.vlan_inner = v.vlan_inner;
-  k.proto = v.ip_proto;
-  k.family = static_cast<uint8_t>(v.src.family);
   // Order the two ends so that both directions give the same key.
-  bool src_first = v.src.bytes < v.dst.bytes ||
-                   (v.src.bytes == v.dst.bytes && v.sport <= v.dport);
-  if (src_first) {
-    k.addr_a = v.src.bytes;
-    k.addr_b = v.dst.bytes;
-    k.port_a = v.sport;
-    k.port_b = v.dport;
-  } else {
-    k.addr_a = v.dst.bytes;
-    k.addr_b = v.src.bytes;
-    k.port_a = v.dport;
-    k.port_b = v.sport;
-  }
+  int c = addr_cmp(v.src.bytes, v.dst.bytes);
+  bool src_first = c < 0 || (c == 0 && v.sport <= v.dport);
+  const IpAddr& a = src_first ? v.src : v.dst;
+  const IpAddr& b = src_first ? v.dst : v.src;
+  std::memcpy(k.addr_a.data(), a.bytes.data(), 16);
+  std::memcpy(k.addr_b.data(), b.bytes.data(), 16);
+  // Ports and VLANs as one word, protocol and family as another: two stores.
+  uint64_t pv = uint64_t{src_first ? v.sport : v.dport} | uint64_t{src_first ? v.dport : v.sport} << 16 |
+                uint64_t{v.vlan_outer} << 32 | uint64_t{v.vlan_inner} << 48;
+  uint64_t pf = uint64_t{v.ip_proto} | uint64_t{static_cast<uint8_t>(v.src.family)} << 8;
+  std::memcpy(&k.port_a, &pv, 8);
+  std::memcpy(&k.proto, &pf, 8);
   *src_is_a = src_first;
   return k;
 }
 
 uint32_t flow_hash(const FlowKey& k) {
-  // 64-bit multiply-xorshift over the key's words (keys are not attacker-chosen beyond the
-  // 5-tuple; the index tolerates collisions, and a secret per-boot seed hardens it).
+  // Independent multiplies of the key's words (they pipeline), then a final avalanche. A seed
+  // chosen per process keeps the bucket of a 5-tuple unpredictable from outside.
   static const uint64_t seed = reinterpret_cast<uintptr_t>(&seed) * 0x9e3779b97f4a7c15ull;
-  uint64_t words[6] = {};
-  static_assert(sizeof(FlowKey) <= sizeof(words));
-  std::memcpy(words, &k, sizeof(FlowKey));
-  uint64_t h = seed;
-  for (uint64_t w : words) {
-    h ^= w;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 32;
-  }
-  return static_cast<uint32_t>(h ^ (h >> 29));
+  uint64_t w[6];
+  std::memcpy(w, &k, sizeof w);
+  uint64_t h = seed ^ ((w[0] ^ seed) * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^
+               (w[2] * 0x165667b19e3779f9ull) ^ (w[3] * 0xd6e8feb86659fd93ull) ^
+               (w[4] * 0xff51afd7ed558ccdull) ^ (w[5] * 0xc4ceb9fe1a85ec53ull);
+  h ^= h >> 31;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 29;
+  return static_cast<uint32_t>(h);
+}
+
+bool key_equal(const FlowKey& a, const FlowKey& b) {
+  uint64_t x[6], y[6];
+  std::memcpy(x, &a, sizeof x);
+  std::memcpy(y, &b, sizeof y);
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
+          (x[5] ^ y[5])) == 0;
 }
 
 FlowTable::FlowTable(size_t capacity, FlowTimeouts t, FullAction full)
@@ -76,7 +92,7 @@ size_t FlowTable::find_slot(const FlowKey& key, uint32_t hash) const {
   for (size_t s = home(hash);; s = (s + 1) & mask_) {
     const Slot& sl = slots_[s];
     if (!sl.entry) return SIZE_MAX;
-    if (sl.sig == hash && pool_[sl.entry - 1].key == key) return s;
+    if (sl.sig == hash && key_equal(pool_[sl.entry - 1].key, key)) return s;
   }
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -20,6 +21,7 @@ namespace pw::dp {
 
 struct PacketView;
 
+// Six 8-byte words, built and compared word by word (no byte stores followed by word loads).
 struct FlowKey {
   std::array<uint8_t, 16> addr_a{};  // the lower (address, port) end
   std::array<uint8_t, 16> addr_b{};
@@ -27,12 +29,17 @@ struct FlowKey {
   uint16_t vlan_outer = 0, vlan_inner = 0;
   uint8_t proto = 0;
   uint8_t family = 0;
+  std::array<uint8_t, 6> zero{};  // explicit padding, always zero
   bool operator==(const FlowKey&) const = default;
 };
+
+static_assert(std::endian::native == std::endian::little, "flow keys pack ports as LE words");
+static_assert(sizeof(FlowKey) == 48, "FlowKey is six words: hashed and compared as words");
 
 // The key of a packet's flow; `*src_is_a` tells which end sent it.
 FlowKey flow_key(const PacketView& v, bool* src_is_a);
 uint32_t flow_hash(const FlowKey& k);
+bool key_equal(const FlowKey& a, const FlowKey& b);
 
 enum class FlowState : uint8_t {
   Free, TcpSynSent, TcpSynReceived, TcpEstablished, TcpClosing, Udp, Icmp
@@ -103,6 +110,18 @@ class FlowTable {
 
   bool expired(const Flow& f, uint64_t now) const { return now - f.last_ns > timeout(f); }
   uint64_t timeout(const Flow& f) const;
+  // Prefetch hints for a burst: the index slot of `hash`, then (once that slot is in cache) the
+  // entry it points to.
+  void prefetch_slot(uint32_t hash) const { __builtin_prefetch(&slots_[home(hash)]); }
+  void prefetch_entry(uint32_t hash) const {
+    const Slot& s = slots_[home(hash)];
+    if (s.entry) {
+      const char* p = reinterpret_cast<const char*>(&pool_[s.entry - 1]);
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+    }
+  }
   size_t size() const { return used_; }
   size_t capacity() const { return pool_.size(); }
   size_t bytes_per_entry() const { return sizeof(Flow) + 2 * sizeof(Slot); }

@@ -102,8 +102,26 @@ bool Pipeline::mirror_flow(const Flow& fl) const {
 }
 
 void Pipeline::process(std::span<const Frame> burst, PipelineSink& sink) {
-  for (size_t i = 0; i < burst.size(); ++i) process_one(i, burst[i], sink);
-  expire(now_, sink);
+  // Three passes per chunk so that memory latency overlaps: parse and hash every frame and
+  // prefetch its index slot; then prefetch the flow entries the slots point to; then process.
+  for (size_t base = 0; base < burst.size(); base += kChunk) {
+    const size_t n = std::min(kChunk, burst.size() - base);
+    for (size_t i = 0; i < n; ++i) {
+      Pre& p = pre_[i];
+      p.parsed = parse_frame(burst[base + i].data, p.v);
+      p.keyed = p.parsed == Reason::Forwarded && p.v.is_ip() && !p.v.is_fragment;
+      if (p.keyed) {
+        p.key = flow_key(p.v, &p.src_is_a);
+        p.hash = flow_hash(p.key);
+        flows_.prefetch_slot(p.hash);
+      }
+    }
+    for (size_t i = 0; i < n; ++i)
+      if (pre_[i].keyed) flows_.prefetch_entry(pre_[i].hash);
+    for (size_t i = 0; i < n; ++i) process_one(base + i, burst[base + i], pre_[i], sink);
+  }
+  // Expiry visits a few entries every few bursts: bounded work, amortised over the bursts.
+  if ((++bursts_ & 3) == 0) expire(now_, sink);
 }
 
 void Pipeline::housekeeping(uint64_t now_ns, PipelineSink& sink) {
@@ -131,12 +149,12 @@ void Pipeline::release_flow(Flow& fl) {
   }
 }
 
-void Pipeline::process_one(size_t index, const Frame& f, PipelineSink& sink) {
+void Pipeline::process_one(size_t index, const Frame& f, Pre& pre, PipelineSink& sink) {
   ++c_.frames_in;
   now_ = std::max(now_, f.ts_ns);
-  PacketView v;
+  PacketView& v = pre.v;
   Verdict vd;
-  Reason r = parse_frame(f.data, v);
+  Reason r = pre.parsed;
   if (r != Reason::Forwarded) {
     vd = {false, true, r};  // malformed: dropped, and shown to the NIDS
   } else if (!policy_) {
@@ -176,7 +194,7 @@ void Pipeline::process_one(size_t index, const Frame& f, PipelineSink& sink) {
     c_.reasons.add(dvd.reason, n);
     return;
   } else if (v.is_ip()) {
-    vd = decide_ip(v, f, sink);
+    vd = decide_ip(v, f, sink, pre.keyed ? &pre : nullptr);
   } else {
     vd = decide_l2(v, f, sink);
   }
@@ -269,7 +287,25 @@ bool Pipeline::icmp_error_for_known_flow(const PacketView& v, uint64_t now) {
   return fl != nullptr;
 }
 
-Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSink& sink) {
+Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSink& sink,
+                                      const Pre* pre) {
+  // Established flows first: one lookup, no address classification.
+  bool src_is_a;
+  FlowKey key;
+  uint32_t hash;
+  if (pre) {
+    key = pre->key;
+    hash = pre->hash;
+    src_is_a = pre->src_is_a;
+  } else {  // a reassembled datagram
+    key = flow_key(v, &src_is_a);
+    hash = flow_hash(key);
+  }
+  Flow* fl = flows_.find(key, hash, now_, [&](Flow& x) {
+    release_flow(x);
+    ++c_.flows_expired;
+  });
+  if (fl) return existing_flow(v, *fl, src_is_a, f, sink);
   if (is_icmpv6_link(v)) return {true, policy_->model().mirror.all, Reason::Forwarded};
   Ends e;
   if (!resolve_ends(v, e)) {
@@ -278,15 +314,7 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
   }
   if (is_icmp_error(v) && icmp_error_for_known_flow(v, now_))
     return {true, policy_->model().mirror.all, Reason::Forwarded};
-  bool src_is_a;
-  FlowKey key = flow_key(v, &src_is_a);
-  uint32_t hash = flow_hash(key);
-  Flow* fl = flows_.find(key, hash, now_, [&](Flow& x) {
-    release_flow(x);
-    ++c_.flows_expired;
-  });
-  if (!fl) return new_flow(v, key, hash, src_is_a, e, f, sink);
-  return existing_flow(v, *fl, src_is_a, f, sink);
+  return new_flow(v, key, hash, src_is_a, e, f, sink);
 }
 
 void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
@@ -422,15 +450,18 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     fl.mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
     fl.mirror_never = svc->mirror == policy::MirrorMode::Never;
   }
-  const CompiledService& svc = policy_->services()[fl.service];
   if (v.ip_proto == kProtoTcp) {
     if (!first) {
       Reason r = check_tcp(v, fl, side);
       if (r != Reason::Forwarded) return {false, true, r};
     }
     if (fl.stream != proto::StreamNormaliser::kNone && !fl.pass_through) {
+      // A segment the receiver would discard must not be inspected as if it arrived (the
+      // classic insertion evasion): checksums are verified for every inspected segment.
+      if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
       const proto::Dir dir = side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient;
       if (side == 1 && (v.tcp_flags & kSyn)) streams_.start(fl.stream, dir, v.seq + 1);
+      const CompiledService& svc = policy_->services()[fl.service];
       const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
       proto::Context ctx{now_, &svc};
       std::optional<uint32_t> ack;
@@ -466,6 +497,8 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     commit_tcp(v, fl, side);
   } else if (fl.inspector_state && !fl.pass_through) {
     // Datagram protocols: each datagram is one in-order chunk.
+    if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
+    const CompiledService& svc = policy_->services()[fl.service];
     const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
     proto::Context ctx{now_, &svc};
     auto dec = insp->on_data(*static_cast<proto::FlowState*>(fl.inspector_state),

@@ -348,6 +348,19 @@ TEST_F(PipelineTest, InspectedFlowsAreNormalisedEvenWithoutAnInspector) {
   EXPECT_FALSE(out.mirrored.empty());  // the flow is now suspicious
 }
 
+TEST_F(PipelineTest, InspectedSegmentsWithABadChecksumAreDropped) {
+  make(fake_registry);
+  handshake(kClient, 40000, 21);
+  // "PASS " with a broken checksum: the server would discard it; the gateway must not let it
+  // poison the inspector's view either.
+  Bytes bad = tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5001}, "PASS x\r\n");
+  bad.back() ^= 0x55;
+  EXPECT_FALSE(run(bad));
+  EXPECT_EQ(p->counters().reasons[Reason::BadL4Checksum], 1u);
+  EXPECT_EQ(out.count(Reason::InspectorDeny), 0u);
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5001}, "FEAT\r\n")));
+}
+
 TEST_F(PipelineTest, InspectorDenyKillsTheFlowWithRstToBothEnds) {
   make(fake_registry);
   Ip s2c{kClient.dst, kClient.src};
