@@ -33,7 +33,7 @@ struct FlowState {};
 // Fixed-size blocks for per-flow inspector state, one arena per lcore.
 class FlowArena {
  public:
-  static constexpr size_t kBlockSize = 512;
+  static constexpr size_t kBlockSize = 1024;
   explicit FlowArena(size_t blocks) : storage_(blocks * kBlockSize) {
     free_.reserve(blocks);
     for (size_t i = blocks; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
@@ -60,9 +60,43 @@ class FlowArena {
   std::vector<uint32_t> free_;
 };
 
+// Large buffers for reassembling one message across segments (a TLS handshake message, an LDAP
+// PDU): a fixed pool per lcore, taken while needed and given back.
+class BufferPool {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  BufferPool(size_t buffers, size_t size) : size_(size), bytes_(buffers * size) {
+    free_.reserve(buffers);
+    for (size_t i = buffers; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
+  }
+  uint32_t acquire() {
+    if (free_.empty()) return kNone;
+    uint32_t i = free_.back();
+    free_.pop_back();
+    return i;
+  }
+  void release(uint32_t i) {
+    if (i != kNone) free_.push_back(i);
+  }
+  std::byte* data(uint32_t i) { return &bytes_[size_t{i} * size_]; }
+  size_t size() const { return size_; }
+  size_t available() const { return free_.size(); }
+
+ private:
+  size_t size_;
+  std::vector<std::byte> bytes_;
+  std::vector<uint32_t> free_;
+};
+
 struct Context {
   uint64_t now_ns = 0;
   const policy::CompiledService* service = nullptr;  // the flow's requirements
+  bool peer_is_management = false;  // the non-printer end is in the `management` group
+  BufferPool* buffers = nullptr;     // may be null: inspectors then fail closed when they need one
+  ReasonCounters* counters = nullptr;  // observations (anonymous binds, failed logins); may be null
+  void count(Reason r) {
+    if (counters) counters->add(r);
+  }
 };
 
 class Inspector {
@@ -70,7 +104,9 @@ class Inspector {
   virtual ~Inspector() = default;
   virtual const char* name() const = 0;
   virtual FlowState* open(FlowArena&) const = 0;  // nullptr: no state available (fail closed)
-  virtual void close(FlowState* s, FlowArena& a) const { a.release(s); }
+  // The flow ends (closed, killed, expired, or pass-through): give back what the state holds
+  // (BufferPool buffers) and its block.
+  virtual void close(FlowState* s, FlowArena& a, Context&) const { a.release(s); }
   virtual Decision on_data(FlowState&, Dir, std::span<const std::byte> in_order,
                            Context&) const = 0;
   // Bytes that will never be seen (the stream cannot be completed): fail closed by default.
