@@ -66,6 +66,7 @@ struct Flow {
   uint64_t generation = 0;  // policy generation the verdict was taken under
   uint32_t stream = UINT32_MAX;  // normaliser slot, or none
   void* inspector_state = nullptr;
+  const void* inspector = nullptr;  // the proto::Inspector that owns inspector_state
   uint16_t service = UINT16_MAX;  // CompiledService id, or none
   FlowState state = FlowState::Free;
   bool initiator_is_a = true;

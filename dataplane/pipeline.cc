@@ -73,11 +73,13 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       reasm_(limits.reassembly),
       streams_(limits.streams, limits.stream_window),
       arena_(limits.inspector_states),
+      buffers_(limits.buffers, limits.buffer_size),
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull) {}
 
 size_t Pipeline::memory_bytes() const {
   return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
          streams_.memory_bytes() + lim_.inspector_states * proto::FlowArena::kBlockSize +
+         lim_.buffers * lim_.buffer_size +
          scans_.memory_bytes();
 }
 
@@ -144,9 +146,32 @@ void Pipeline::release_flow(Flow& fl) {
     fl.stream = proto::StreamNormaliser::kNone;
   }
   if (fl.inspector_state) {
-    arena_.release(fl.inspector_state);
+    proto::Context ctx = context(fl, nullptr);
+    static_cast<const proto::Inspector*>(fl.inspector)
+        ->close(static_cast<proto::FlowState*>(fl.inspector_state), arena_, ctx);
     fl.inspector_state = nullptr;
+    fl.inspector = nullptr;
   }
+}
+
+proto::Context Pipeline::context(const Flow& fl, const CompiledService* svc) {
+  proto::Context ctx;
+  ctx.now_ns = now_;
+  ctx.service = svc;
+  ctx.buffers = &buffers_;
+  ctx.counters = &c_.reasons;
+  IpAddr a, b;
+  a.family = b.family = static_cast<Family>(fl.key.family);
+  a.bytes = fl.key.addr_a;
+  b.bytes = fl.key.addr_b;
+  ctx.client = fl.initiator_is_a ? a : b;
+  if (svc && policy_) {
+    // The management group by name: SNMP SetRequests are allowed from it only.
+    const IpAddr& peer = fl.to_printers ? ctx.client : (fl.initiator_is_a ? b : a);
+    int bit = policy_->group_bit("management");
+    ctx.peer_is_management = bit >= 0 && (policy_->classify(peer) >> bit & 1);
+  }
+  return ctx;
 }
 
 void Pipeline::process_one(size_t index, const Frame& f, Pre& pre, PipelineSink& sink) {
@@ -392,6 +417,7 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
       proto::FlowState* st = insp->open(arena_);
       if (!st) fail = Reason::InspectorStateFull;
       fl->inspector_state = st;
+      fl->inspector = insp;
     }
     if (fail != Reason::Forwarded) {
       release_flow(*fl);
@@ -463,7 +489,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       if (side == 1 && (v.tcp_flags & kSyn)) streams_.start(fl.stream, dir, v.seq + 1);
       const CompiledService& svc = policy_->services()[fl.service];
       const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
-      proto::Context ctx{now_, &svc};
+      proto::Context ctx = context(fl, &svc);
       std::optional<uint32_t> ack;
       if (v.tcp_flags & kAck) ack = v.ack;
       uint32_t seq = v.seq + ((v.tcp_flags & kSyn) ? 1 : 0);
@@ -500,7 +526,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
     const CompiledService& svc = policy_->services()[fl.service];
     const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
-    proto::Context ctx{now_, &svc};
+    proto::Context ctx = context(fl, &svc);
     auto dec = insp->on_data(*static_cast<proto::FlowState*>(fl.inspector_state),
                              side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient,
                              std::as_bytes(v.payload()), ctx);

@@ -60,6 +60,8 @@ struct PipelineLimits {
   size_t streams = 4096;        // flows under inspection at once
   size_t stream_window = 16384;  // bytes kept per direction (power of two)
   size_t inspector_states = 4096;
+  size_t buffers = 256;           // message reassembly buffers (TLS handshakes), per lcore
+  size_t buffer_size = 64 << 10;
   size_t scan_sources = 4096;
   size_t expire_budget = 32;  // flow entries visited every 4th burst by the expiry clock
 
@@ -144,6 +146,7 @@ class Pipeline {
             bool count_scan);
   void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
   void release_flow(Flow& fl);
+  proto::Context context(const Flow& fl, const policy::CompiledService* svc);
   void emit_event(const Event& e, PipelineSink& sink);
   void expire(uint64_t now, PipelineSink& sink);
   bool mirror_flow(const Flow& fl) const;
@@ -155,6 +158,7 @@ class Pipeline {
   Reassembler reasm_;
   proto::StreamNormaliser streams_;
   proto::FlowArena arena_;
+  proto::BufferPool buffers_;
   ScanDetector scans_;
   PipelineCounters c_;
   std::array<uint8_t, kMaxInjectedFrame> scratch_{};

@@ -61,6 +61,8 @@ struct CompiledService {
   bool smb1 = false;
   MirrorMode mirror = MirrorMode::Suspicious;
   PortRange passive_ports{};
+  uint32_t min_rsa_bits = 2048;       // security tls min-rsa-bits
+  bool weak_certificate_deny = true;  // security tls weak-certificate deny|alert
   GroupMask peer_mask = 0;     // 0: any peer
   GroupMask printer_mask = 0;  // 0: every printer
   std::string name;
@@ -84,6 +86,12 @@ class CompiledPolicy {
   Action default_action() const { return model_.default_action; }
   uint64_t generation() const { return generation_; }
   const std::string& group_name(int bit) const { return group_names_[static_cast<size_t>(bit)]; }
+  // The bit of a group, or -1 when the policy has no such group.
+  int group_bit(std::string_view name) const {
+    for (size_t i = 0; i < 63; ++i)
+      if (group_names_[i] == name) return static_cast<int>(i);
+    return -1;
+  }
 
   // Human-readable service table per direction (for `show policy` and check-config --policy).
   std::string describe() const;

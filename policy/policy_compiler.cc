@@ -217,6 +217,8 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.smb1 = s.smb1;
     c.mirror = s.mirror;
     c.passive_ports = s.passive_ports.value_or(PortRange{});
+    c.min_rsa_bits = model.tls.min_rsa_bits;
+    c.weak_certificate_deny = model.tls.weak_certificate_deny;
     c.name = s.name;
     c.peer_mask = mask_of(s.peer_groups);
     c.printer_mask = mask_of(s.printer_groups);

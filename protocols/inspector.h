@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "common/ip.h"
 #include "common/reason.h"
 
 namespace pw::policy {
@@ -92,6 +93,7 @@ struct Context {
   uint64_t now_ns = 0;
   const policy::CompiledService* service = nullptr;  // the flow's requirements
   bool peer_is_management = false;  // the non-printer end is in the `management` group
+  IpAddr client;                     // the initiator's address (FTP bounce checks)
   BufferPool* buffers = nullptr;     // may be null: inspectors then fail closed when they need one
   ReasonCounters* counters = nullptr;  // observations (anonymous binds, failed logins); may be null
   void count(Reason r) {

@@ -1,5 +1,10 @@
 #include "protocols/inspector_registry.h"
 
+#include "protocols/ftp/ftp_inspector.h"
+#include "protocols/http/http_inspector.h"
+#include "protocols/imap/imap_inspector.h"
+#include "protocols/pop3/pop3_inspector.h"
+#include "protocols/smtp/smtp_inspector.h"
 #include "protocols/tls/tls_inspector.h"
 
 namespace pw::proto {
@@ -7,8 +12,18 @@ namespace pw::proto {
 const Inspector* inspector_for(policy::Inspect p) {
   // One instance of each inspector, immutable, shared by every lcore.
   static const tls::TlsInspector kTls;
+  static const ftp::FtpInspector kFtp;
+  static const smtp::SmtpInspector kSmtp;
+  static const pop3::Pop3Inspector kPop3;
+  static const imap::ImapInspector kImap;
+  static const http::HttpInspector kHttp;
   switch (p) {
     case policy::Inspect::Tls: return &kTls;
+    case policy::Inspect::Ftp: return &kFtp;
+    case policy::Inspect::Smtp: return &kSmtp;
+    case policy::Inspect::Pop3: return &kPop3;
+    case policy::Inspect::Imap: return &kImap;
+    case policy::Inspect::Http: return &kHttp;
     // The other protocol inspectors are added here as they are built.
     default:
       return nullptr;

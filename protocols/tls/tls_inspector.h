@@ -34,6 +34,9 @@ struct TlsFlow {
   uint16_t version;  // selected by the ServerHello
   uint16_t cipher;
   uint32_t messages;  // handshake messages inspected (bounded)
+  // After the handshake, keep checking that every byte is framed as TLS records (so that a
+  // downgrade to clear text, such as FTP's CCC, is caught) instead of passing through.
+  bool watch_records;
 };
 
 // Resets `f` to expect a ClientHello.
@@ -48,6 +51,7 @@ class TlsInspector : public Inspector {
  public:
   const char* name() const override { return "tls"; }
   FlowState* open(FlowArena& a) const override;
+  void close(FlowState* s, FlowArena& a, Context& ctx) const override;
   Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
 };
 

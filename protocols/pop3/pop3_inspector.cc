@@ -1,0 +1,17 @@
+#include "protocols/pop3/pop3_inspector.h"
+
+namespace pw::proto::pop3 {
+
+namespace {
+constexpr std::string_view kAllowed[] = {"CAPA", "QUIT"};
+constexpr std::string_view kCredentials[] = {"USER", "PASS", "APOP", "AUTH"};
+}  // namespace
+
+const line::Spec& spec() {
+  // 255 bytes: RFC 2449 section 4 (command line limit).
+  static const line::Spec s{"pop3", 0, 255, kAllowed, kCredentials, "STLS",
+                            line::Spec::Replies::Pop3, 0, false, false};
+  return s;
+}
+
+}  // namespace pw::proto::pop3
