@@ -278,3 +278,96 @@ TEST_F(Replay, UsageErrors) {
 
 }  // namespace
 }  // namespace pw::mgmt
+
+// The inspectors through the whole pipeline: a clear-text FTP login toward a small-office printer,
+// split and wrapped every way an evader would. The password never appears in anything the gateway
+// forwards, the flow is mirrored, each end gets a RST.
+namespace pw::mgmt {
+namespace {
+
+std::vector<PcapFrame> ftp_login(const Ip& c2s, const L2& l2, size_t seg, bool fragment_ip) {
+  Ip s2c{c2s.dst, c2s.src};
+  uint64_t t = 1'700'000'000'000'000'000ull;
+  std::vector<PcapFrame> f;
+  auto add = [&](const Bytes& b) { f.push_back({b, t += 10}); };
+  uint32_t c = 1000, s = 9000;
+  add(tcp_frame(c2s, {40000, 21, kSyn, c - 1, 0}, "", l2));
+  add(tcp_frame(s2c, {21, 40000, kSyn | kAck, s - 1, c}, "", l2));
+  add(tcp_frame(c2s, {40000, 21, kAck, c, s}, "", l2));
+  std::string greet = "220 (vsFTPd 3.0.3)\r\n";
+  add(tcp_frame(s2c, {21, 40000, kAck | kPsh, s, c}, greet, l2));
+  s += static_cast<uint32_t>(greet.size());
+  std::string login = "user printer\r\nPASS s3cr3t-pw\r\n";
+  for (size_t off = 0; off < login.size(); off += seg) {
+    std::string part = login.substr(off, seg);
+    Bytes frame = tcp_frame(c2s, {40000, 21, kAck | kPsh, c + static_cast<uint32_t>(off), s}, part, l2);
+    if (fragment_ip && part.size() >= 16) {
+      for (auto& fr : fragment(frame, {24})) add(fr);  // the TCP header whole in the first
+    } else {
+      add(frame);
+    }
+  }
+  return f;
+}
+
+bool contains(const std::vector<PcapFrame>& frames, const std::string& needle) {
+  std::string all;
+  for (const auto& f : frames) all.append(f.data.begin(), f.data.end());
+  return all.find(needle) != std::string::npos;
+}
+
+TEST_F(Replay, PlaintextFtpLoginNeverCrosses) {
+  struct Way {
+    const char* name;
+    Ip ip;
+    L2 l2;
+    size_t seg;
+    bool frag;
+  };
+  Ip v6{"2001:db8::9", "2001:db8:20::5"};
+  Ip v6ext = v6;
+  v6ext.v6_ext = {{0, {1, 4, 0, 0, 0, 0}}, {60, {1, 4, 0, 0, 0, 0}}};
+  const Way ways[] = {
+      {"whole", {"198.18.0.9", "198.18.20.5"}, {}, 1000, false},
+      {"1-byte segments", {"198.18.0.9", "198.18.20.5"}, {}, 1, false},
+      {"3-byte segments, 802.1Q", {"198.18.0.9", "198.18.20.5"}, {{20}}, 3, false},
+      {"QinQ", {"198.18.0.9", "198.18.20.5"}, {{100, 20}}, 1000, false},
+      {"IP fragments", {"198.18.0.9", "198.18.20.5"}, {}, 1000, true},
+      {"IPv6 ext headers, 2-byte segments", v6ext, {}, 2, false},
+  };
+  for (const Way& w : ways) {
+    SCOPED_TRACE(w.name);
+    auto frames = ftp_login(w.ip, w.l2, w.seg, w.frag);
+    ASSERT_EQ(replay(file("s.conf", kSmallOffice), frames), 0) << err_.str();
+    auto fwd = forwarded();
+    EXPECT_FALSE(contains(fwd, "s3cr3t")) << "password forwarded";
+    EXPECT_FALSE(contains(fwd, "printer\r\n")) << "user name forwarded";
+    size_t to_21 = 0;
+    for (const auto& m : mirrored()) {
+      dp::PacketView v;
+      if (dp::parse_frame(m.data, v) == Reason::Forwarded && (v.dport == 21 || v.is_fragment)) ++to_21;
+    }
+    EXPECT_GE(to_21, 1u) << "the denied frame is not mirrored";
+    bool denied = false;
+    for (const auto& e : events())
+      if (e["reason"] == "plaintext-auth") {
+        denied = true;
+        EXPECT_EQ(e["service"], "ftp-print");
+        EXPECT_EQ(e["action"], "reject");
+        EXPECT_EQ(e.dump().find("s3cr3t"), std::string::npos);  // never in the event
+      }
+    EXPECT_TRUE(denied);
+    // Two RSTs injected (one to each end).
+    size_t rsts = 0;
+    for (const auto& f : fwd) {
+      dp::PacketView v;
+      if (dp::parse_frame(f.data, v) == Reason::Forwarded && v.ip_proto == dp::kProtoTcp &&
+          (v.tcp_flags & dp::kRst))
+        ++rsts;
+    }
+    EXPECT_EQ(rsts, 2u);
+  }
+}
+
+}  // namespace
+}  // namespace pw::mgmt
