@@ -142,36 +142,73 @@ Decision judge_server_hello(TlsFlow& f, const uint8_t* m, size_t len, const Cont
   return cont(0);
 }
 
+// What a certificate is, once decoded: decoding costs ~100 us with OpenSSL 3, and a server
+// presents the same certificate to every client, so the findings are cached per thread (lcore),
+// keyed by the certificate's SHA-256. Expiry is judged at each use from the cached notAfter.
+struct CertFacts {
+  uint8_t digest[32];
+  bool used = false;
+  bool readable = false;
+  bool sig_weak = false;
+  int rsa_bits = 0;  // 0: not RSA
+  bool dsa = false;
+  time_t not_after = 0;
+};
+
+CertFacts decode(const uint8_t* der, size_t n) {
+  CertFacts f;
+  const unsigned char* p = der;
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(n));
+  if (!x) return f;
+  f.readable = true;
+  if (EVP_PKEY* k = X509_get0_pubkey(x)) {
+    if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA) f.rsa_bits = EVP_PKEY_get_bits(k);
+    f.dsa = EVP_PKEY_get_base_id(k) == EVP_PKEY_DSA;
+  } else {
+    f.sig_weak = true;  // no usable key
+  }
+  switch (X509_get_signature_nid(x)) {
+    case NID_md5WithRSAEncryption: case NID_md2WithRSAEncryption: case NID_md4WithRSAEncryption:
+    case NID_sha1WithRSAEncryption: case NID_ecdsa_with_SHA1: case NID_dsaWithSHA1:
+    case NID_undef:
+      f.sig_weak = true;
+      break;
+    default:
+      break;
+  }
+  struct tm t {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &t) == 1) f.not_after = timegm(&t);
+  X509_free(x);
+  return f;
+}
+
+const CertFacts& facts(const uint8_t* der, size_t n) {
+  static thread_local CertFacts cache[64];
+  static thread_local unsigned next = 0;
+  uint8_t d[32];
+  unsigned dl = 0;
+  EVP_Digest(der, n, d, &dl, EVP_sha256(), nullptr);
+  for (auto& c : cache)
+    if (c.used && std::memcmp(c.digest, d, 32) == 0) return c;
+  CertFacts& slot = cache[next++ % 64];
+  slot = decode(der, n);
+  slot.used = true;
+  std::memcpy(slot.digest, d, 32);
+  return slot;
+}
+
 // The leaf certificate of a TLS <= 1.2 Certificate message (RFC 5246 7.4.2).
 Decision judge_certificate(const uint8_t* m, size_t len, Context& ctx) {
   Reader r{m, len};
   Reader list = r.sub(r.u(3));
   Reader leaf = list.sub(list.u(3));
   if (!r.ok || !list.ok || leaf.n == 0) return deny(Reason::MalformedTls);
-  const unsigned char* p = leaf.p;
-  X509* x = d2i_X509(nullptr, &p, static_cast<long>(leaf.n));
-  if (!x) return deny(Reason::MalformedTls);
-  bool weak = false;
+  const CertFacts& f = facts(leaf.p, leaf.n);
+  if (!f.readable) return deny(Reason::MalformedTls);
   const uint32_t min_bits = ctx.service ? ctx.service->min_rsa_bits : 2048;
-  if (EVP_PKEY* k = X509_get0_pubkey(x)) {
-    if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA && static_cast<uint32_t>(EVP_PKEY_get_bits(k)) < min_bits)
-      weak = true;
-    if (EVP_PKEY_get_base_id(k) == EVP_PKEY_DSA) weak = true;
-  } else {
-    weak = true;
-  }
-  switch (X509_get_signature_nid(x)) {
-    case NID_md5WithRSAEncryption: case NID_md2WithRSAEncryption: case NID_md4WithRSAEncryption:
-    case NID_sha1WithRSAEncryption: case NID_ecdsa_with_SHA1: case NID_dsaWithSHA1:
-    case NID_undef:
-      weak = true;
-      break;
-    default:
-      break;
-  }
   time_t now = static_cast<time_t>(ctx.now_ns / 1'000'000'000ull);
-  if (X509_cmp_time(X509_get0_notAfter(x), &now) <= 0) weak = true;  // expired (or unreadable)
-  X509_free(x);
+  bool weak = f.sig_weak || f.dsa || (f.rsa_bits && static_cast<uint32_t>(f.rsa_bits) < min_bits) ||
+              f.not_after <= now;
   if (!weak) return cont(0);
   if (!ctx.service || ctx.service->weak_certificate_deny) return deny(Reason::WeakCertificate);
   ctx.count(Reason::WeakCertificate);  // `security tls weak-certificate alert`
