@@ -406,7 +406,8 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
               : v.ip_proto == kProtoUdp ? FlowState::Udp
                                         : FlowState::Icmp;
   if (svc->inspect != Inspect::None && v.ip_proto != kProtoIcmp && v.ip_proto != kProtoIcmpv6) {
-    const proto::Inspector* insp = inspectors_ ? inspectors_(svc->inspect) : nullptr;
+    const proto::Inspector* insp =
+        inspectors_ ? inspectors_(svc->inspect, v.ip_proto == kProtoUdp) : nullptr;
     if (!insp) ++c_.uninspected;
     Reason fail = Reason::Forwarded;
     if (tcp) {
@@ -488,7 +489,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       const proto::Dir dir = side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient;
       if (side == 1 && (v.tcp_flags & kSyn)) streams_.start(fl.stream, dir, v.seq + 1);
       const CompiledService& svc = policy_->services()[fl.service];
-      const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
+      const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
       proto::Context ctx = context(fl, &svc);
       std::optional<uint32_t> ack;
       if (v.tcp_flags & kAck) ack = v.ack;
@@ -525,7 +526,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     // Datagram protocols: each datagram is one in-order chunk.
     if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
     const CompiledService& svc = policy_->services()[fl.service];
-    const proto::Inspector* insp = inspectors_ ? inspectors_(svc.inspect) : nullptr;
+    const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
     proto::Context ctx = context(fl, &svc);
     auto dec = insp->on_data(*static_cast<proto::FlowState*>(fl.inspector_state),
                              side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient,

@@ -86,7 +86,7 @@ struct PipelineCounters {
 
 // Returns the inspector for a protocol, or null where none exists yet (explicit list, no static
 // self-registration: protocols/inspector_registry).
-using InspectorLookup = const proto::Inspector* (*)(policy::Inspect);
+using InspectorLookup = const proto::Inspector* (*)(policy::Inspect, bool datagram);
 
 class Pipeline {
  public:

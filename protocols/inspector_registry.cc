@@ -9,7 +9,7 @@
 
 namespace pw::proto {
 
-const Inspector* inspector_for(policy::Inspect p) {
+const Inspector* inspector_for(policy::Inspect p, bool datagram) {
   // One instance of each inspector, immutable, shared by every lcore.
   static const tls::TlsInspector kTls;
   static const ftp::FtpInspector kFtp;
@@ -17,6 +17,13 @@ const Inspector* inspector_for(policy::Inspect p) {
   static const pop3::Pop3Inspector kPop3;
   static const imap::ImapInspector kImap;
   static const http::HttpInspector kHttp;
+  if (datagram) {
+    switch (p) {
+      // Datagram inspectors (SNMP over UDP) are added here.
+      default:
+        return nullptr;
+    }
+  }
   switch (p) {
     case policy::Inspect::Tls: return &kTls;
     case policy::Inspect::Ftp: return &kFtp;

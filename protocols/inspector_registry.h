@@ -7,9 +7,10 @@
 
 namespace pw::proto {
 
-// The inspector for `p`, or null when that protocol has no inspector in this build: its flows
-// are then normalised (in order, no conflicting overlaps) but their bytes are not inspected,
-// and the pipeline counts them as `uninspected`.
-const Inspector* inspector_for(policy::Inspect p);
+// The inspector for `p` (`datagram`: the flow is UDP, each datagram one chunk), or null when
+// that protocol has no inspector in this build: its flows are then normalised (in order, no
+// conflicting overlaps) but their bytes are not inspected, and the pipeline counts them as
+// `uninspected`.
+const Inspector* inspector_for(policy::Inspect p, bool datagram = false);
 
 }  // namespace pw::proto

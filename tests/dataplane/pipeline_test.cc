@@ -103,7 +103,7 @@ class FakeFtp : public proto::Inspector {
   }
 };
 const FakeFtp kFakeFtp;
-const proto::Inspector* fake_registry(policy::Inspect p) {
+const proto::Inspector* fake_registry(policy::Inspect p, bool) {
   return p == policy::Inspect::Ftp ? &kFakeFtp : nullptr;
 }
 
