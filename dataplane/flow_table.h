@@ -75,6 +75,8 @@ struct Flow {
   bool mirror_all = false;  // the service says mirror always
   bool mirror_never = false;  // the service says mirror never
   bool pass_through = false;  // past inspection
+  bool ftp_control = false;   // an FTP control flow registered in the FTP session table
+  bool ftp_data = false;      // a passive data connection of such a session
   bool live = false;          // handed out by insert(), not yet removed
   uint32_t hash = 0;
 

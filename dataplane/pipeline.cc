@@ -70,6 +70,7 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
     : lim_(limits),
       inspectors_(inspectors),
       flows_(limits.flows, limits.timeouts, limits.table_full),
+      ftp_sessions_(limits.ftp_sessions, limits.timeouts),
       reasm_(limits.reassembly),
       streams_(limits.streams, limits.stream_window),
       arena_(limits.inspector_states),
@@ -140,7 +141,56 @@ void Pipeline::expire(uint64_t now, PipelineSink&) {
   }
 }
 
+namespace {
+constexpr uint8_t kFtpSession = 0xfd;  // a pseudo protocol number for FTP session keys
+}
+
+FlowKey Pipeline::ftp_session_key(const IpAddr& client, const IpAddr& printer,
+                                  const PacketView& v) const {
+  PacketView k;
+  k.src = client;
+  k.dst = printer;
+  k.vlan_outer = v.vlan_outer;
+  k.vlan_inner = v.vlan_inner;
+  k.ip_proto = kFtpSession;
+  bool unused;
+  FlowKey key = flow_key(k, &unused);
+  // Direction matters here (client -> printer): mark it in the port fields.
+  key.port_a = unused ? 1 : 2;
+  return key;
+}
+
+// A passive FTP data connection (RFC 959 PASV / RFC 2428 EPSV) toward a printer's passive port
+// range is allowed only from a client that holds an established control flow to that printer:
+// before TLS that flow cannot have sent PASV (the allow-list), so it is an FTPS session.
+const CompiledService* Pipeline::ftp_data_service(const PacketView& v) {
+  FlowKey k = ftp_session_key(v.src, v.dst, v);
+  Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {});
+  if (!s || s->packets[0] == 0) return nullptr;
+  const auto& svcs = policy_->services();
+  if (s->service >= svcs.size()) return nullptr;
+  const CompiledService& svc = svcs[s->service];
+  if (svc.inspect != Inspect::Ftp || svc.action != Action::Allow || !svc.passive_ports.lo) return nullptr;
+  if (v.dport < svc.passive_ports.lo || v.dport > svc.passive_ports.hi) return nullptr;
+  return &svc;
+}
+
 void Pipeline::release_flow(Flow& fl) {
+  if (fl.ftp_control) {
+    fl.ftp_control = false;
+    IpAddr a, b;
+    a.family = b.family = static_cast<Family>(fl.key.family);
+    a.bytes = fl.key.addr_a;
+    b.bytes = fl.key.addr_b;
+    PacketView pv;
+    pv.vlan_outer = fl.key.vlan_outer;
+    pv.vlan_inner = fl.key.vlan_inner;
+    const IpAddr& client = fl.initiator_is_a ? a : b;
+    const IpAddr& printer = fl.initiator_is_a ? b : a;
+    FlowKey k = ftp_session_key(client, printer, pv);
+    if (Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {}))
+      if (s->packets[0] == 0 || --s->packets[0] == 0) ftp_sessions_.remove(s);
+  }
   if (fl.stream != proto::StreamNormaliser::kNone) {
     streams_.close(fl.stream);
     fl.stream = proto::StreamNormaliser::kNone;
@@ -384,6 +434,13 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   // allowed (or forgot), and is not let through mid-stream.
   if (tcp && (v.tcp_flags & (kSyn | kAck)) != kSyn) return {false, true, Reason::TcpNoFlow};
   const CompiledService* svc = match(v, e);
+  bool ftp_data = false;
+  if (tcp && e.to_printers && (!svc || svc->action != Action::Allow)) {
+    if (const CompiledService* data = ftp_data_service(v)) {
+      svc = data;
+      ftp_data = true;
+    }
+  }
   Action act = svc ? svc->action : policy_->default_action();
   if (act != Action::Allow) {
     Reason r = !svc ? Reason::DefaultDeny
@@ -399,13 +456,15 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   fl->initiator_is_a = src_is_a;
   fl->to_printers = e.to_printers;
   fl->service = svc->id;
+  fl->ftp_data = ftp_data;
   fl->generation = policy_->generation();
   fl->mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
   fl->mirror_never = svc->mirror == policy::MirrorMode::Never;
   fl->state = tcp ? FlowState::TcpSynSent
               : v.ip_proto == kProtoUdp ? FlowState::Udp
                                         : FlowState::Icmp;
-  if (svc->inspect != Inspect::None && v.ip_proto != kProtoIcmp && v.ip_proto != kProtoIcmpv6) {
+  if (svc->inspect != Inspect::None && !ftp_data && v.ip_proto != kProtoIcmp &&
+      v.ip_proto != kProtoIcmpv6) {
     const proto::Inspector* insp =
         inspectors_ ? inspectors_(svc->inspect, v.ip_proto == kProtoUdp) : nullptr;
     if (!insp) ++c_.uninspected;
@@ -457,10 +516,19 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
                              l4_of(fl.key.proto), l4_of(fl.key.proto) == L4::Icmp ? 0 : port, pm,
                              policy_->classify(peer))
             : nullptr;
+    if (fl.ftp_data && fl.to_printers) {
+      PacketView dv;
+      dv.src = fl.initiator_is_a ? a : b;
+      dv.dst = fl.initiator_is_a ? b : a;
+      dv.vlan_outer = fl.key.vlan_outer;
+      dv.vlan_inner = fl.key.vlan_inner;
+      dv.dport = port;
+      svc = ftp_data_service(dv);
+    }
     bool allowed = svc && svc->action == Action::Allow;
-    bool same_inspection = allowed && (svc->inspect != Inspect::None) ==
+    bool same_inspection = allowed && (fl.ftp_data || (svc->inspect != Inspect::None) ==
                                           (fl.stream != proto::StreamNormaliser::kNone ||
-                                           fl.inspector_state != nullptr || fl.pass_through);
+                                           fl.inspector_state != nullptr || fl.pass_through));
     if (!allowed || !same_inspection) {
       bool reject = svc && svc->action == Action::Reject;
       deny(v, f, Reason::PolicyChanged, false, svc, fl.id, sink, false);
@@ -618,8 +686,26 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
     fl.state = FlowState::TcpClosing;
     return;
   }
-  if (fl.state == FlowState::TcpSynReceived && side == 0 && (fg & kAck) && v.ack == peer.isn + 1)
+  if (fl.state == FlowState::TcpSynReceived && side == 0 && (fg & kAck) && v.ack == peer.isn + 1) {
     fl.state = FlowState::TcpEstablished;
+    const auto& svcs = policy_->services();
+    if (fl.service < svcs.size() && svcs[fl.service].inspect == Inspect::Ftp && !fl.ftp_data &&
+        fl.to_printers) {
+      // v is from the initiator (the client) to the printer.
+      FlowKey k = ftp_session_key(v.src, v.dst, v);
+      uint32_t h = flow_hash(k);
+      Flow* s = ftp_sessions_.find(k, h, now_, [](Flow&) {});
+      if (!s && (s = ftp_sessions_.insert(k, h, now_, [](Flow&) {}))) {
+        s->state = FlowState::TcpEstablished;
+        s->service = fl.service;
+      }
+      if (s) {
+        ++s->packets[0];
+        s->last_ns = now_;
+        fl.ftp_control = true;
+      }
+    }
+  }
   if (me.fin && peer.fin) fl.state = FlowState::TcpClosing;
 }
 

@@ -63,6 +63,7 @@ struct PipelineLimits {
   size_t buffers = 256;           // message reassembly buffers (TLS handshakes), per lcore
   size_t buffer_size = 64 << 10;
   size_t scan_sources = 4096;
+  size_t ftp_sessions = 4096;     // FTP control flows whose passive data ports are open
   size_t expire_budget = 32;  // flow entries visited every 4th burst by the expiry clock
 
   static PipelineLimits from_model(const policy::Model& m, size_t lcores = 1);
@@ -146,6 +147,8 @@ class Pipeline {
             bool count_scan);
   void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
   void release_flow(Flow& fl);
+  FlowKey ftp_session_key(const IpAddr& client, const IpAddr& printer, const PacketView& v) const;
+  const policy::CompiledService* ftp_data_service(const PacketView& v);
   proto::Context context(const Flow& fl, const policy::CompiledService* svc);
   void emit_event(const Event& e, PipelineSink& sink);
   void expire(uint64_t now, PipelineSink& sink);
@@ -155,6 +158,9 @@ class Pipeline {
   InspectorLookup inspectors_;
   const policy::CompiledPolicy* policy_ = nullptr;
   FlowTable flows_;
+  // (client, printer) pairs holding an established FTP control flow: the key of a flow with
+  // proto kFtpSession and no ports; packets[0] counts the control flows.
+  FlowTable ftp_sessions_;
   Reassembler reasm_;
   proto::StreamNormaliser streams_;
   proto::FlowArena arena_;

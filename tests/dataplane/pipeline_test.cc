@@ -62,6 +62,7 @@ constexpr const char* kPolicy =
     "set service ftp port 21\n"
     "set service ftp inspect ftp\n"
     "set service ftp tls required\n"
+    "set service ftp passive-ports 50000-50100\n"
     "set service eapol direction both\n"
     "set service eapol protocol ethertype\n"
     "set service eapol ethertype eapol\n"
@@ -392,6 +393,18 @@ TEST_F(PipelineTest, PassThroughAfterTheInspectorIsDone) {
   EXPECT_TRUE(run(tcp_frame(s2c, {21, 40000, kAck | kPsh, 5001, 101}, "234 go\r\n")));
   // No longer inspected: "PASS " passes (in real life it would be inside TLS by now).
   EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5009}, "PASS x")));
+}
+
+TEST_F(PipelineTest, PassiveFtpDataNeedsAnEstablishedControlFlow) {
+  // No control flow: the passive range is closed.
+  EXPECT_FALSE(run(tcp_frame(kClient, {41000, 50010, kSyn, 1, 0})));
+  EXPECT_EQ(out.count(Reason::DefaultDeny), 1u);
+  handshake(kClient, 40000, 21);
+  EXPECT_TRUE(run(tcp_frame(kClient, {41001, 50010, kSyn, 1, 0})));
+  // Outside the range, or from another client, or toward another printer: closed.
+  EXPECT_FALSE(run(tcp_frame(kClient, {41002, 50101, kSyn, 1, 0})));
+  EXPECT_FALSE(run(tcp_frame({"198.18.0.2", "198.18.20.5"}, {41003, 50010, kSyn, 1, 0})));
+  EXPECT_FALSE(run(tcp_frame({"198.18.0.1", "198.18.20.6"}, {41004, 50010, kSyn, 1, 0})));
 }
 
 TEST_F(PipelineTest, FullFlowTableDropsNewFlowsOnly) {
