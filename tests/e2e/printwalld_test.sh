@@ -1,0 +1,99 @@
+#!/bin/bash
+# printwalld inline on DPDK af_packet ports between two network namespaces: a client and a
+# printer on one L2 segment (bump in the wire), real TCP stacks and netcat on both sides.
+# usage: printwalld_test.sh PATH/TO/printwalld
+set -u
+pwd_bin=$1
+id=$$
+tag=${id: -5}
+ns_c=pwc$tag ns_p=pwp$tag ns_g=pwg$tag
+tmp=$(mktemp -d)
+fail=0
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for n in $ns_c $ns_p $ns_g; do ip netns del "$n" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+
+if [ "$(id -u)" != 0 ] || ! command -v nc >/dev/null; then
+  echo "printwalld_test: needs root and netcat (appliance/install-deps)"; exit 77
+fi
+for n in $ns_c $ns_p $ns_g; do ip netns add "$n" || exit 1; done
+ip link add cli$tag type veth peer name gwo$tag
+ip link add prn$tag type veth peer name gwi$tag
+ip link set cli$tag netns $ns_c
+ip link set prn$tag netns $ns_p
+ip link set gwo$tag netns $ns_g
+ip link set gwi$tag netns $ns_g
+setup() {  # setup NS IFACE [ADDR4 ADDR6]
+  ip netns exec "$1" ip link set lo up
+  ip netns exec "$1" ip link set "$2" up
+  ip netns exec "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1
+  if [ $# -ge 4 ]; then
+    ip netns exec "$1" ip addr add "$3" dev "$2"
+    ip netns exec "$1" ip -6 addr add "$4" dev "$2" nodad
+  fi
+}
+setup $ns_c cli$tag 198.18.20.100/24 2001:db8:20::100/64
+setup $ns_p prn$tag 198.18.20.5/24 2001:db8:20::5/64
+setup $ns_g gwo$tag
+setup $ns_g gwi$tag
+
+cat >"$tmp/pw.conf" <<CONF
+set profile small-office
+set printer-network 198.18.20.0/28
+set printer-network 2001:db8:20::/124
+set interface outside device "net_af_packet0,iface=gwo$tag"
+set interface inside device "net_af_packet1,iface=gwi$tag"
+set dataplane mbufs 4096
+CONF
+ip netns exec $ns_g "$pwd_bin" -l 0 --no-huge -m 256 --no-pci --no-shconf --file-prefix pw$tag \
+  --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" \
+  >"$tmp/gw.log" 2>&1 &
+pid=$!
+for i in $(seq 50); do grep -q forwarding "$tmp/gw.log" && break; sleep 0.1; done
+if grep -q forwarding "$tmp/gw.log"; then ok "printwalld started"; else bad "printwalld did not start"; cat "$tmp/gw.log"; exit 1; fi
+
+# RAW printing (9100) is allowed by the small-office profile: bytes arrive unchanged.
+ip netns exec $ns_p timeout 8 nc -l 9100 >"$tmp/raw.out" &
+srv=$!
+sleep 0.3
+printf '%%!PS-Adobe-3.0\nprinted\n' | ip netns exec $ns_c timeout 5 nc -N -w 3 198.18.20.5 9100
+wait $srv
+if grep -q printed "$tmp/raw.out"; then ok "RAW 9100 over IPv4 passes"; else bad "RAW 9100 over IPv4"; fi
+
+ip netns exec $ns_p timeout 8 nc -6 -l 9100 >"$tmp/raw6.out" &
+srv=$!
+sleep 0.3
+printf 'v6 job\n' | ip netns exec $ns_c timeout 5 nc -6 -N -w 3 2001:db8:20::5 9100
+wait $srv
+if grep -q 'v6 job' "$tmp/raw6.out"; then ok "RAW 9100 over IPv6 passes"; else bad "RAW 9100 over IPv6"; fi
+
+# IPP (631) is closed: the connection never completes.
+ip netns exec $ns_p timeout 5 nc -l 631 >"$tmp/ipp.out" &
+srv=$!
+sleep 0.3
+if ip netns exec $ns_c timeout 4 nc -z -w 2 198.18.20.5 631; then bad "IPP 631 reachable"; else ok "IPP 631 closed"; fi
+kill $srv 2>/dev/null; wait $srv 2>/dev/null
+
+# A clear-text FTP login: the printer never receives the user name or the password.
+ip netns exec $ns_p timeout 8 nc -l 21 >"$tmp/ftp.out" &
+srv=$!
+sleep 0.3
+printf 'USER printer\r\nPASS s3cr3t\r\n' | ip netns exec $ns_c timeout 5 nc -w 3 198.18.20.5 21
+wait $srv 2>/dev/null
+if grep -q -e s3cr3t -e printer "$tmp/ftp.out"; then bad "FTP credentials reached the printer"; else ok "FTP clear-text login stopped"; fi
+
+kill -TERM $pid
+wait $pid
+rc=$?
+pid=
+if [ $rc = 0 ] && grep -q "stopping:" "$tmp/gw.log"; then ok "SIGTERM stops cleanly"; else bad "SIGTERM exit $rc"; cat "$tmp/gw.log"; fi
+grep -q '"reason":"service-deny".*"service":"ipp-print"' "$tmp/events.jsonl" && ok "IPP denial logged" || bad "no ipp-print event"
+grep -q '"reason":"plaintext-auth".*"service":"ftp-print"' "$tmp/events.jsonl" && ok "FTP denial logged" || bad "no plaintext-auth event"
+grep -q s3cr3t "$tmp/events.jsonl" && bad "credential in the event log"
+exit $fail
