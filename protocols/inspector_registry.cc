@@ -4,6 +4,8 @@
 #include "protocols/http/http_inspector.h"
 #include "protocols/imap/imap_inspector.h"
 #include "protocols/pop3/pop3_inspector.h"
+#include "protocols/rfb/rfb_inspector.h"
+#include "protocols/smb/smb_inspector.h"
 #include "protocols/smtp/smtp_inspector.h"
 #include "protocols/tls/tls_inspector.h"
 
@@ -17,6 +19,8 @@ const Inspector* inspector_for(policy::Inspect p, bool datagram) {
   static const pop3::Pop3Inspector kPop3;
   static const imap::ImapInspector kImap;
   static const http::HttpInspector kHttp;
+  static const smb::SmbInspector kSmb;
+  static const rfb::RfbInspector kRfb;
   if (datagram) {
     switch (p) {
       // Datagram inspectors (SNMP over UDP) are added here.
@@ -31,6 +35,8 @@ const Inspector* inspector_for(policy::Inspect p, bool datagram) {
     case policy::Inspect::Pop3: return &kPop3;
     case policy::Inspect::Imap: return &kImap;
     case policy::Inspect::Http: return &kHttp;
+    case policy::Inspect::Smb: return &kSmb;
+    case policy::Inspect::Rfb: return &kRfb;
     // The other protocol inspectors are added here as they are built.
     default:
       return nullptr;
