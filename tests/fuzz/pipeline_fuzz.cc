@@ -63,6 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lim.stream_window = 1024;
   lim.inspector_states = 64;
   lim.scan_sources = 64;
+  lim.buffers = 4;
+  lim.ftp_sessions = 64;
   lim.reassembly = {64, 16, 1'000'000'000ull, 65535, 256};
   dp::Pipeline pipe(lim);
   pipe.set_policy(flip ? enterprise.get() : small.get());
