@@ -75,7 +75,8 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       streams_(limits.streams, limits.stream_window),
       arena_(limits.inspector_states),
       buffers_(limits.buffers, limits.buffer_size),
-      scans_(limits.scan_sources, 20, 5, 10'000'000'000ull) {}
+      scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
+      auth_failures_(limits.scan_sources, 5, 180'000'000'000ull) {}
 
 size_t Pipeline::memory_bytes() const {
   return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
@@ -89,6 +90,8 @@ void Pipeline::set_policy(const policy::CompiledPolicy* p) {
   if (p) {
     const auto& ps = p->model().port_scan;
     scans_.set_thresholds(ps.ports, ps.printers, ps.window_s * 1'000'000'000ull);
+    const auto& fa = p->model().failed_auth;
+    auth_failures_.set_thresholds(fa.count, fa.window_s * 1'000'000'000ull);
   }
 }
 
@@ -173,6 +176,26 @@ const CompiledService* Pipeline::ftp_data_service(const PacketView& v) {
   if (svc.inspect != Inspect::Ftp || svc.action != Action::Allow || !svc.passive_ports.lo) return nullptr;
   if (v.dport < svc.passive_ports.lo || v.dport > svc.passive_ports.hi) return nullptr;
   return &svc;
+}
+
+void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v,
+                                  PipelineSink& sink) {
+  uint64_t now_count = c_.reasons[Reason::AuthFailed];
+  if (now_count == before) return;
+  IpAddr a, b;
+  a.family = b.family = static_cast<Family>(fl.key.family);
+  a.bytes = fl.key.addr_a;
+  b.bytes = fl.key.addr_b;
+  const IpAddr& client = fl.initiator_is_a ? a : b;
+  for (uint64_t k = before; k < now_count; ++k) {
+    uint32_t n = 0;
+    if (auth_failures_.record(client, now_, &n)) {
+      Event e{now_, EventAction::Alert, Reason::AuthFailures, v.ip_proto, client,
+              fl.initiator_is_a ? b : a, 0, 0, v.vlan_outer, fl.service, policy_->generation(),
+              fl.id, n};
+      emit_event(e, sink);
+    }
+  }
 }
 
 void Pipeline::release_flow(Flow& fl) {
@@ -562,9 +585,11 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       std::optional<uint32_t> ack;
       if (v.tcp_flags & kAck) ack = v.ack;
       uint32_t seq = v.seq + ((v.tcp_flags & kSyn) ? 1 : 0);
+      const uint64_t failed_before = c_.reasons[Reason::AuthFailed];
       auto res = streams_.segment(fl.stream, dir, seq, v.payload(), v.tcp_flags & kFin, ack,
                                   fl.inspector_state ? insp : nullptr,
                                   static_cast<proto::FlowState*>(fl.inspector_state), ctx);
+      note_auth_failures(failed_before, fl, v, sink);
       using A = proto::SegmentResult::Action;
       if (res.action == A::Drop) {
         if (res.reason == Reason::TcpOverlapConflict) {
@@ -596,9 +621,11 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     const CompiledService& svc = policy_->services()[fl.service];
     const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
     proto::Context ctx = context(fl, &svc);
+    const uint64_t failed_before = c_.reasons[Reason::AuthFailed];
     auto dec = insp->on_data(*static_cast<proto::FlowState*>(fl.inspector_state),
                              side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient,
                              std::as_bytes(v.payload()), ctx);
+    note_auth_failures(failed_before, fl, v, sink);
     if (dec.verdict == proto::Verdict::Deny) {
       fl.suspicious = true;
       Reason r = dec.reason == Reason::Forwarded ? Reason::InspectorDeny : dec.reason;

@@ -147,6 +147,8 @@ class Pipeline {
             bool count_scan);
   void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
   void release_flow(Flow& fl);
+  // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
+  void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
   FlowKey ftp_session_key(const IpAddr& client, const IpAddr& printer, const PacketView& v) const;
   const policy::CompiledService* ftp_data_service(const PacketView& v);
   proto::Context context(const Flow& fl, const policy::CompiledService* svc);
@@ -166,6 +168,7 @@ class Pipeline {
   proto::FlowArena arena_;
   proto::BufferPool buffers_;
   ScanDetector scans_;
+  FailureDetector auth_failures_;
   PipelineCounters c_;
   std::array<uint8_t, kMaxInjectedFrame> scratch_{};
   std::array<Pre, kChunk> pre_{};

@@ -75,4 +75,43 @@ bool ScanDetector::record(const IpAddr& src, const IpAddr& printer, uint16_t por
   return false;
 }
 
+FailureDetector::FailureDetector(size_t sources, uint32_t count, uint64_t window_ns)
+    : count_(count), window_ns_(window_ns) {
+  size_t n = 16;
+  while (n < sources) n <<= 1;
+  table_.resize(n);
+  mask_ = n - 1;
+}
+
+bool FailureDetector::record(const IpAddr& src, uint64_t now, uint32_t* failures) {
+  uint64_t h = addr_hash(src);
+  Entry* slot = nullptr;
+  Entry* oldest = nullptr;
+  for (size_t i = 0; i < 8; ++i) {
+    Entry& e = table_[(h + i) & mask_];
+    if (e.used && e.src == src) {
+      slot = &e;
+      break;
+    }
+    if (!e.used) {
+      if (!slot) slot = &e;
+      continue;
+    }
+    if (!oldest || e.window_start < oldest->window_start) oldest = &e;
+  }
+  if (!slot) slot = oldest;
+  Entry& e = *slot;
+  if (!e.used || e.src != src || now - e.window_start > window_ns_) {
+    e = Entry{};
+    e.used = true;
+    e.src = src;
+    e.window_start = now;
+  }
+  ++e.failures;
+  if (e.alerted || e.failures < count_) return false;
+  e.alerted = true;
+  if (failures) *failures = e.failures;
+  return true;
+}
+
 }  // namespace pw::dp

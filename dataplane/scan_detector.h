@@ -40,4 +40,30 @@ class ScanDetector {
   uint64_t window_ns_;
 };
 
+// Repeated failed authentications (guide: 5 failures in 3 minutes -> alert): one alert per
+// source and window. Bounded like the scan detector.
+class FailureDetector {
+ public:
+  FailureDetector(size_t sources, uint32_t count, uint64_t window_ns);
+  void set_thresholds(uint32_t count, uint64_t window_ns) {
+    count_ = count;
+    window_ns_ = window_ns;
+  }
+  // A failure of `src` at `now`; true once per window when the count reaches the threshold.
+  bool record(const IpAddr& src, uint64_t now, uint32_t* failures);
+
+ private:
+  struct Entry {
+    IpAddr src;
+    bool used = false;
+    bool alerted = false;
+    uint64_t window_start = 0;
+    uint32_t failures = 0;
+  };
+  std::vector<Entry> table_;
+  size_t mask_;
+  uint32_t count_;
+  uint64_t window_ns_;
+};
+
 }  // namespace pw::dp

@@ -89,12 +89,17 @@ class FakeFtp : public proto::Inspector {
   const char* name() const override { return "fake-ftp"; }
   proto::FlowState* open(proto::FlowArena& a) const override { return a.make<Text>(); }
   proto::Decision on_data(proto::FlowState& s, proto::Dir d, std::span<const std::byte> in,
-                          proto::Context&) const override {
+                          proto::Context& ctx) const override {
     auto& t = static_cast<Text&>(s);
     std::string now(t.buf, t.n);
     now.append(reinterpret_cast<const char*>(in.data()), in.size());
     if (d == proto::Dir::ToServer && now.find("PASS ") != std::string::npos)
       return {proto::Verdict::Deny, 0, Reason::InspectorDeny};
+    if (d == proto::Dir::ToClient && now.find("530 ") != std::string::npos) {
+      ctx.count(Reason::AuthFailed);
+      t.n = 0;
+      return {proto::Verdict::Continue, static_cast<uint32_t>(in.size()), Reason::Forwarded};
+    }
     if (d == proto::Dir::ToClient && now.find("234 ") != std::string::npos)
       return {proto::Verdict::PassThrough, static_cast<uint32_t>(in.size()), Reason::Forwarded};
     std::string keep = now.substr(now.size() > 8 ? now.size() - 8 : 0);
@@ -384,6 +389,23 @@ TEST_F(PipelineTest, InspectorDenyKillsTheFlowWithRstToBothEnds) {
   EXPECT_EQ(out.count(Reason::InspectorDeny), 1u);
   EXPECT_FALSE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 113, 5009}, "SS secret\r\n")));
   EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 1u);
+}
+
+TEST_F(PipelineTest, RepeatedFailedLoginsRaiseOneAlert) {
+  make(fake_registry);
+  Ip s2c{kClient.dst, kClient.src};
+  for (uint16_t i = 0; i < 7; ++i) {
+    uint16_t port = static_cast<uint16_t>(42000 + i);
+    handshake(kClient, port, 21);
+    EXPECT_TRUE(run(tcp_frame(s2c, {21, port, kAck | kPsh, 5001, 101}, "530 Login incorrect.\r\n")));
+  }
+  ASSERT_EQ(out.count(Reason::AuthFailures), 1u);  // the 5th failure, once per window
+  for (const auto& e : out.events)
+    if (e.reason == Reason::AuthFailures) {
+      EXPECT_EQ(e.action, EventAction::Alert);
+      EXPECT_EQ(e.src.str(), "198.18.0.1");
+      EXPECT_EQ(e.count, 5u);
+    }
 }
 
 TEST_F(PipelineTest, PassThroughAfterTheInspectorIsDone) {
