@@ -61,10 +61,10 @@ constexpr BerStatus ber_error(BerError e) { return {BerCode::Error, e, 0}; }
 
 // One element: header, and the content octets present.
 struct BerTlv {
-  uint8_t tag = 0;          // identifier octet (long form: the first one, low bits 0x1f)
-  uint32_t number = 0;      // tag number
-  uint8_t header_len = 0;   // identifier and length octets
-  uint32_t length = 0;      // declared content length
+  uint8_t tag = 0;                   // identifier octet (long form: the first one, low bits 0x1f)
+  uint32_t number = 0;               // tag number
+  uint8_t header_len = 0;            // identifier and length octets
+  uint32_t length = 0;               // declared content length
   std::span<const std::byte> value;  // content octets present: fewer than `length` in a prefix
 
   bool constructed() const { return (tag & kBerConstructed) != 0; }
@@ -131,9 +131,9 @@ struct BerStream {
   static constexpr size_t kMaxDepth = 32;
   uint8_t hdr[kBerMaxHeader];
   uint8_t hdr_have;
-  uint8_t depth;         // open elements, the top-level one included; 0 between elements
-  uint32_t pos;          // offset inside the current top-level element
-  uint32_t skip;         // primitive content octets still to pass over
+  uint8_t depth;            // open elements, the top-level one included; 0 between elements
+  uint32_t pos;             // offset inside the current top-level element
+  uint32_t skip;            // primitive content octets still to pass over
   uint32_t end[kMaxDepth];  // end offset of each open element (end[0]: the top-level one)
 };
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "dataplane/ndpi_classifier.h"
 #include "dataplane/packet.h"
 #include "policy/compiled_policy.h"
 
@@ -64,11 +65,12 @@ std::string event_json(const Event& e, const policy::CompiledPolicy* policy) {
                 "{\"ts\":\"%s\",\"action\":\"%s\",\"reason\":\"%s\",\"proto\":\"%s\","
                 "\"src_ip\":%s,\"src_port\":%u,\"dst_ip\":%s,\"dst_port\":%u,\"vlan\":%u,"
                 "\"service\":%s,\"profile\":%s,\"policy_generation\":%" PRIu64 ",\"flow_id\":%" PRIu64
-                ",\"count\":%u}",
+                ",\"count\":%u,\"app\":%s}",
                 ts, to_string(e.action), reason_code(e.reason), proto_name(e.ip_proto, e.src.family),
                 ip ? quoted(e.src.str()).c_str() : "null", e.src_port,
                 ip ? quoted(e.dst.str()).c_str() : "null", e.dst_port, e.vlan, service.c_str(),
-                profile.c_str(), e.generation, e.flow_id, e.count);
+                profile.c_str(), e.generation, e.flow_id, e.count,
+                e.app ? quoted(NdpiClassifier::name(e.app)).c_str() : "null");
   return buf;
 }
 

@@ -28,6 +28,7 @@ struct Event {
   uint64_t generation = 0;
   uint64_t flow_id = 0;  // 0: no flow
   uint32_t count = 1;    // events of this kind folded into this one (scan: distinct ports)
+  uint16_t app = 0;      // nDPI protocol of the flow, 0: unknown
 };
 
 const char* to_string(EventAction a);

@@ -68,6 +68,9 @@ struct Flow {
   void* inspector_state = nullptr;
   const void* inspector = nullptr;  // the proto::Inspector that owns inspector_state
   uint16_t service = UINT16_MAX;  // CompiledService id, or none
+  uint32_t dpi = UINT32_MAX;      // nDPI flow state while the flow is being classified
+  uint16_t app = 0;               // nDPI protocol (0: unknown)
+  uint8_t dpi_packets = 0;
   FlowState state = FlowState::Free;
   bool initiator_is_a = true;
   bool to_printers = true;  // the initiator is the peer (not the printer)

@@ -76,7 +76,8 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       arena_(limits.inspector_states),
       buffers_(limits.buffers, limits.buffer_size),
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
-      auth_failures_(limits.scan_sources, 5, 180'000'000'000ull) {}
+      auth_failures_(limits.scan_sources, 5, 180'000'000'000ull),
+      dpi_(limits.dpi_flows) {}
 
 size_t Pipeline::memory_bytes() const {
   return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
@@ -198,7 +199,40 @@ void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketV
   }
 }
 
+bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
+                        PipelineSink& sink) {
+  auto r = dpi_.process(fl.dpi, v.ip, now_ / 1'000'000, ++fl.dpi_packets);
+  if (!r.done) return true;
+  dpi_.close(fl.dpi);
+  fl.dpi = NdpiClassifier::kNone;
+  fl.app = r.app ? r.app : r.master;
+  const CompiledService& svc = policy_->services()[fl.service];
+  if (r.risk) {
+    // A risk marks the flow suspicious (mirrored, reported); it denies nothing by itself.
+    fl.suspicious = !fl.mirror_never;
+    Event e{now_, EventAction::Alert, Reason::NdpiRisk, v.ip_proto, v.src, v.dst, v.sport,
+            v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id,
+            static_cast<uint32_t>(__builtin_popcountll(r.risk)), fl.app};
+    emit_event(e, sink);
+  }
+  if (fl.ftp_data || protocol_fits(svc.inspect, r.master, r.app)) return true;
+  Event e{now_, EventAction::Reject, Reason::WrongProtocol, v.ip_proto, v.src, v.dst, v.sport,
+          v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id, 1, fl.app};
+  emit_event(e, sink);
+  if (v.ip_proto == kProtoTcp) {
+    kill_flow(fl, v, side, sink, f);
+  } else {
+    release_flow(fl);
+    flows_.remove(&fl);
+  }
+  return false;
+}
+
 void Pipeline::release_flow(Flow& fl) {
+  if (fl.dpi != NdpiClassifier::kNone) {
+    dpi_.close(fl.dpi);
+    fl.dpi = NdpiClassifier::kNone;
+  }
   if (fl.ftp_control) {
     fl.ftp_control = false;
     IpAddr a, b;
@@ -480,6 +514,8 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   fl->to_printers = e.to_printers;
   fl->service = svc->id;
   fl->ftp_data = ftp_data;
+  fl->dpi = dpi_.open();
+  if (fl->dpi == NdpiClassifier::kNone) ++c_.unclassified;
   fl->generation = policy_->generation();
   fl->mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
   fl->mirror_never = svc->mirror == policy::MirrorMode::Never;
@@ -637,6 +673,8 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       fl.pass_through = true;
     }
   }
+  if (fl.dpi != NdpiClassifier::kNone && !fl.pass_through && !classify(fl, v, f, side, sink))
+    return {false, true, Reason::WrongProtocol};
   fl.last_ns = now_;
   ++fl.packets[static_cast<size_t>(side)];
   fl.bytes[static_cast<size_t>(side)] += f.data.size();

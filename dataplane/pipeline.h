@@ -19,6 +19,7 @@
 #include "dataplane/flow_table.h"
 #include "dataplane/inject.h"
 #include "dataplane/ip_reassembly.h"
+#include "dataplane/ndpi_classifier.h"
 #include "dataplane/packet.h"
 #include "dataplane/scan_detector.h"
 #include "policy/compiled_policy.h"
@@ -64,6 +65,7 @@ struct PipelineLimits {
   size_t buffer_size = 64 << 10;
   size_t scan_sources = 4096;
   size_t ftp_sessions = 4096;     // FTP control flows whose passive data ports are open
+  size_t dpi_flows = 4096;        // flows nDPI classifies at once (their first packets)
   size_t expire_budget = 32;  // flow entries visited every 4th burst by the expiry clock
 
   static PipelineLimits from_model(const policy::Model& m, size_t lcores = 1);
@@ -82,6 +84,7 @@ struct PipelineCounters {
   uint64_t flows_expired = 0;
   uint64_t uninspected = 0;  // inspected services whose inspector is not built yet
   uint64_t fragments_held = 0;
+  uint64_t unclassified = 0;  // new flows nDPI had no room for
   ReasonCounters reasons;  // per drop reason (Forwarded: frames forwarded)
 };
 
@@ -147,6 +150,8 @@ class Pipeline {
             bool count_scan);
   void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
   void release_flow(Flow& fl);
+  // nDPI on the flow's first packets; false when the flow must be denied (wrong protocol).
+  bool classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
   // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
   void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
   FlowKey ftp_session_key(const IpAddr& client, const IpAddr& printer, const PacketView& v) const;
@@ -169,6 +174,7 @@ class Pipeline {
   proto::BufferPool buffers_;
   ScanDetector scans_;
   FailureDetector auth_failures_;
+  NdpiClassifier dpi_;
   PipelineCounters c_;
   std::array<uint8_t, kMaxInjectedFrame> scratch_{};
   std::array<Pre, kChunk> pre_{};

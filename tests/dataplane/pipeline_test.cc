@@ -429,6 +429,33 @@ TEST_F(PipelineTest, PassiveFtpDataNeedsAnEstablishedControlFlow) {
   EXPECT_FALSE(run(tcp_frame({"198.18.0.1", "198.18.20.6"}, {41004, 50010, kSyn, 1, 0})));
 }
 
+TEST_F(PipelineTest, NdpiNamesFlowsAndRefusesForeignProtocols) {
+  Ip s2c{kClient.dst, kClient.src};
+  // SSH to the RAW printing port: nDPI knows it, RAW printing is not SSH.
+  auto [c, s] = handshake(kClient, 40000, 9100);
+  // The server's banner is enough for nDPI: that frame is dropped and the flow killed.
+  EXPECT_FALSE(run(tcp_frame(s2c, {9100, 40000, kAck | kPsh, s, c}, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")));
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck | kPsh, c, s + 32}, "SSH-2.0-OpenSSH_9.2p1\r\n")));
+  ASSERT_EQ(out.count(Reason::WrongProtocol), 1u);
+  for (const auto& e : out.events)
+    if (e.reason == Reason::WrongProtocol) {
+      EXPECT_EQ(e.action, EventAction::Reject);
+      EXPECT_STREQ(NdpiClassifier::name(e.app), "SSH");
+      EXPECT_NE(event_json(e, policy.get()).find("\"app\":\"SSH\""), std::string::npos);
+    }
+  EXPECT_GE(out.emitted.size(), 2u);  // RST to both ends
+  // HTTP to RAW printing as well.
+  out.clear();
+  auto [c2, s2] = handshake(kClient, 40001, 9100);
+  run(tcp_frame(kClient, {40001, 9100, kAck | kPsh, c2, s2}, "GET / HTTP/1.1\r\nHost: printer\r\n\r\n"));
+  EXPECT_EQ(out.count(Reason::WrongProtocol), 1u);
+  // PostScript on RAW printing is fine.
+  out.clear();
+  auto [c3, s3] = handshake(kClient, 40002, 9100);
+  EXPECT_TRUE(run(tcp_frame(kClient, {40002, 9100, kAck | kPsh, c3, s3}, "%!PS-Adobe-3.0\nshowpage\n")));
+  EXPECT_EQ(out.count(Reason::WrongProtocol), 0u);
+}
+
 TEST_F(PipelineTest, FullFlowTableDropsNewFlowsOnly) {
   lim.flows = 4;
   make(nullptr);

@@ -1,0 +1,117 @@
+#include "dataplane/ndpi_classifier.h"
+
+#include <ndpi/ndpi_api.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace pw::dp {
+
+namespace {
+::ndpi_detection_module_struct* new_module() {
+  ::ndpi_detection_module_struct* m = ndpi_init_detection_module(ndpi_no_prefs);
+  if (!m) throw std::runtime_error("nDPI initialisation failed");
+  NDPI_PROTOCOL_BITMASK all;
+  NDPI_BITMASK_SET_ALL(all);
+  ndpi_set_protocol_detection_bitmask2(m, &all);
+  ndpi_finalize_initialization(m);
+  return m;
+}
+}  // namespace
+
+NdpiClassifier::NdpiClassifier(size_t flows)
+    : module_(new_module()), flow_size_((ndpi_detection_get_sizeof_ndpi_flow_struct() + 63) / 64 * 64) {
+  storage_.resize(flows * flow_size_);
+  free_.reserve(flows);
+  for (size_t i = flows; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
+}
+
+NdpiClassifier::~NdpiClassifier() {
+  // Flow states still open hold nDPI allocations: free them.
+  std::vector<bool> is_free(storage_.size() / flow_size_);
+  for (uint32_t f : free_) is_free[f] = true;
+  for (size_t i = 0; i < is_free.size(); ++i)
+    if (!is_free[i]) ndpi_free_flow_data(reinterpret_cast<ndpi_flow_struct*>(&storage_[i * flow_size_]));
+  ndpi_exit_detection_module(module_);
+}
+
+uint32_t NdpiClassifier::open() {
+  if (free_.empty()) return kNone;
+  uint32_t s = free_.back();
+  free_.pop_back();
+  std::memset(&storage_[size_t{s} * flow_size_], 0, flow_size_);
+  return s;
+}
+
+void NdpiClassifier::close(uint32_t s) {
+  if (s == kNone) return;
+  ndpi_free_flow_data(reinterpret_cast<ndpi_flow_struct*>(&storage_[size_t{s} * flow_size_]));
+  free_.push_back(s);
+}
+
+NdpiClassifier::Result NdpiClassifier::process(uint32_t s, std::span<const uint8_t> ip,
+                                               uint64_t ts_ms, uint8_t packets) {
+  auto* f = reinterpret_cast<ndpi_flow_struct*>(&storage_[size_t{s} * flow_size_]);
+  Result r;
+  ndpi_protocol p = ndpi_detection_process_packet(module_, f, ip.data(),
+                                                  static_cast<unsigned short>(ip.size()), ts_ms);
+  if (p.master_protocol == NDPI_PROTOCOL_UNKNOWN && p.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
+      packets >= kMaxPackets) {
+    uint8_t guessed = 0;
+    p = ndpi_detection_giveup(module_, f, 1, &guessed);
+    r.done = true;
+  }
+  r.master = p.master_protocol;
+  r.app = p.app_protocol;
+  r.risk = f->risk;
+  if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN)
+    r.done = true;
+  return r;
+}
+
+const char* NdpiClassifier::name(uint16_t id) {
+  static ::ndpi_detection_module_struct* const kNames = new_module();  // read-only after init
+  if (id == 0) return "Unknown";
+  return ndpi_get_proto_name(kNames, id);
+}
+
+}  // namespace pw::dp
+
+#include "policy/policy_model.h"
+
+namespace pw::dp {
+
+bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app) {
+  using policy::Inspect;
+  auto any = [&](std::initializer_list<int> ids) {
+    for (int id : ids)
+      if (master == id || app == id) return true;
+    return false;
+  };
+  if (master == NDPI_PROTOCOL_UNKNOWN && app == NDPI_PROTOCOL_UNKNOWN) return true;
+  switch (inspect) {
+    case Inspect::Tls:
+      return master == NDPI_PROTOCOL_TLS || any({NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_MAIL_SMTPS,
+                                                 NDPI_PROTOCOL_MAIL_POPS, NDPI_PROTOCOL_MAIL_IMAPS,
+                                                 NDPI_PROTOCOL_OCSP});
+    case Inspect::Ftp: return any({NDPI_PROTOCOL_FTP_CONTROL, NDPI_PROTOCOL_TLS});
+    case Inspect::Smtp: return any({NDPI_PROTOCOL_MAIL_SMTP, NDPI_PROTOCOL_MAIL_SMTPS, NDPI_PROTOCOL_TLS});
+    case Inspect::Pop3: return any({NDPI_PROTOCOL_MAIL_POP, NDPI_PROTOCOL_MAIL_POPS, NDPI_PROTOCOL_TLS});
+    case Inspect::Imap: return any({NDPI_PROTOCOL_MAIL_IMAP, NDPI_PROTOCOL_MAIL_IMAPS, NDPI_PROTOCOL_TLS});
+    case Inspect::Ldap: return any({NDPI_PROTOCOL_LDAP, NDPI_PROTOCOL_TLS});
+    case Inspect::Http:
+      return any({NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_HTTP_PROXY, NDPI_PROTOCOL_HTTP_CONNECT,
+                  NDPI_PROTOCOL_OCSP, NDPI_PROTOCOL_IPP});
+    case Inspect::Snmp: return any({NDPI_PROTOCOL_SNMP});
+    case Inspect::Smb: return any({NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23, NDPI_PROTOCOL_NETBIOS});
+    case Inspect::Rfb: return any({NDPI_PROTOCOL_VNC, NDPI_PROTOCOL_TLS});
+    default:
+      return !any({NDPI_PROTOCOL_SSH, NDPI_PROTOCOL_TELNET, NDPI_PROTOCOL_RDP, NDPI_PROTOCOL_VNC,
+                   NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23,
+                   NDPI_PROTOCOL_SOCKS, NDPI_PROTOCOL_OPENVPN, NDPI_PROTOCOL_TOR,
+                   NDPI_PROTOCOL_TEAMVIEWER, NDPI_PROTOCOL_ANYDESK, NDPI_PROTOCOL_HTTP_PROXY,
+                   NDPI_PROTOCOL_HTTP_CONNECT});
+  }
+}
+
+}  // namespace pw::dp

@@ -1,0 +1,62 @@
+// nDPI names the application of a flow and flags risks, on the first packets of a flow only
+// (never on pass-through or long-established flows). One classifier per lcore: its nDPI module
+// and a fixed pool of nDPI flow states, so nothing is shared and nothing allocated per packet
+// beyond what nDPI itself does for its flow state.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+struct ndpi_detection_module_struct;  // nDPI's, global namespace
+
+namespace pw::dp {
+
+class NdpiClassifier {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint8_t kMaxPackets = 12;  // then nDPI gives up
+
+  explicit NdpiClassifier(size_t flows);
+  ~NdpiClassifier();
+  NdpiClassifier(const NdpiClassifier&) = delete;
+  NdpiClassifier& operator=(const NdpiClassifier&) = delete;
+
+  uint32_t open();  // kNone when the pool is empty (the flow is then not classified)
+  void close(uint32_t slot);
+
+  struct Result {
+    bool done = false;      // detected, or given up
+    uint16_t master = 0;    // e.g. TLS
+    uint16_t app = 0;       // e.g. a service carried in TLS
+    uint64_t risk = 0;      // ndpi_risk bitmap
+  };
+  // One packet of the flow (its IP datagram), `packets` counting this one.
+  Result process(uint32_t slot, std::span<const uint8_t> ip, uint64_t ts_ms, uint8_t packets);
+
+  // The protocol's name ("TLS", "SSH"); "Unknown" for 0.
+  static const char* name(uint16_t id);
+  size_t memory_bytes() const { return storage_.size(); }
+
+ private:
+  ::ndpi_detection_module_struct* module_;
+  size_t flow_size_;
+  std::vector<uint8_t> storage_;
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace pw::dp
+
+namespace pw::policy {
+enum class Inspect : uint8_t;
+}
+
+namespace pw::dp {
+
+// Whether a flow nDPI named (master, app) may run on a service inspected as `inspect`: for
+// inspected services the protocol must be the service's own (or TLS where TLS is expected);
+// uninspected services (RAW, LPD, discovery) refuse the remote-access and tunnelling protocols
+// (SSH, Telnet, RDP, VNC, HTTP, TLS, SMB, SOCKS, VPNs, remote desktops) on their ports.
+bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app);
+
+}  // namespace pw::dp
