@@ -3,10 +3,12 @@
 #include "protocols/ftp/ftp_inspector.h"
 #include "protocols/http/http_inspector.h"
 #include "protocols/imap/imap_inspector.h"
+#include "protocols/ldap/ldap_inspector.h"
 #include "protocols/pop3/pop3_inspector.h"
 #include "protocols/rfb/rfb_inspector.h"
 #include "protocols/smb/smb_inspector.h"
 #include "protocols/smtp/smtp_inspector.h"
+#include "protocols/snmp/snmp_inspector.h"
 #include "protocols/tls/tls_inspector.h"
 
 namespace pw::proto {
@@ -21,9 +23,12 @@ const Inspector* inspector_for(policy::Inspect p, bool datagram) {
   static const http::HttpInspector kHttp;
   static const smb::SmbInspector kSmb;
   static const rfb::RfbInspector kRfb;
+  static const snmp::SnmpUdpInspector kSnmpUdp;
+  static const snmp::SnmpTcpInspector kSnmpTcp;
+  static const ldap::LdapInspector kLdap;
   if (datagram) {
     switch (p) {
-      // Datagram inspectors (SNMP over UDP) are added here.
+      case policy::Inspect::Snmp: return &kSnmpUdp;
       default:
         return nullptr;
     }
@@ -37,6 +42,8 @@ const Inspector* inspector_for(policy::Inspect p, bool datagram) {
     case policy::Inspect::Http: return &kHttp;
     case policy::Inspect::Smb: return &kSmb;
     case policy::Inspect::Rfb: return &kRfb;
+    case policy::Inspect::Snmp: return &kSnmpTcp;
+    case policy::Inspect::Ldap: return &kLdap;
     // The other protocol inspectors are added here as they are built.
     default:
       return nullptr;

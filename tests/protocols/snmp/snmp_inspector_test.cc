@@ -1,0 +1,368 @@
+// SNMP verdicts over UDP and TCP: versions, security levels, the discovery exception, SetRequest
+// and the management group, malformed messages, and TCP reassembly (segmentation at every
+// octet, several messages per segment, BufferPool use and exhaustion).
+#include "protocols/snmp/snmp_inspector.h"
+
+#include <gtest/gtest.h>
+
+#include "policy/compiled_policy.h"
+#include "tests/protocols/snmp/snmp_messages.h"
+
+namespace pw::proto::snmp {
+namespace {
+
+using namespace test;
+using policy::SnmpSecurity;
+using policy::SnmpVersion;
+
+const SnmpUdpInspector kUdp;
+const SnmpTcpInspector kTcp;
+
+class Flow {
+ public:
+  explicit Flow(const Inspector& i, size_t buffers = 2) : pool_(buffers, 64 << 10), insp_(i) {
+    svc_.snmp_min_version = SnmpVersion::V3;
+    svc_.snmp_min_security = SnmpSecurity::AuthPriv;  // the profiles' setting
+    ctx_.service = &svc_;
+    ctx_.buffers = &pool_;
+    ctx_.counters = &counters_;
+    st_ = insp_.open(arena_);
+  }
+  ~Flow() { close(); }
+  void close() {
+    if (st_) insp_.close(st_, arena_, ctx_);
+    st_ = nullptr;
+  }
+  Decision send(Dir d, const Bytes& b) { return insp_.on_data(*st_, d, as_span(b), ctx_); }
+  Decision c(const Bytes& b) { return send(Dir::ToServer, b); }
+  Decision s(const Bytes& b) { return send(Dir::ToClient, b); }
+  // Sends `b` in chunks of `chunk` octets; returns the first non-Continue decision (and where
+  // its chunk started) or the last one.
+  Decision chunks(Dir d, const Bytes& b, size_t chunk, size_t* at = nullptr) {
+    Decision last{};
+    for (size_t off = 0; off < b.size(); off += chunk) {
+      size_t n = std::min(chunk, b.size() - off);
+      last = insp_.on_data(*st_, d, as_span(b).subspan(off, n), ctx_);
+      if (at) *at = off;
+      if (last.verdict != Verdict::Continue) return last;
+    }
+    return last;
+  }
+
+  policy::CompiledService svc_;
+  Context ctx_;
+  BufferPool pool_;
+  ReasonCounters counters_;
+
+ private:
+  const Inspector& insp_;
+  FlowArena arena_{1};
+  FlowState* st_ = nullptr;
+};
+
+bool ok(const Decision& d) { return d.verdict == Verdict::Continue; }
+Reason why(const Decision& d) { return d.verdict == Verdict::Deny ? d.reason : Reason::Forwarded; }
+
+// ---------------------------------------------------------------------------------------------
+// UDP: versions
+
+TEST(SnmpUdp, CommunityVersionsDeniedByDefault) {
+  Flow f(kUdp);
+  EXPECT_EQ(why(f.c(kV1Get)), Reason::SnmpCommunity);
+  EXPECT_EQ(why(f.c(kV2cGet)), Reason::SnmpCommunity);
+  EXPECT_EQ(why(f.c(kV2cSet)), Reason::SnmpCommunity);
+  EXPECT_EQ(why(f.c(kV1Trap)), Reason::SnmpCommunity);
+  // The agent's answer carries the community too.
+  EXPECT_EQ(why(f.s(kV2cResponse)), Reason::SnmpCommunity);
+  // A denied datagram does not poison the next one (UDP flows stay).
+  EXPECT_TRUE(ok(f.c(kV3Discovery)));
+  auto d = f.c(kV1Get);
+  EXPECT_EQ(d.allowed_bytes, 0u);
+}
+
+TEST(SnmpUdp, AdminLoweredVersionIsHonoured) {
+  Flow f(kUdp);
+  f.svc_.snmp_min_version = SnmpVersion::V2c;
+  EXPECT_EQ(why(f.c(kV1Get)), Reason::SnmpCommunity);
+  auto d = f.c(kV2cGet);
+  EXPECT_TRUE(ok(d));
+  EXPECT_EQ(d.allowed_bytes, kV2cGet.size());
+  EXPECT_TRUE(ok(f.s(kV2cResponse)));
+  f.svc_.snmp_min_version = SnmpVersion::V1;
+  EXPECT_TRUE(ok(f.c(kV1Get)));
+  EXPECT_TRUE(ok(f.c(kV1Trap)));
+  // The v3 rules still hold on the same service.
+  EXPECT_EQ(why(f.c(kV3NoAuthGet)), Reason::Snmpv3NoAuth);
+}
+
+TEST(SnmpUdp, SetRequestNeedsTheManagementGroup) {
+  Flow f(kUdp);
+  f.svc_.snmp_min_version = SnmpVersion::V1;
+  EXPECT_EQ(why(f.c(kV2cSet)), Reason::SnmpSetDenied);
+  f.ctx_.peer_is_management = true;
+  EXPECT_TRUE(ok(f.c(kV2cSet)));
+  // v1 SetRequest: the same rule.
+  Bytes v1set = patched(kV2cSet, 4, 0x00);
+  f.ctx_.peer_is_management = false;
+  EXPECT_EQ(why(f.c(v1set)), Reason::SnmpSetDenied);
+}
+
+// ---------------------------------------------------------------------------------------------
+// UDP: SNMPv3 security levels
+
+TEST(SnmpUdp, DiscoveryAndItsReportPass) {
+  Flow f(kUdp);
+  EXPECT_TRUE(ok(f.c(kV3Discovery)));
+  EXPECT_TRUE(ok(f.s(kV3Report)));
+  EXPECT_TRUE(ok(f.c(kV3AuthPrivGet)));
+}
+
+TEST(SnmpUdp, DiscoveryExceptionIsNarrow) {
+  Flow f(kUdp);
+  // Not reportable.
+  EXPECT_EQ(why(f.c(patched(kV3Discovery, 20, 0x00))), Reason::Snmpv3NoAuth);
+  // A user name: a real noAuthNoPriv request.
+  EXPECT_EQ(why(f.c(kV3NoAuthGet)), Reason::Snmpv3NoAuth);
+  // Another PDU than GetRequest in the probe.
+  EXPECT_EQ(why(f.c(patched(kV3Discovery, kV3DiscoveryPduTag, kGetNextRequest))),
+            Reason::Snmpv3NoAuth);
+  EXPECT_EQ(why(f.c(patched(kV3Discovery, kV3DiscoveryPduTag, kSetRequest))), Reason::Snmpv3NoAuth);
+  // The agent's noAuthNoPriv Response (not a Report) is below the level.
+  EXPECT_EQ(why(f.s(patched(kV3Report, kV3ReportPduTag, kResponse))), Reason::Snmpv3NoAuth);
+  // A Report toward the agent is not the discovery probe.
+  EXPECT_EQ(why(f.c(patched(kV3Report, kV3ReportPduTag, kReport))), Reason::Snmpv3NoAuth);
+}
+
+TEST(SnmpUdp, FailedUsmAuthenticationIsCounted) {
+  Flow f(kUdp);
+  EXPECT_TRUE(ok(f.s(kV3Report)));
+  EXPECT_EQ(f.counters_[Reason::AuthFailed], 0u);
+  EXPECT_TRUE(ok(f.s(patched(kV3Report, kV3ReportUsmStat, 5))));  // wrongDigests
+  EXPECT_TRUE(ok(f.s(patched(kV3Report, kV3ReportUsmStat, 3))));  // unknownUserNames
+  EXPECT_EQ(f.counters_[Reason::AuthFailed], 2u);
+}
+
+TEST(SnmpUdp, SecurityLevels) {
+  Flow f(kUdp);
+  // authPriv required (the profiles): authNoPriv is below.
+  EXPECT_EQ(why(f.c(kV3AuthNoPrivSet)), Reason::Snmpv3NoAuth);
+  EXPECT_TRUE(ok(f.c(kV3AuthPrivGet)));
+  // authNoPriv allowed: the scoped PDU is visible, a Set needs the management group.
+  f.svc_.snmp_min_security = SnmpSecurity::AuthNoPriv;
+  EXPECT_EQ(why(f.c(kV3AuthNoPrivSet)), Reason::SnmpSetDenied);
+  EXPECT_TRUE(ok(f.c(patched(kV3AuthNoPrivSet, kV3SetPduTag, kGetRequest))));
+  f.ctx_.peer_is_management = true;
+  EXPECT_TRUE(ok(f.c(kV3AuthNoPrivSet)));
+  f.ctx_.peer_is_management = false;
+  EXPECT_EQ(why(f.c(kV3NoAuthGet)), Reason::Snmpv3NoAuth);
+  // noAuthNoPriv allowed.
+  f.svc_.snmp_min_security = SnmpSecurity::NoAuth;
+  EXPECT_TRUE(ok(f.c(kV3NoAuthGet)));
+  EXPECT_TRUE(ok(f.s(patched(kV3Report, kV3ReportPduTag, kResponse))));
+  // authPriv: an encrypted Set cannot be seen (documented), it passes.
+  EXPECT_TRUE(ok(f.c(kV3AuthPrivGet)));
+}
+
+TEST(SnmpUdp, NoServiceMeansTheStrictestSettings) {
+  Flow f(kUdp);
+  f.ctx_.service = nullptr;
+  EXPECT_EQ(why(f.c(kV2cGet)), Reason::SnmpCommunity);
+  EXPECT_EQ(why(f.c(kV3AuthNoPrivSet)), Reason::Snmpv3NoAuth);
+  EXPECT_TRUE(ok(f.c(kV3Discovery)));
+  EXPECT_TRUE(ok(f.c(kV3AuthPrivGet)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// UDP: malformed
+
+TEST(SnmpUdp, MalformedDatagrams) {
+  Flow f(kUdp);
+  f.svc_.snmp_min_version = SnmpVersion::V1;
+  f.svc_.snmp_min_security = SnmpSecurity::NoAuth;
+  f.ctx_.peer_is_management = true;
+  EXPECT_EQ(why(f.c(Bytes{})), Reason::MalformedSnmp);
+  Bytes trailing = kV3AuthPrivGet;
+  trailing.push_back(0);
+  EXPECT_EQ(why(f.c(trailing)), Reason::MalformedSnmp);
+  Bytes indefinite = kV3AuthPrivGet;
+  indefinite[1] = 0x80;
+  indefinite.insert(indefinite.end(), {0, 0});
+  EXPECT_EQ(why(f.c(indefinite)), Reason::MalformedSnmp);
+  EXPECT_EQ(why(f.c(patched(kV2cGet, 1, 0x7f))), Reason::MalformedSnmp);  // past the end
+  EXPECT_EQ(why(f.c(Bytes{0x30, 0x84, 0xff, 0xff, 0xff, 0xff})), Reason::MalformedSnmp);
+  EXPECT_EQ(why(f.c(patched(kV3Discovery, 20, 0x06))), Reason::MalformedSnmp);  // flags 2
+  EXPECT_EQ(why(f.c(patched(kV2cGet, 13, 0xa4))), Reason::MalformedSnmp);       // v1 trap in v2c
+  // Every truncation of every message.
+  for (const Bytes* b : {&kV2cGet, &kV3Discovery, &kV3AuthPrivGet, &kV3AuthNoPrivSet}) {
+    for (size_t n = 0; n < b->size(); ++n) {
+      Bytes cut(b->begin(), b->begin() + static_cast<long>(n));
+      EXPECT_EQ(why(f.c(cut)), Reason::MalformedSnmp) << n;
+    }
+  }
+}
+
+TEST(SnmpUdp, DecodedFactsDecideBeforeMalformation) {
+  // A v1 message whose PDU is broken is still a community leak first.
+  Flow f(kUdp);
+  EXPECT_EQ(why(f.c(patched(kV1Get, 41, 0x30))), Reason::SnmpCommunity);  // constructed value
+  // But a message whose outer length lies decodes nothing: malformed.
+  Bytes cut(kV1Get.begin(), kV1Get.begin() + 20);
+  EXPECT_EQ(why(f.c(cut)), Reason::MalformedSnmp);
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP (RFC 3430)
+
+TEST(SnmpTcp, MessagesBackToBackInOneSegment) {
+  Flow f(kTcp);
+  Bytes two = cat({kV3Discovery, kV3AuthPrivGet});
+  auto d = f.c(two);
+  EXPECT_TRUE(ok(d));
+  EXPECT_EQ(d.allowed_bytes, two.size());
+  EXPECT_TRUE(ok(f.s(cat({kV3Report, v3_auth_priv(60)}))));
+}
+
+TEST(SnmpTcp, EverySegmentationOfAllowedTraffic) {
+  Bytes conv = cat({kV3Discovery, kV3AuthPrivGet, kV3AuthPrivGet});
+  for (size_t chunk = 1; chunk <= conv.size(); ++chunk) {
+    Flow f(kTcp);
+    EXPECT_TRUE(ok(f.chunks(Dir::ToServer, conv, chunk))) << chunk;
+    EXPECT_TRUE(ok(f.chunks(Dir::ToClient, kV3Report, chunk))) << chunk;
+  }
+}
+
+TEST(SnmpTcp, FailedUsmAuthenticationCountedOnce) {
+  Bytes report = patched(kV3Report, kV3ReportUsmStat, 6);  // decryptionErrors
+  for (size_t chunk : {1, 5, 116}) {
+    Flow f(kTcp);
+    EXPECT_TRUE(ok(f.chunks(Dir::ToClient, report, chunk)));
+    EXPECT_EQ(f.counters_[Reason::AuthFailed], 1u) << chunk;
+  }
+}
+
+TEST(SnmpTcp, CommunityNeverForwarded) {
+  // One octet at a time: denied at the octet that completes the version, before the community.
+  Flow f(kTcp);
+  size_t at = 0;
+  auto d = f.chunks(Dir::ToServer, kV2cGet, 1, &at);
+  EXPECT_EQ(why(d), Reason::SnmpCommunity);
+  EXPECT_EQ(at, 4u);  // 30 29 02 01 [01]
+  // After a deny the flow stays denied.
+  EXPECT_EQ(why(f.c(kV3AuthPrivGet)), Reason::SnmpCommunity);
+}
+
+TEST(SnmpTcp, DeniedMessageAfterAllowedOneInTheSameSegment) {
+  Flow f(kTcp);
+  auto d = f.c(cat({kV3AuthPrivGet, kV1Get}));
+  EXPECT_EQ(why(d), Reason::SnmpCommunity);
+  EXPECT_EQ(d.allowed_bytes, kV3AuthPrivGet.size());  // the octets before the denied message
+}
+
+TEST(SnmpTcp, SetDeniedAtThePduHeader) {
+  Flow f(kTcp);
+  f.svc_.snmp_min_security = SnmpSecurity::AuthNoPriv;
+  size_t at = 0;
+  auto d = f.chunks(Dir::ToServer, kV3AuthNoPrivSet, 1, &at);
+  EXPECT_EQ(why(d), Reason::SnmpSetDenied);
+  EXPECT_EQ(at, kV3SetPduTag + 1);  // the PDU's length octet
+}
+
+TEST(SnmpTcp, NoAuthUserDeniedDiscoveryAllowedSplit) {
+  for (size_t chunk : {1, 2, 3, 7, 64}) {
+    Flow f(kTcp);
+    EXPECT_TRUE(ok(f.chunks(Dir::ToServer, kV3Discovery, chunk))) << chunk;
+    EXPECT_EQ(why(f.chunks(Dir::ToServer, kV3NoAuthGet, chunk)), Reason::Snmpv3NoAuth) << chunk;
+  }
+}
+
+TEST(SnmpTcp, LargeMessagesUseThePool) {
+  Flow f(kTcp, 1);
+  Bytes big = v3_auth_priv(3000);
+  for (size_t chunk : {size_t{1}, size_t{100}, big.size()}) {
+    EXPECT_TRUE(ok(f.chunks(Dir::ToServer, big, chunk))) << chunk;
+    EXPECT_EQ(f.pool_.available(), 1u);  // given back once the message is whole
+  }
+  // Held across segments, given back at close.
+  Bytes half(big.begin(), big.begin() + 1000);
+  EXPECT_TRUE(ok(f.c(half)));
+  EXPECT_EQ(f.pool_.available(), 0u);
+  f.close();
+  EXPECT_EQ(f.pool_.available(), 1u);
+}
+
+TEST(SnmpTcp, FailClosedWithoutABuffer) {
+  Bytes big = v3_auth_priv(3000);
+  {
+    Flow f(kTcp, 1);
+    f.ctx_.buffers = nullptr;
+    EXPECT_TRUE(ok(f.c(kV3AuthPrivGet)));  // small messages fit in the state
+    EXPECT_EQ(why(f.c(big)), Reason::InspectorStateFull);
+  }
+  {
+    Flow f(kTcp, 1);
+    uint32_t taken = f.pool_.acquire();  // another flow holds the only buffer
+    EXPECT_EQ(why(f.c(big)), Reason::InspectorStateFull);
+    f.pool_.release(taken);
+  }
+}
+
+TEST(SnmpTcp, PoolGoneMidMessageFailsClosed) {
+  Flow f(kTcp, 1);
+  Bytes big = v3_auth_priv(3000);
+  Bytes head(big.begin(), big.begin() + 1000);
+  Bytes tail(big.begin() + 1000, big.end());
+  EXPECT_TRUE(ok(f.c(head)));
+  BufferPool* pool = f.ctx_.buffers;
+  f.ctx_.buffers = nullptr;
+  EXPECT_EQ(why(f.c(tail)), Reason::InspectorStateFull);
+  f.ctx_.buffers = pool;  // close gives the buffer back
+  f.close();
+  EXPECT_EQ(f.pool_.available(), 1u);
+}
+
+TEST(SnmpTcp, MalformedStreams) {
+  auto deny_reason = [](const Bytes& b) {
+    Flow f(kTcp);
+    f.svc_.snmp_min_version = SnmpVersion::V1;
+    return why(f.c(b));
+  };
+  EXPECT_EQ(deny_reason(Bytes{'G', 'E', 'T'}), Reason::MalformedSnmp);  // not a SEQUENCE
+  EXPECT_EQ(deny_reason(Bytes{0x30, 0x80}), Reason::MalformedSnmp);     // indefinite
+  EXPECT_EQ(deny_reason(Bytes{0x30, 0x85}), Reason::MalformedSnmp);     // 5 length octets
+  EXPECT_EQ(deny_reason(Bytes{0x30, 0x83, 0x01, 0x00, 0x00}), Reason::MalformedSnmp);  // > 64K
+  // Malformation found only once the message is whole (a varbind value is constructed).
+  Flow f(kTcp);
+  f.svc_.snmp_min_version = SnmpVersion::V1;
+  f.ctx_.peer_is_management = true;
+  Bytes bad = patched(kV1Get, 41, 0x30);
+  Bytes head(bad.begin(), bad.begin() + 40);
+  Bytes tail(bad.begin() + 40, bad.end());
+  EXPECT_TRUE(ok(f.c(head)));
+  EXPECT_EQ(why(f.c(tail)), Reason::MalformedSnmp);
+}
+
+TEST(SnmpTcp, PartialMessagesWaitWithoutVerdict) {
+  Flow f(kTcp);
+  Bytes head(kV3AuthPrivGet.begin(), kV3AuthPrivGet.begin() + 10);
+  auto d = f.c(head);
+  EXPECT_TRUE(ok(d));
+  EXPECT_EQ(d.allowed_bytes, head.size());
+  // Directions are reassembled apart.
+  EXPECT_TRUE(ok(f.s(kV3Report)));
+  Bytes rest(kV3AuthPrivGet.begin() + 10, kV3AuthPrivGet.end());
+  EXPECT_TRUE(ok(f.c(rest)));
+}
+
+TEST(SnmpTcp, StateFitsTheArena) {
+  EXPECT_LE(sizeof(SnmpTcpState), FlowArena::kBlockSize);
+  FlowArena a(1);
+  FlowState* s = kTcp.open(a);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(kTcp.open(a), nullptr);  // no block left: the pipeline fails closed
+  Context ctx;
+  kTcp.close(s, a, ctx);
+  EXPECT_EQ(a.available(), 1u);
+}
+
+}  // namespace
+}  // namespace pw::proto::snmp
