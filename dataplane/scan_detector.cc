@@ -16,6 +16,37 @@ uint64_t addr_hash(const IpAddr& a) {
   for (uint8_t b : a.bytes) h = mix(h ^ b) + 0x9e3779b97f4a7c15ull;
   return h;
 }
+// The entry of `src` in a source table (8 probes from its hash; the oldest window is replaced
+// when none is free), reset when its window has passed.
+template <typename Entry>
+Entry& source_entry(std::vector<Entry>& table, size_t mask, const IpAddr& src, uint64_t now,
+                    uint64_t window_ns) {
+  uint64_t h = addr_hash(src);
+  Entry* slot = nullptr;
+  Entry* oldest = nullptr;
+  for (size_t i = 0; i < 8; ++i) {
+    Entry& e = table[(h + i) & mask];
+    if (e.used && e.src == src) {
+      slot = &e;
+      break;
+    }
+    if (!e.used) {
+      if (!slot) slot = &e;
+      continue;
+    }
+    if (!oldest || e.window_start < oldest->window_start) oldest = &e;
+  }
+  if (!slot) slot = oldest;
+  Entry& e = *slot;
+  if (!e.used || e.src != src || now - e.window_start > window_ns) {
+    e = Entry{};
+    e.used = true;
+    e.src = src;
+    e.window_start = now;
+  }
+  return e;
+}
+
 bool set_bit(uint64_t* bits, size_t i) {
   uint64_t m = uint64_t{1} << (i % 64);
   bool was = bits[i / 64] & m;
@@ -41,29 +72,7 @@ void ScanDetector::set_thresholds(uint32_t ports, uint32_t printers, uint64_t wi
 
 bool ScanDetector::record(const IpAddr& src, const IpAddr& printer, uint16_t port, uint64_t now,
                           uint32_t* distinct_ports) {
-  uint64_t h = addr_hash(src);
-  Entry* slot = nullptr;
-  Entry* oldest = nullptr;
-  for (size_t i = 0; i < 8; ++i) {
-    Entry& e = table_[(h + i) & mask_];
-    if (e.used && e.src == src) {
-      slot = &e;
-      break;
-    }
-    if (!e.used) {
-      if (!slot) slot = &e;
-      continue;
-    }
-    if (!oldest || e.window_start < oldest->window_start) oldest = &e;
-  }
-  if (!slot) slot = oldest;
-  Entry& e = *slot;
-  if (!e.used || e.src != src || now - e.window_start > window_ns_) {
-    e = Entry{};
-    e.used = true;
-    e.src = src;
-    e.window_start = now;
-  }
+  Entry& e = source_entry(table_, mask_, src, now, window_ns_);
   if (set_bit(e.port_bits.data(), mix(port) % 1024)) ++e.ports;
   if (set_bit(e.printer_bits.data(), addr_hash(printer) % 256)) ++e.printers;
   if (e.alerted) return false;
@@ -84,29 +93,7 @@ FailureDetector::FailureDetector(size_t sources, uint32_t count, uint64_t window
 }
 
 bool FailureDetector::record(const IpAddr& src, uint64_t now, uint32_t* failures) {
-  uint64_t h = addr_hash(src);
-  Entry* slot = nullptr;
-  Entry* oldest = nullptr;
-  for (size_t i = 0; i < 8; ++i) {
-    Entry& e = table_[(h + i) & mask_];
-    if (e.used && e.src == src) {
-      slot = &e;
-      break;
-    }
-    if (!e.used) {
-      if (!slot) slot = &e;
-      continue;
-    }
-    if (!oldest || e.window_start < oldest->window_start) oldest = &e;
-  }
-  if (!slot) slot = oldest;
-  Entry& e = *slot;
-  if (!e.used || e.src != src || now - e.window_start > window_ns_) {
-    e = Entry{};
-    e.used = true;
-    e.src = src;
-    e.window_start = now;
-  }
+  Entry& e = source_entry(table_, mask_, src, now, window_ns_);
   ++e.failures;
   if (e.alerted || e.failures < count_) return false;
   e.alerted = true;
