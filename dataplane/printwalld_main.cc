@@ -389,9 +389,13 @@ int main(int argc, char** argv) {
       pipeline.process({frames, n}, sink);
       sink.end();
     }
-    if (!any && ++idle % 1024 == 0) {
-      pipeline.housekeeping(now_ns(), sink);
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    // Poll mode while traffic flows; after a few hundred empty polls, short naps so that an
+    // idle lab gateway does not hold a core (production pins a dedicated lcore instead).
+    if (any) {
+      idle = 0;
+    } else if (++idle > 256) {
+      if (idle % 64 == 0) pipeline.housekeeping(now_ns(), sink);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
 
