@@ -2,6 +2,8 @@
 
 #include <ndpi/ndpi_api.h>
 
+#include <netinet/in.h>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -66,6 +68,17 @@ NdpiClassifier::Result NdpiClassifier::process(uint32_t s, std::span<const uint8
   r.risk = f->risk;
   if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN)
     r.done = true;
+  // Certain: found by inspecting payload (not guessed from ports or addresses), and a protocol
+  // that runs over this transport (nDPI 4.2 can name QUIC on a TCP flow of tiny segments).
+  auto fits_l4 = [&](uint16_t id) {
+    if (id == NDPI_PROTOCOL_UNKNOWN) return true;
+    ndpi_l4_proto_info l4 = ndpi_get_l4_proto_info(module_, id);
+    if (f->l4_proto == IPPROTO_TCP) return l4 != ndpi_l4_proto_udp_only;
+    if (f->l4_proto == IPPROTO_UDP) return l4 != ndpi_l4_proto_tcp_only;
+    return true;
+  };
+  r.certain = r.done && f->confidence == NDPI_CONFIDENCE_DPI && fits_l4(p.master_protocol) &&
+              fits_l4(p.app_protocol);
   return r;
 }
 

@@ -30,6 +30,7 @@ class NdpiClassifier {
     uint16_t master = 0;    // e.g. TLS
     uint16_t app = 0;       // e.g. a service carried in TLS
     uint64_t risk = 0;      // ndpi_risk bitmap
+    bool certain = false;   // found by payload inspection, consistent with the transport
   };
   // One packet of the flow (its IP datagram), `packets` counting this one.
   Result process(uint32_t slot, std::span<const uint8_t> ip, uint64_t ts_ms, uint8_t packets);

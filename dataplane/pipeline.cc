@@ -215,7 +215,8 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
             static_cast<uint32_t>(__builtin_popcountll(r.risk)), fl.app};
     emit_event(e, sink);
   }
-  if (fl.ftp_data || protocol_fits(svc.inspect, r.master, r.app)) return true;
+  // Only a certain identification refuses a flow; a guess is a name in the events, no more.
+  if (fl.ftp_data || !r.certain || protocol_fits(svc.inspect, r.master, r.app)) return true;
   Event e{now_, EventAction::Reject, Reason::WrongProtocol, v.ip_proto, v.src, v.dst, v.sport,
           v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id, 1, fl.app};
   emit_event(e, sink);
