@@ -420,6 +420,15 @@ class Builder {
     };
     if (m_.mirror.output == MirrorOutput::Vxlan) need("mirror vxlan remote", "vxlan");
     if (m_.mirror.output == MirrorOutput::Erspan) need("mirror erspan remote", "erspan");
+    if (m_.mirror.output == MirrorOutput::Pcap) need("mirror pcap file", "pcap");  // set to ""
+    if (const auto& mi = m_.mirror;
+        (mi.output == MirrorOutput::Vxlan || mi.output == MirrorOutput::Erspan) && mi.remote &&
+        mi.source && mi.remote->family != mi.source->family) {
+      const std::string kind = mi.output == MirrorOutput::Erspan ? "erspan" : "vxlan";
+      if (const Statement* s = stmt("mirror " + kind + " source"))
+        error(*s, "mirror " + kind + " source " + mi.source->str() + " and remote " +
+                      mi.remote->str() + " are of different address families");
+    }
     if (m_.mirror.output == MirrorOutput::Port && m_.interface_device[2].empty()) {
       const Statement* s = stmt("mirror output");
       r_.errors.push_back({s ? s->loc : SourceLoc{},

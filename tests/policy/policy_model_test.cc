@@ -135,6 +135,17 @@ TEST(Model, MirrorAndInterfaces) {
   expect_error("set mirror output vxlan\n", 1, 1, "needs 'mirror vxlan remote'");
   expect_error("set mirror output erspan\n", 1, 1, "needs 'mirror erspan remote'");
   expect_error("set mirror output port\n", 1, 1, "needs 'interface mirror device'");
+  expect_error("set mirror output pcap\nset mirror pcap file \"\"\n", 1, 1,
+               "mirror output pcap needs 'mirror pcap file'");
+  expect_error("set mirror output erspan\nset mirror erspan remote 198.18.3.30\n"
+               "set mirror erspan source 2001:db8::2\n",
+               3, 26,
+               "source 2001:db8::2 and remote 198.18.3.30 are of different address families");
+  // The pcap file has a default; the other output's container is not read.
+  ModelResult pc = model("set mirror output pcap\nset mirror vxlan source 2001:db8::2\n");
+  ASSERT_TRUE(pc.ok()) << errors(pc);
+  EXPECT_EQ(pc.model.mirror.pcap_file, "/var/log/printwall/mirror.pcap");
+  EXPECT_EQ(pc.model.mirror.pcap_max_size, 100u << 20);
   expect_error("set interface outside device net_null0\nset interface inside device net_null0\n", 2,
                29, "two interfaces use device 'net_null0'");
   ModelResult m = model("set mirror output vxlan\nset mirror vxlan remote 198.18.30.5\n"
