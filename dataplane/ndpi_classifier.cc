@@ -102,29 +102,37 @@ bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app) {
     return false;
   };
   if (master == NDPI_PROTOCOL_UNKNOWN && app == NDPI_PROTOCOL_UNKNOWN) return true;
+  bool own = false;
   switch (inspect) {
     case Inspect::Tls:
-      return master == NDPI_PROTOCOL_TLS || any({NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_MAIL_SMTPS,
-                                                 NDPI_PROTOCOL_MAIL_POPS, NDPI_PROTOCOL_MAIL_IMAPS,
-                                                 NDPI_PROTOCOL_OCSP});
-    case Inspect::Ftp: return any({NDPI_PROTOCOL_FTP_CONTROL, NDPI_PROTOCOL_TLS});
-    case Inspect::Smtp: return any({NDPI_PROTOCOL_MAIL_SMTP, NDPI_PROTOCOL_MAIL_SMTPS, NDPI_PROTOCOL_TLS});
-    case Inspect::Pop3: return any({NDPI_PROTOCOL_MAIL_POP, NDPI_PROTOCOL_MAIL_POPS, NDPI_PROTOCOL_TLS});
-    case Inspect::Imap: return any({NDPI_PROTOCOL_MAIL_IMAP, NDPI_PROTOCOL_MAIL_IMAPS, NDPI_PROTOCOL_TLS});
-    case Inspect::Ldap: return any({NDPI_PROTOCOL_LDAP, NDPI_PROTOCOL_TLS});
+      own = master == NDPI_PROTOCOL_TLS || any({NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_MAIL_SMTPS,
+                                                NDPI_PROTOCOL_MAIL_POPS, NDPI_PROTOCOL_MAIL_IMAPS,
+                                                NDPI_PROTOCOL_OCSP});
+      break;
+    case Inspect::Ftp: own = any({NDPI_PROTOCOL_FTP_CONTROL, NDPI_PROTOCOL_TLS}); break;
+    case Inspect::Smtp: own = any({NDPI_PROTOCOL_MAIL_SMTP, NDPI_PROTOCOL_MAIL_SMTPS, NDPI_PROTOCOL_TLS}); break;
+    case Inspect::Pop3: own = any({NDPI_PROTOCOL_MAIL_POP, NDPI_PROTOCOL_MAIL_POPS, NDPI_PROTOCOL_TLS}); break;
+    case Inspect::Imap: own = any({NDPI_PROTOCOL_MAIL_IMAP, NDPI_PROTOCOL_MAIL_IMAPS, NDPI_PROTOCOL_TLS}); break;
+    case Inspect::Ldap: own = any({NDPI_PROTOCOL_LDAP, NDPI_PROTOCOL_TLS}); break;
     case Inspect::Http:
-      return any({NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_HTTP_PROXY, NDPI_PROTOCOL_HTTP_CONNECT,
-                  NDPI_PROTOCOL_OCSP, NDPI_PROTOCOL_IPP});
-    case Inspect::Snmp: return any({NDPI_PROTOCOL_SNMP});
-    case Inspect::Smb: return any({NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23, NDPI_PROTOCOL_NETBIOS});
-    case Inspect::Rfb: return any({NDPI_PROTOCOL_VNC, NDPI_PROTOCOL_TLS});
-    default:
-      return !any({NDPI_PROTOCOL_SSH, NDPI_PROTOCOL_TELNET, NDPI_PROTOCOL_RDP, NDPI_PROTOCOL_VNC,
-                   NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23,
-                   NDPI_PROTOCOL_SOCKS, NDPI_PROTOCOL_OPENVPN, NDPI_PROTOCOL_TOR,
-                   NDPI_PROTOCOL_TEAMVIEWER, NDPI_PROTOCOL_ANYDESK, NDPI_PROTOCOL_HTTP_PROXY,
-                   NDPI_PROTOCOL_HTTP_CONNECT});
+      own = any({NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_HTTP_PROXY, NDPI_PROTOCOL_HTTP_CONNECT,
+                 NDPI_PROTOCOL_OCSP, NDPI_PROTOCOL_IPP});
+      break;
+    case Inspect::Snmp: own = any({NDPI_PROTOCOL_SNMP}); break;
+    case Inspect::Smb: own = any({NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23, NDPI_PROTOCOL_NETBIOS}); break;
+    case Inspect::Rfb: own = any({NDPI_PROTOCOL_VNC, NDPI_PROTOCOL_TLS}); break;
+    default: break;
   }
+  if (own) return true;
+  // Another protocol: refused when it is one nDPI knows by a strong signature and that matters
+  // on a printer's port (remote access, tunnels, web, mail, file sharing). nDPI's weaker
+  // heuristics (it reads a 31-byte LDAP StartTLS request as an MQTT PUBLISH) only name the flow.
+  return !any({NDPI_PROTOCOL_SSH, NDPI_PROTOCOL_TELNET, NDPI_PROTOCOL_RDP, NDPI_PROTOCOL_VNC,
+               NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23,
+               NDPI_PROTOCOL_SOCKS, NDPI_PROTOCOL_OPENVPN, NDPI_PROTOCOL_TOR,
+               NDPI_PROTOCOL_TEAMVIEWER, NDPI_PROTOCOL_ANYDESK, NDPI_PROTOCOL_HTTP_PROXY,
+               NDPI_PROTOCOL_HTTP_CONNECT, NDPI_PROTOCOL_FTP_CONTROL, NDPI_PROTOCOL_MAIL_SMTP,
+               NDPI_PROTOCOL_MAIL_POP, NDPI_PROTOCOL_MAIL_IMAP});
 }
 
 }  // namespace pw::dp

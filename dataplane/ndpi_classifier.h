@@ -54,10 +54,10 @@ enum class Inspect : uint8_t;
 
 namespace pw::dp {
 
-// Whether a flow nDPI named (master, app) may run on a service inspected as `inspect`: for
-// inspected services the protocol must be the service's own (or TLS where TLS is expected);
-// uninspected services (RAW, LPD, discovery) refuse the remote-access and tunnelling protocols
-// (SSH, Telnet, RDP, VNC, HTTP, TLS, SMB, SOCKS, VPNs, remote desktops) on their ports.
+// Whether a flow nDPI named (master, app) may run on a service inspected as `inspect`: the
+// service's own protocol (or TLS where TLS is expected) fits; any other service refuses the
+// protocols nDPI knows by strong signatures that matter on a printer (remote access and
+// tunnels, HTTP, TLS, SMB, FTP, mail: SSH to 9100, HTTP to 443); other names only label the flow.
 bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app);
 
 }  // namespace pw::dp

@@ -529,7 +529,9 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
         inspectors_ ? inspectors_(svc->inspect, v.ip_proto == kProtoUdp) : nullptr;
     if (!insp) ++c_.uninspected;
     Reason fail = Reason::Forwarded;
-    if (tcp) {
+    // The stream is normalised for an inspector only: a service whose inspector is not built
+    // (counted above) forwards like an uninspected one rather than hold and reorder its bytes.
+    if (tcp && insp) {
       fl->stream = streams_.open();
       if (fl->stream == proto::StreamNormaliser::kNone) fail = Reason::StreamPoolFull;
     }
@@ -545,7 +547,8 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
       deny(v, f, fail, false, svc, 0, sink, false);
       return {false, true, fail};
     }
-    if (tcp) streams_.start(fl->stream, proto::Dir::ToServer, v.seq + 1);
+    if (fl->stream != proto::StreamNormaliser::kNone)
+      streams_.start(fl->stream, proto::Dir::ToServer, v.seq + 1);
   }
   return existing_flow(v, *fl, src_is_a, f, sink);
 }

@@ -233,8 +233,15 @@ int replay_main(const std::vector<std::string>& args, std::ostream& out, std::os
     if (c.uninspected) err << " (" << c.uninspected << " of them with no inspector yet)";
     if (c.fragments_held) err << ", " << c.fragments_held << " fragments held for reassembly";
     err << "\n";
-    for (size_t r = 1; r < kReasonCount; ++r)
-      if (c.reasons.n[r]) err << "  drop " << reason_code(static_cast<Reason>(r)) << ": " << c.reasons.n[r] << "\n";
+    for (size_t r = 1; r < kReasonCount; ++r) {
+      if (!c.reasons.n[r]) continue;
+      const Reason reason = static_cast<Reason>(r);
+      // Some codes count what an inspector saw and let through (anonymous binds, guest sessions,
+      // failed logins); the rest are frames dropped.
+      const bool counted = reason == Reason::LdapAnonymousBind || reason == Reason::SmbGuestSession ||
+                           reason == Reason::AuthFailed;
+      err << (counted ? "  seen " : "  drop ") << reason_code(reason) << ": " << c.reasons.n[r] << "\n";
+    }
     for (const auto& [k, n] : sink.by_reason()) err << "  event " << k << ": " << n << "\n";
   }
   return 0;

@@ -343,9 +343,21 @@ TEST_F(PipelineTest, TcpSequenceSanity) {
   EXPECT_FALSE(run(tcp_frame(s2c, {9100, 40002, kSyn | kAck, 7, 12345})));
 }
 
-TEST_F(PipelineTest, InspectedFlowsAreNormalisedEvenWithoutAnInspector) {
+// A service whose inspector is not built (PJL, LPD today) is counted and forwarded like an
+// uninspected one: its bytes are not held, so a bulk print job is not slowed by reordering.
+TEST_F(PipelineTest, InspectedServiceWithoutAnInspectorIsNotHeld) {
   handshake(kClient, 40000, 21);
   EXPECT_EQ(p->counters().uninspected, 1u);
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck, 105, 5001}, "later")));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpOutOfOrder], 0u);
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck, 101, 5001}, "FEAT")));
+  EXPECT_EQ(out.count(Reason::TcpOverlapConflict), 0u);
+}
+
+// With an inspector the stream is normalised: out of order dropped, conflicting overlaps denied.
+TEST_F(PipelineTest, InspectedFlowsAreNormalised) {
+  make(fake_registry);
+  handshake(kClient, 40000, 21);
   EXPECT_FALSE(run(tcp_frame(kClient, {40000, 21, kAck, 105, 5001}, "later")));
   EXPECT_EQ(p->counters().reasons[Reason::TcpOutOfOrder], 1u);
   EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck, 101, 5001}, "FEAT")));
