@@ -1,29 +1,49 @@
 // printwalld: the appliance daemon. DPDK ports by role (outside, inside, optional mirror), the
-// fast-path pipeline between them, events to a JSON log through a bounded ring and a writer
-// thread, SIGHUP re-reads the configuration, SIGTERM stops cleanly.
+// fast-path pipeline between them on one or more worker lcores, events to a JSON log, mirror
+// copies to a port, VXLAN, ERSPAN or a rotating pcap, counters in DPDK telemetry, SIGHUP
+// re-reads the configuration, SIGTERM stops cleanly.
 //
 //   printwalld [EAL options] -- --config FILE [--events FILE]
 //
-// This first version runs one worker on the main lcore (both directions of every flow on it);
-// multi-lcore dispatch, the control socket, telemetry and mirror encapsulations come with the
-// appliance issue.
+// Lcores. With `set dataplane workers 1` the main lcore is the only worker. With N > 1 workers
+// both directions of a flow must meet on one lcore: where the NICs have RSS (N queues, a hash
+// over the IP addresses) each worker polls its own queue of both ports and RSS spreads with a
+// symmetric key; elsewhere (af_packet, pcap, ring, null vdevs) the main lcore is a dispatcher
+// that hashes the unordered address pair (dataplane/dispatch_hash.h) into one ring per worker
+// and transmits what the workers hand back through rings. `set dataplane dispatch` forces one.
+//
+// Policy swap. A control thread (not an lcore) compiles a new configuration off the fast path,
+// publishes the pointer, waits with rte_rcu_qsbr until every worker has passed a quiescent state
+// (the end of a burst; an idle worker is offline) and only then retires the old generation: a
+// burst sees the old or the new policy, never a mix, and no packet waits for a commit.
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_telemetry.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <mutex>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "dataplane/dispatch_hash.h"
+#include "dataplane/dpdk_ports.h"
+#include "dataplane/mirror_output.h"
 #include "dataplane/pipeline.h"
 #include "policy/config.h"
 #include "protocols/inspector_registry.h"
@@ -42,8 +62,15 @@ void on_signal(int sig) {
     g_stop = true;
 }
 
-constexpr uint16_t kBurst = 32;
+constexpr uint16_t kMaxBurst = 512;
 constexpr size_t kEventRing = 8192;
+constexpr unsigned kRingSize = 4096;  // dispatcher <-> worker rings (mbufs)
+
+uint64_t now_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
 
 // Single-producer single-consumer ring of events: the worker never blocks; when full, events
 // are counted as lost.
@@ -70,125 +97,181 @@ class EventRing {
   alignas(64) std::atomic<size_t> tail_{0};
 };
 
-struct Port {
-  uint16_t id = UINT16_MAX;
-  std::string device;
-  bool present() const { return id != UINT16_MAX; }
+// What a worker counts beside the pipeline.
+struct WorkerStats {
+  dp::PipelineCounters pipeline;
+  uint64_t tx_dropped = 0;      // frames a TX queue or ring refused
+  uint64_t mirror_dropped = 0;  // mirror copies lost (port queue full, ring full)
+  uint64_t alloc_failed = 0;    // no mbuf for an injected frame or a mirror copy
+  uint64_t flows = 0;           // flows in the table
+  uint64_t bursts = 0;
 };
 
-// The port name DPDK gives a device string: the vdev name before its first comma, or the PCI
-// address.
-std::string port_name(const std::string& device) { return device.substr(0, device.find(',')); }
+// A worker's counters for the other threads (control, telemetry): copied under a sequence
+// lock about every millisecond, so that readers never touch the worker's own cache lines.
+class Published {
+ public:
+  void write(const WorkerStats& s) {
+    uint32_t q = seq_.load(std::memory_order_relaxed);
+    seq_.store(q + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    std::memcpy(static_cast<void*>(&s_), &s, sizeof s);
+    seq_.store(q + 2, std::memory_order_release);
+  }
+  WorkerStats read() const {
+    WorkerStats out;
+    for (;;) {
+      uint32_t a = seq_.load(std::memory_order_acquire);
+      std::memcpy(static_cast<void*>(&out), &s_, sizeof out);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (!(a & 1) && a == seq_.load(std::memory_order_relaxed)) return out;
+      std::this_thread::yield();
+    }
+  }
 
-bool is_pci(const std::string& d) {
-  return d.size() >= 7 && d.find(':') != std::string::npos && d.find('.') != std::string::npos &&
-         d.find('_') == std::string::npos;
-}
+ private:
+  alignas(64) std::atomic<uint32_t> seq_{0};
+  WorkerStats s_;
+};
+
+// Where a worker's frames toward one port go: its own TX queue of the port, or a ring that the
+// dispatcher drains (software dispatch).
+struct TxPath {
+  uint16_t port = UINT16_MAX;
+  uint16_t queue = 0;
+  rte_ring* ring = nullptr;
+  bool present() const { return port != UINT16_MAX; }
+  uint16_t send(rte_mbuf** m, uint16_t n) const {
+    if (ring) return static_cast<uint16_t>(rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void**>(m), n, nullptr));
+    return rte_eth_tx_burst(port, queue, m, n);
+  }
+};
+
+enum Role { kOutside = 0, kInside = 1, kMirror = 2 };
 
 class Sink : public dp::PipelineSink {
  public:
-  Sink(rte_mempool* pool, Port outside, Port inside, Port mirror, EventRing& events)
-      : pool_(pool), out_(outside), in_(inside), mir_(mirror), events_(events) {}
+  Sink(rte_mempool* pool, const TxPath (&tx)[3], dp::MirrorQueue* mq, EventRing& events, WorkerStats& st)
+      : pool_(pool), mq_(mq), events_(events), st_(st) {
+    for (int i = 0; i < 3; ++i) tx_[i] = tx[i];
+  }
 
   void begin(rte_mbuf** rx, uint16_t n) {
     rx_ = rx;
     n_ = n;
-    forwarded_.assign(n, false);
-    tx_out_n_ = tx_in_n_ = tx_mir_n_ = 0;
+    std::fill(forwarded_, forwarded_ + n, false);
   }
   void forward_input(size_t i, dp::Side egress) override {
     forwarded_[i] = true;
-    enqueue(egress, rx_[i]);
+    enqueue(egress == dp::Side::Outside ? kOutside : kInside, rx_[i]);
   }
   void emit(std::span<const uint8_t> f, dp::Side egress, uint64_t) override {
-    if (rte_mbuf* m = copy(f)) enqueue(egress, m);
+    if (rte_mbuf* m = copy(f)) enqueue(egress == dp::Side::Outside ? kOutside : kInside, m);
   }
-  void mirror(std::span<const uint8_t> f, uint64_t) override {
-    if (!mir_.present()) return;
-    if (tx_mir_n_ == kBurst * 4) {
-      ++mirror_dropped;
+  void mirror(std::span<const uint8_t> f, uint64_t ts) override {
+    if (mq_) {
+      if (!mq_->push(f, ts)) ++st_.mirror_dropped;
       return;
     }
-    if (rte_mbuf* m = copy(f)) tx_mir_[tx_mir_n_++] = m;
+    if (!tx_[kMirror].present()) return;
+    if (n_tx_[kMirror] == kQueue) {
+      ++st_.mirror_dropped;
+      return;
+    }
+    if (rte_mbuf* m = copy(f)) q_[kMirror][n_tx_[kMirror]++] = m;
   }
   bool event(const dp::Event& e) override { return events_.push(e); }
 
   void end() {
     for (uint16_t i = 0; i < n_; ++i)
       if (!forwarded_[i]) rte_pktmbuf_free(rx_[i]);
-    flush(out_, tx_out_, tx_out_n_);
-    flush(in_, tx_in_, tx_in_n_);
-    if (mir_.present()) mirror_dropped += flush(mir_, tx_mir_, tx_mir_n_);
+    for (int r = 0; r < 3; ++r) {
+      uint16_t n = n_tx_[r];
+      if (!n) continue;
+      uint16_t sent = tx_[r].send(q_[r], n);
+      if (sent < n) {
+        rte_pktmbuf_free_bulk(q_[r] + sent, n - sent);
+        (r == kMirror ? st_.mirror_dropped : st_.tx_dropped) += n - sent;
+      }
+      n_tx_[r] = 0;
+    }
   }
 
-  uint64_t tx_dropped = 0, mirror_dropped = 0, alloc_failed = 0;
-
  private:
+  static constexpr uint16_t kQueue = kMaxBurst * 2;
   rte_mbuf* copy(std::span<const uint8_t> f) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    if (!m) {
-      ++alloc_failed;
-      return nullptr;
-    }
-    char* p = rte_pktmbuf_append(m, static_cast<uint16_t>(f.size()));
+    char* p = m ? rte_pktmbuf_append(m, static_cast<uint16_t>(f.size())) : nullptr;
     if (!p) {
-      rte_pktmbuf_free(m);
-      ++alloc_failed;
+      if (m) rte_pktmbuf_free(m);
+      ++st_.alloc_failed;
       return nullptr;
     }
     std::memcpy(p, f.data(), f.size());
     return m;
   }
-  void enqueue(dp::Side egress, rte_mbuf* m) {
-    // Unknown ingress cannot happen on ports; send such frames nowhere.
-    rte_mbuf** q = egress == dp::Side::Outside ? tx_out_ : egress == dp::Side::Inside ? tx_in_ : nullptr;
-    uint16_t* n = egress == dp::Side::Outside ? &tx_out_n_ : &tx_in_n_;
-    if (!q || *n == kBurst * 4) {
+  void enqueue(Role r, rte_mbuf* m) {
+    if (n_tx_[r] == kQueue) {
       rte_pktmbuf_free(m);
-      ++tx_dropped;
+      ++st_.tx_dropped;
       return;
     }
-    q[(*n)++] = m;
-  }
-  uint64_t flush(const Port& p, rte_mbuf** q, uint16_t n) {
-    uint16_t sent = n ? rte_eth_tx_burst(p.id, 0, q, n) : 0;
-    for (uint16_t i = sent; i < n; ++i) rte_pktmbuf_free(q[i]);
-    if (&p != &mir_) tx_dropped += n - sent;
-    return n - sent;
+    q_[r][n_tx_[r]++] = m;
   }
 
   rte_mempool* pool_;
-  Port out_, in_, mir_;
+  TxPath tx_[3];
+  dp::MirrorQueue* mq_;
   EventRing& events_;
+  WorkerStats& st_;
   rte_mbuf** rx_ = nullptr;
   uint16_t n_ = 0;
-  std::vector<bool> forwarded_;
-  rte_mbuf* tx_out_[kBurst * 4];
-  rte_mbuf* tx_in_[kBurst * 4];
-  rte_mbuf* tx_mir_[kBurst * 4];
-  uint16_t tx_out_n_ = 0, tx_in_n_ = 0, tx_mir_n_ = 0;
+  bool forwarded_[kMaxBurst] = {};
+  rte_mbuf* q_[3][kQueue] = {};
+  uint16_t n_tx_[3] = {};
 };
 
-bool start_port(Port& p, rte_mempool* pool, const policy::Model& m) {
-  if (rte_eth_dev_get_port_by_name(port_name(p.device).c_str(), &p.id) != 0) {
-    std::fprintf(stderr, "printwalld: no DPDK port for device '%s' (is it in the EAL options?)\n",
-                 p.device.c_str());
-    return false;
-  }
-  rte_eth_conf conf{};
-  if (rte_eth_dev_configure(p.id, 1, 1, &conf) != 0 ||
-      rte_eth_rx_queue_setup(p.id, 0, static_cast<uint16_t>(m.dataplane.rx_desc),
-                             rte_eth_dev_socket_id(p.id), nullptr, pool) != 0 ||
-      rte_eth_tx_queue_setup(p.id, 0, static_cast<uint16_t>(m.dataplane.tx_desc),
-                             rte_eth_dev_socket_id(p.id), nullptr) != 0 ||
-      rte_eth_dev_start(p.id) != 0) {
-    std::fprintf(stderr, "printwalld: cannot start port %s: %s\n", p.device.c_str(),
-                 rte_strerror(rte_errno));
-    return false;
-  }
-  rte_eth_promiscuous_enable(p.id);
-  return true;
+struct Worker {
+  unsigned id = 0;
+  unsigned lcore = 0;
+  std::unique_ptr<dp::Pipeline> pipeline;
+  EventRing events;
+  rte_ring* in = nullptr;         // software dispatch: frames from the dispatcher
+  uint16_t rx_queue = 0;          // otherwise: this queue of both ports
+  rte_ring* back[3] = {};         // software dispatch: frames to the dispatcher, per port
+  TxPath tx[3];
+  dp::MirrorQueue* mirror_queue = nullptr;
+  Published published;
+};
+
+struct Generation {
+  std::shared_ptr<const policy::CompiledPolicy> policy;
+  std::string profile;
+};
+
+enum class Dispatch { Single, Rss, Software };
+const char* to_string(Dispatch d) {
+  return d == Dispatch::Single ? "single" : d == Dispatch::Rss ? "rss" : "software";
 }
+
+struct Daemon {
+  std::string config_path, events_path;
+  policy::Model model;
+  dp::DpdkPort ports[3];
+  rte_mempool* pool = nullptr;
+  Dispatch dispatch = Dispatch::Single;
+  uint16_t burst = 32;
+  std::vector<std::unique_ptr<Worker>> workers;
+  rte_rcu_qsbr* qs = nullptr;
+  std::atomic<const policy::CompiledPolicy*> policy{nullptr};
+  std::atomic<uint64_t> generation{1};
+  std::atomic<uint64_t> reloads_failed{0};
+  std::unique_ptr<dp::MirrorWriter> mirror_writer;
+  uint64_t started_ns = 0;
+  // Dispatcher counters (main lcore; read racily by telemetry, single writer).
+  std::atomic<uint64_t> dispatched{0}, dispatch_dropped{0}, dispatch_tx_dropped{0};
+};
+Daemon* g_daemon = nullptr;
 
 struct Loaded {
   policy::Model model;
@@ -212,11 +295,352 @@ bool load(const std::string& path, uint64_t generation, Loaded& out) {
   return true;
 }
 
-uint64_t now_ns() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+// --- The worker lcores ---
+
+int worker_main(void* arg) {
+  Daemon& d = *g_daemon;
+  Worker& w = *static_cast<Worker*>(arg);
+  WorkerStats st;
+  Sink sink(d.pool, w.tx, w.mirror_queue, w.events, st);
+  rte_rcu_qsbr_thread_register(d.qs, w.id);
+  rte_rcu_qsbr_thread_online(d.qs, w.id);
+  const policy::CompiledPolicy* cur = nullptr;
+  rte_mbuf* rx[kMaxBurst];
+  dp::Frame frames[kMaxBurst];
+  const uint16_t burst = d.burst;
+  uint64_t idle = 0, last_publish = 0;
+  auto side_of = [&](uint16_t port) {
+    return port == d.ports[kOutside].id ? dp::Side::Outside : dp::Side::Inside;
+  };
+  auto run = [&](uint16_t n) {
+    uint64_t t = now_ns();
+    for (uint16_t i = 0; i < n; ++i) {
+      dp::Side side = side_of(rx[i]->port);
+      // Multi-segment frames (jumbo) are not expected on these ports: linearise or drop.
+      if (rx[i]->nb_segs > 1 && rte_pktmbuf_linearize(rx[i]) != 0) {
+        frames[i] = {{}, t, side};
+        continue;
+      }
+      frames[i] = {{rte_pktmbuf_mtod(rx[i], const uint8_t*), rx[i]->data_len}, t, side};
+    }
+    sink.begin(rx, n);
+    w.pipeline->process({frames, n}, sink);
+    sink.end();
+  };
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    const policy::CompiledPolicy* p = d.policy.load(std::memory_order_acquire);
+    if (p != cur) {
+      w.pipeline->set_policy(p);
+      cur = p;
+    }
+    bool any = false;
+    if (w.in) {
+      uint16_t n = static_cast<uint16_t>(
+          rte_ring_sc_dequeue_burst(w.in, reinterpret_cast<void**>(rx), burst, nullptr));
+      if (n) {
+        any = true;
+        run(n);
+      }
+    } else {
+      for (int r = kOutside; r <= kInside; ++r) {
+        uint16_t n = rte_eth_rx_burst(d.ports[r].id, w.rx_queue, rx, burst);
+        if (!n) continue;
+        any = true;
+        run(n);
+      }
+    }
+    ++st.bursts;
+    rte_rcu_qsbr_quiescent(d.qs, w.id);
+    uint64_t now = 0;
+    if (any) {
+      idle = 0;
+    } else if (++idle > 256) {
+      // Idle: offline for RCU while napping (a commit need not wait for us), housekeeping.
+      now = now_ns();
+      if (idle % 64 == 0) {
+        sink.begin(rx, 0);
+        w.pipeline->housekeeping(now, sink);
+        sink.end();
+      }
+      rte_rcu_qsbr_thread_offline(d.qs, w.id);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      rte_rcu_qsbr_thread_online(d.qs, w.id);
+    }
+    if ((st.bursts & 63) == 0 || now) {
+      if (!now) now = now_ns();
+      if (now - last_publish > 1'000'000) {
+        st.pipeline = w.pipeline->counters();
+        st.flows = w.pipeline->flows().size();
+        w.published.write(st);
+        last_publish = now;
+      }
+    }
+  }
+  st.pipeline = w.pipeline->counters();
+  st.flows = w.pipeline->flows().size();
+  w.published.write(st);
+  rte_rcu_qsbr_thread_offline(d.qs, w.id);
+  rte_rcu_qsbr_thread_unregister(d.qs, w.id);
+  return 0;
+}
+
+// --- The dispatcher (software dispatch, main lcore) ---
+
+void dispatcher_main(Daemon& d) {
+  const unsigned nw = static_cast<unsigned>(d.workers.size());
+  const uint16_t burst = d.burst;
+  rte_mbuf* rx[kMaxBurst];
+  std::vector<std::vector<rte_mbuf*>> bucket(nw);
+  for (auto& b : bucket) b.reserve(kMaxBurst);
+  rte_mbuf* tx[kMaxBurst];
+  uint64_t idle = 0;
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    bool any = false;
+    for (int r = kOutside; r <= kInside; ++r) {
+      uint16_t n = rte_eth_rx_burst(d.ports[r].id, 0, rx, burst);
+      if (!n) continue;
+      any = true;
+      for (uint16_t i = 0; i < n; ++i) {
+        uint32_t h = dp::symmetric_hash({rte_pktmbuf_mtod(rx[i], const uint8_t*), rx[i]->data_len});
+        bucket[dp::worker_for(h, nw)].push_back(rx[i]);
+      }
+      for (unsigned k = 0; k < nw; ++k) {
+        auto& b = bucket[k];
+        if (b.empty()) continue;
+        unsigned sent = rte_ring_sp_enqueue_burst(d.workers[k]->in, reinterpret_cast<void**>(b.data()),
+                                                  static_cast<unsigned>(b.size()), nullptr);
+        if (sent < b.size()) {
+          rte_pktmbuf_free_bulk(b.data() + sent, static_cast<unsigned>(b.size() - sent));
+          d.dispatch_dropped.fetch_add(b.size() - sent, std::memory_order_relaxed);
+        }
+        d.dispatched.fetch_add(sent, std::memory_order_relaxed);
+        b.clear();
+      }
+    }
+    for (auto& w : d.workers)
+      for (int r = kOutside; r <= kMirror; ++r) {
+        if (!w->back[r]) continue;
+        unsigned n = rte_ring_sc_dequeue_burst(w->back[r], reinterpret_cast<void**>(tx), burst, nullptr);
+        if (!n) continue;
+        any = true;
+        uint16_t sent = rte_eth_tx_burst(d.ports[r].id, 0, tx, static_cast<uint16_t>(n));
+        if (sent < n) {
+          rte_pktmbuf_free_bulk(tx + sent, n - sent);
+          d.dispatch_tx_dropped.fetch_add(n - sent, std::memory_order_relaxed);
+        }
+      }
+    if (any) {
+      idle = 0;
+    } else if (++idle > 256) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+}
+
+// --- Counters: totals, telemetry ---
+
+WorkerStats totals(const Daemon& d) {
+  WorkerStats t;
+  for (const auto& w : d.workers) {
+    WorkerStats s = w->published.read();
+    const auto& a = s.pipeline;
+    auto& b = t.pipeline;
+    b.frames_in += a.frames_in;
+    b.forwarded += a.forwarded;
+    b.dropped += a.dropped;
+    b.rejected += a.rejected;
+    b.injected += a.injected;
+    b.mirrored += a.mirrored;
+    b.events += a.events;
+    b.events_lost += a.events_lost;
+    b.flows_created += a.flows_created;
+    b.flows_expired += a.flows_expired;
+    b.fragments_held += a.fragments_held;
+    b.unclassified += a.unclassified;
+    for (size_t i = 0; i < kReasonCount; ++i) b.reasons.n[i] += a.reasons.n[i];
+    t.tx_dropped += s.tx_dropped;
+    t.mirror_dropped += s.mirror_dropped;
+    t.alloc_failed += s.alloc_failed;
+    t.flows += s.flows;
+    t.bursts += s.bursts;
+  }
+  return t;
+}
+
+void add_counters(rte_tel_data* d, const WorkerStats& s) {
+  const auto& c = s.pipeline;
+  rte_tel_data_add_dict_u64(d, "frames_in", c.frames_in);
+  rte_tel_data_add_dict_u64(d, "forwarded", c.forwarded);
+  rte_tel_data_add_dict_u64(d, "dropped", c.dropped);
+  rte_tel_data_add_dict_u64(d, "rejected", c.rejected);
+  rte_tel_data_add_dict_u64(d, "injected", c.injected);
+  rte_tel_data_add_dict_u64(d, "mirrored", c.mirrored);
+  rte_tel_data_add_dict_u64(d, "events", c.events);
+  rte_tel_data_add_dict_u64(d, "events_lost", c.events_lost);
+  rte_tel_data_add_dict_u64(d, "flows_active", s.flows);
+  rte_tel_data_add_dict_u64(d, "flows_created", c.flows_created);
+  rte_tel_data_add_dict_u64(d, "flows_expired", c.flows_expired);
+  rte_tel_data_add_dict_u64(d, "tx_dropped", s.tx_dropped);
+  rte_tel_data_add_dict_u64(d, "mirror_dropped", s.mirror_dropped);
+  rte_tel_data_add_dict_u64(d, "alloc_failed", s.alloc_failed);
+}
+
+int tel_stats(const char*, const char*, rte_tel_data* out) {
+  const Daemon& d = *g_daemon;
+  rte_tel_data_start_dict(out);
+  add_counters(out, totals(d));
+  rte_tel_data_add_dict_u64(out, "dispatched", d.dispatched.load(std::memory_order_relaxed));
+  rte_tel_data_add_dict_u64(out, "dispatch_dropped", d.dispatch_dropped.load(std::memory_order_relaxed));
+  rte_tel_data_add_dict_u64(out, "dispatch_tx_dropped", d.dispatch_tx_dropped.load(std::memory_order_relaxed));
+  rte_tel_data_add_dict_u64(out, "policy_generation", d.generation.load());
+  rte_tel_data_add_dict_u64(out, "reloads_failed", d.reloads_failed.load());
+  rte_tel_data_add_dict_u64(out, "workers", d.workers.size());
+  rte_tel_data_add_dict_string(out, "dispatch", to_string(d.dispatch));
+  rte_tel_data_add_dict_u64(out, "uptime_s", (now_ns() - d.started_ns) / 1'000'000'000ull);
+  return 0;
+}
+
+int tel_lcores(const char*, const char*, rte_tel_data* out) {
+  const Daemon& d = *g_daemon;
+  rte_tel_data_start_dict(out);
+  for (const auto& w : d.workers) {
+    rte_tel_data* c = rte_tel_data_alloc();
+    if (!c) return -ENOMEM;
+    rte_tel_data_start_dict(c);
+    rte_tel_data_add_dict_u64(c, "lcore", w->lcore);
+    add_counters(c, w->published.read());
+    std::string name = "worker" + std::to_string(w->id);
+    rte_tel_data_add_dict_container(out, name.c_str(), c, 0);
+  }
+  return 0;
+}
+
+int tel_reasons(const char*, const char*, rte_tel_data* out) {
+  WorkerStats t = totals(*g_daemon);
+  rte_tel_data_start_dict(out);
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    if (!t.pipeline.reasons.n[i]) continue;
+    // Telemetry names take letters, digits and '_' (not the codes' '-'): plaintext_auth.
+    std::string name = reason_code(static_cast<Reason>(i));
+    std::replace(name.begin(), name.end(), '-', '_');
+    rte_tel_data_add_dict_u64(out, name.c_str(), t.pipeline.reasons.n[i]);
+  }
+  return 0;
+}
+
+int tel_ports(const char*, const char*, rte_tel_data* out) {
+  const Daemon& d = *g_daemon;
+  rte_tel_data_start_dict(out);
+  for (const auto& p : d.ports) {
+    if (!p.present()) continue;
+    rte_tel_data* c = rte_tel_data_alloc();
+    if (!c) return -ENOMEM;
+    rte_tel_data_start_dict(c);
+    rte_eth_stats s{};
+    rte_eth_stats_get(p.id, &s);
+    rte_tel_data_add_dict_string(c, "device", p.device.c_str());
+    rte_tel_data_add_dict_u64(c, "port_id", p.id);
+    rte_tel_data_add_dict_string(c, "link", dp::link_text(p).c_str());
+    rte_tel_data_add_dict_u64(c, "ipackets", s.ipackets);
+    rte_tel_data_add_dict_u64(c, "opackets", s.opackets);
+    rte_tel_data_add_dict_u64(c, "ibytes", s.ibytes);
+    rte_tel_data_add_dict_u64(c, "obytes", s.obytes);
+    rte_tel_data_add_dict_u64(c, "imissed", s.imissed);
+    rte_tel_data_add_dict_u64(c, "ierrors", s.ierrors);
+    rte_tel_data_add_dict_u64(c, "oerrors", s.oerrors);
+    rte_tel_data_add_dict_u64(c, "rx_nombuf", s.rx_nombuf);
+    rte_tel_data_add_dict_container(out, p.role, c, 0);
+  }
+  return 0;
+}
+
+int tel_mirror(const char*, const char*, rte_tel_data* out) {
+  const Daemon& d = *g_daemon;
+  rte_tel_data_start_dict(out);
+  auto kind = dp::mirror_output_config(d.model).kind;
+  rte_tel_data_add_dict_string(out, "output", dp::to_string(kind));
+  WorkerStats t = totals(d);
+  rte_tel_data_add_dict_u64(out, "mirrored", t.pipeline.mirrored);
+  rte_tel_data_add_dict_u64(out, "dropped", t.mirror_dropped);
+  if (d.mirror_writer) {
+    dp::MirrorStats m = d.mirror_writer->stats();
+    rte_tel_data_add_dict_u64(out, "queued", m.queued);
+    rte_tel_data_add_dict_u64(out, "dropped_full", m.dropped_full);
+    rte_tel_data_add_dict_u64(out, "truncated", m.truncated);
+    rte_tel_data_add_dict_u64(out, "sent", m.sent);
+    rte_tel_data_add_dict_u64(out, "send_errors", m.send_errors);
+    rte_tel_data_add_dict_u64(out, "bytes_sent", m.bytes_sent);
+    rte_tel_data_add_dict_u64(out, "files_rotated", m.files_rotated);
+    rte_tel_data_add_dict_string(out, "last_error", d.mirror_writer->last_error().c_str());
+  }
+  return 0;
+}
+
+void register_telemetry() {
+  rte_telemetry_register_cmd("/printwall/stats", tel_stats,
+                             "printwall totals: frames, verdicts, flows, drops, policy generation");
+  rte_telemetry_register_cmd("/printwall/lcores", tel_lcores, "printwall counters per worker lcore");
+  rte_telemetry_register_cmd("/printwall/reasons", tel_reasons,
+                             "printwall frames per drop/deny reason (docs/events.md)");
+  rte_telemetry_register_cmd("/printwall/ports", tel_ports, "printwall ports by role: link, packets, errors");
+  rte_telemetry_register_cmd("/printwall/mirror", tel_mirror, "printwall NIDS mirror output and its drops");
+}
+
+// --- The control thread: events to the log, reloads, link state ---
+
+void control_main(Daemon& d, std::atomic<bool>& stop, std::map<uint64_t, Generation>& gens) {
+  std::filesystem::path ep(d.events_path);
+  std::error_code ec;
+  if (ep.has_parent_path()) std::filesystem::create_directories(ep.parent_path(), ec);
+  std::ofstream log(d.events_path, std::ios::app);
+  if (!log) std::fprintf(stderr, "printwalld: cannot write %s; events are dropped\n", d.events_path.c_str());
+  std::string link[3];
+  auto last_link = std::chrono::steady_clock::time_point{};
+  dp::Event e;
+  for (;;) {
+    bool any = false;
+    for (auto& w : d.workers)
+      while (w->events.pop(e)) {
+        any = true;
+        auto g = gens.find(e.generation);
+        if (log) log << dp::event_json(e, g == gens.end() ? nullptr : g->second.policy.get()) << '\n';
+      }
+    if (any && log) log.flush();
+    if (stop && !any) break;
+    if (g_reload.exchange(false)) {
+      uint64_t next_gen = d.generation + 1;
+      Loaded next;
+      if (load(d.config_path, next_gen, next)) {
+        gens[next_gen] = {next.policy, next.model.profile};
+        d.policy.store(next.policy.get(), std::memory_order_release);
+        // Every worker passes a quiescent state (or is offline) before the old one is retired.
+        rte_rcu_qsbr_synchronize(d.qs, RTE_QSBR_THRID_INVALID);
+        d.generation = next_gen;
+        // Keep recent generations to name the services of queued events; older ones go.
+        while (gens.size() > 8) gens.erase(gens.begin());
+        std::fprintf(stderr, "printwalld: policy generation %llu in force (profile %s)\n",
+                     static_cast<unsigned long long>(next_gen),
+                     next.model.profile.empty() ? "none" : next.model.profile.c_str());
+      } else {
+        ++d.reloads_failed;
+        std::fprintf(stderr, "printwalld: reload failed; generation %llu stays in force\n",
+                     static_cast<unsigned long long>(d.generation.load()));
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_link > std::chrono::seconds(1)) {
+      last_link = now;
+      for (int r = 0; r < 3; ++r) {
+        if (!d.ports[r].present()) continue;
+        std::string l = dp::link_text(d.ports[r]);
+        if (l != link[r])
+          std::fprintf(stderr, "printwalld: %s port %s: link %s\n", d.ports[r].role,
+                       d.ports[r].device.c_str(), l.c_str());
+        link[r] = l;
+      }
+    }
+    if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 }
 
 constexpr const char* kUsage =
@@ -225,7 +649,15 @@ constexpr const char* kUsage =
     "  --events FILE   JSON event log (default /var/log/printwall/events.jsonl)\n"
     "EAL options may also come from 'set dataplane eal-options \"...\"' when none are given;\n"
     "the devices of 'set interface outside|inside|mirror device ...' are added as --vdev\n"
-    "(or PCI allow-list) arguments.\n";
+    "(or PCI allow-list) arguments. 'set dataplane workers N' needs N lcores with RSS-capable\n"
+    "NICs, N+1 otherwise (the main lcore dispatches); e.g. -l 0-2 or --lcores '(0-2)@(0-1)'.\n"
+    "Counters: dpdk-telemetry.py, commands /printwall/stats, /printwall/lcores,\n"
+    "/printwall/reasons, /printwall/ports, /printwall/mirror.\n";
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "printwalld: %s\n", msg.c_str());
+  return 1;
+}
 
 }  // namespace
 
@@ -237,12 +669,14 @@ int main(int argc, char** argv) {
       sep = i;
       break;
     }
-  std::string config, events_path = "/var/log/printwall/events.jsonl";
+  Daemon d;
+  g_daemon = &d;
+  d.events_path = "/var/log/printwall/events.jsonl";
   for (int i = sep < 0 ? 1 : sep + 1; i < argc; ++i) {
     std::string a = argv[i];
     if ((a == "--config" || a == "--events" || a == "--socket") && i + 1 < argc) {
-      if (a == "--config") config = argv[++i];
-      else if (a == "--events") events_path = argv[++i];
+      if (a == "--config") d.config_path = argv[++i];
+      else if (a == "--events") d.events_path = argv[++i];
       else ++i;  // the control socket comes with the management issue
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
@@ -252,28 +686,25 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (config.empty()) {
+  if (d.config_path.empty()) {
     std::fprintf(stderr, "printwalld: --config is required\n%s", kUsage);
     return 2;
   }
   Loaded cur;
-  if (!load(config, 1, cur)) {
-    std::fprintf(stderr, "printwalld: %s: configuration invalid, not starting\n", config.c_str());
-    return 1;
-  }
-  const auto& dev = cur.model.interface_device;
-  if (dev[0].empty() || dev[1].empty()) {
-    std::fprintf(stderr, "printwalld: %s: 'interface outside device' and 'interface inside device' are required\n",
-                 config.c_str());
-    return 1;
-  }
+  if (!load(d.config_path, 1, cur))
+    return fail(d.config_path + ": configuration invalid, not starting");
+  d.model = cur.model;
+  const auto& dev = d.model.interface_device;
+  if (dev[0].empty() || dev[1].empty())
+    return fail(d.config_path + ": 'interface outside device' and 'interface inside device' are required");
+  dp::MirrorOutputConfig mirror_cfg = dp::mirror_output_config(d.model);
 
   // EAL arguments: the command line's, or the configuration's; plus the configured devices.
   std::vector<std::string> eal = {argv[0]};
   if (sep > 1) {
     for (int i = 1; i < sep; ++i) eal.emplace_back(argv[i]);
   } else {
-    std::string opts = cur.model.dataplane.eal_options;
+    std::string opts = d.model.dataplane.eal_options;
     size_t p = 0;
     while (p < opts.size()) {
       size_t q = opts.find(' ', p);
@@ -282,139 +713,184 @@ int main(int argc, char** argv) {
       p = q + 1;
     }
   }
-  for (const auto& d : dev) {
-    if (d.empty()) continue;
+  for (const auto& dv : dev) {
+    if (dv.empty()) continue;
     bool given = false;
-    for (const auto& a : eal) given |= a.find(port_name(d)) != std::string::npos;
+    for (const auto& a : eal) given |= a.find(dp::port_name(dv)) != std::string::npos;
     if (given) continue;
-    eal.push_back(is_pci(d) ? "-a" : "--vdev");
-    eal.push_back(d);
+    eal.push_back(dp::is_pci(dv) ? "-a" : "--vdev");
+    eal.push_back(dv);
   }
   std::vector<char*> eal_argv;
   for (auto& a : eal) eal_argv.push_back(a.data());
-  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
-    std::fprintf(stderr, "printwalld: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
-    return 1;
+  register_telemetry();
+  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0)
+    return fail(std::string("EAL initialisation failed: ") + rte_strerror(rte_errno));
+
+  const char* roles[3] = {"outside", "inside", "mirror"};
+  for (int r = 0; r < 3; ++r) {
+    d.ports[r].role = roles[r];
+    d.ports[r].device = dev[r];
+    std::string err;
+    if (!dev[r].empty() && !dp::find_port(d.ports[r], &err)) return fail(err);
   }
-  rte_mempool* pool = rte_pktmbuf_pool_create("pw_mbufs", cur.model.dataplane.mbufs, 256, 0,
-                                              RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
-  if (!pool) {
-    std::fprintf(stderr, "printwalld: cannot create the mbuf pool (%u mbufs): %s\n",
-                 cur.model.dataplane.mbufs, rte_strerror(rte_errno));
-    return 1;
+
+  // Workers and how flows reach them; the lcores must be there.
+  const unsigned nw = d.model.dataplane.workers;
+  d.burst = static_cast<uint16_t>(std::min<uint32_t>(d.model.dataplane.burst, kMaxBurst));
+  const std::string& want = d.model.dataplane.dispatch;
+  if (nw == 1) {
+    d.dispatch = Dispatch::Single;
+  } else {
+    std::string why;
+    bool rss = dp::rss_capable(d.ports[kOutside].id, nw, &why) &&
+               dp::rss_capable(d.ports[kInside].id, nw, &why);
+    if (want == "rss" && !rss)
+      return fail("'dataplane dispatch rss' with " + std::to_string(nw) + " workers: " + why);
+    d.dispatch = (want == "software" || !rss) ? Dispatch::Software : Dispatch::Rss;
   }
-  Port out{UINT16_MAX, dev[0]}, in{UINT16_MAX, dev[1]}, mir{UINT16_MAX, dev[2]};
-  if (!start_port(out, pool, cur.model) || !start_port(in, pool, cur.model) ||
-      (!mir.device.empty() && !start_port(mir, pool, cur.model)))
-    return 1;
+  const unsigned need = d.dispatch == Dispatch::Software ? nw + 1 : nw;
+  if (rte_lcore_count() < need)
+    return fail("'dataplane workers " + std::to_string(nw) + "' with " + to_string(d.dispatch) +
+                " dispatch needs " + std::to_string(need) + " lcores; the EAL has " +
+                std::to_string(rte_lcore_count()) + " (give -l or --lcores)");
+
+  d.pool = rte_pktmbuf_pool_create("pw_mbufs", d.model.dataplane.mbufs, 256, 0,
+                                   RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+  if (!d.pool)
+    return fail("cannot create the mbuf pool (" + std::to_string(d.model.dataplane.mbufs) +
+                " mbufs): " + rte_strerror(rte_errno) + "; lower 'dataplane mbufs' or give more memory (-m)");
+  for (int r = 0; r < 3; ++r) {
+    dp::DpdkPort& p = d.ports[r];
+    if (!p.present()) continue;
+    uint16_t q = d.dispatch == Dispatch::Rss ? static_cast<uint16_t>(nw) : 1;
+    p.rx_queues = r == kMirror ? 1 : q;
+    p.tx_queues = q;
+    std::string err;
+    if (!dp::start_port(p, d.pool, static_cast<uint16_t>(d.model.dataplane.rx_desc),
+                        static_cast<uint16_t>(d.model.dataplane.tx_desc), d.dispatch == Dispatch::Rss, &err))
+      return fail(err);
+  }
+
+  // The mirror: the port, or a writer thread for VXLAN/ERSPAN/pcap with one ring per worker.
+  if (mirror_cfg.kind == dp::MirrorOutputConfig::Kind::Port && !d.ports[kMirror].present())
+    return fail("'mirror output port' needs 'interface mirror device'");
+  if (mirror_cfg.kind == dp::MirrorOutputConfig::Kind::Vxlan ||
+      mirror_cfg.kind == dp::MirrorOutputConfig::Kind::Erspan ||
+      mirror_cfg.kind == dp::MirrorOutputConfig::Kind::Pcap) {
+    d.mirror_writer = std::make_unique<dp::MirrorWriter>(mirror_cfg, nw);
+    std::string err;
+    if (!d.mirror_writer->start(&err)) return fail("mirror output: " + err);
+  }
+
+  // RCU: one reader thread id per worker.
+  size_t qs_size = rte_rcu_qsbr_get_memsize(nw);
+  d.qs = static_cast<rte_rcu_qsbr*>(rte_zmalloc("pw_rcu", qs_size, RTE_CACHE_LINE_SIZE));
+  if (!d.qs || rte_rcu_qsbr_init(d.qs, nw) != 0) return fail("cannot set up RCU");
+
+  // Workers: flow table, reassembly and inspectors sharded across them.
+  const dp::PipelineLimits limits = dp::PipelineLimits::from_model(d.model, nw);
+  std::vector<unsigned> lcores;
+  unsigned lc;
+  RTE_LCORE_FOREACH_WORKER(lc) lcores.push_back(lc);
+  for (unsigned i = 0; i < nw; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->id = i;
+    w->pipeline = std::make_unique<dp::Pipeline>(limits, proto::inspector_for);
+    if (d.mirror_writer) w->mirror_queue = &d.mirror_writer->queue(i);
+    if (d.dispatch == Dispatch::Software) {
+      w->lcore = lcores[i];
+      std::string n = "pw_in" + std::to_string(i);
+      w->in = rte_ring_create(n.c_str(), kRingSize, static_cast<int>(rte_socket_id()),
+                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (!w->in) return fail(std::string("cannot create ring ") + n + ": " + rte_strerror(rte_errno));
+      for (int r = 0; r < 3; ++r) {
+        if (!d.ports[r].present()) continue;
+        std::string bn = "pw_tx" + std::to_string(i) + "_" + std::to_string(r);
+        w->back[r] = rte_ring_create(bn.c_str(), kRingSize, static_cast<int>(rte_socket_id()),
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (!w->back[r]) return fail(std::string("cannot create ring ") + bn + ": " + rte_strerror(rte_errno));
+        w->tx[r] = {d.ports[r].id, 0, w->back[r]};
+      }
+    } else {
+      w->lcore = i == 0 ? rte_get_main_lcore() : lcores[i - 1];
+      w->rx_queue = static_cast<uint16_t>(i);
+      for (int r = 0; r < 3; ++r)
+        if (d.ports[r].present()) w->tx[r] = {d.ports[r].id, static_cast<uint16_t>(i), nullptr};
+    }
+    d.workers.push_back(std::move(w));
+  }
+  d.policy.store(cur.policy.get());
+  std::map<uint64_t, Generation> gens;
+  gens[1] = {cur.policy, d.model.profile};
+  d.started_ns = now_ns();
 
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   std::signal(SIGHUP, on_signal);
 
-  // The event writer: off the fast path, bounded ring in between.
-  EventRing ring;
-  std::atomic<bool> writer_stop{false};
-  std::mutex policy_mu;  // the writer names services with the policy in force (reload only)
-  std::shared_ptr<const policy::CompiledPolicy> writer_policy = cur.policy;
-  std::thread writer([&] {
-    std::ofstream log(events_path, std::ios::app);
-    if (!log) std::fprintf(stderr, "printwalld: cannot write %s; events are dropped\n", events_path.c_str());
-    dp::Event e;
-    while (true) {
-      bool any = false;
-      while (ring.pop(e)) {
-        any = true;
-        std::shared_ptr<const policy::CompiledPolicy> p;
-        {
-          std::lock_guard<std::mutex> g(policy_mu);
-          p = writer_policy;
-        }
-        if (log) log << dp::event_json(e, p.get()) << '\n';
-      }
-      if (any && log) log.flush();
-      if (writer_stop && !any) break;
-      if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  });
+  std::atomic<bool> control_stop{false};
+  std::thread control([&] { control_main(d, control_stop, gens); });
 
-  dp::Pipeline pipeline(dp::PipelineLimits::from_model(cur.model), proto::inspector_for);
-  pipeline.set_policy(cur.policy.get());
-  std::vector<std::shared_ptr<const policy::CompiledPolicy>> retired;  // kept alive (one lcore)
-  Sink sink(pool, out, in, mir, ring);
-  std::fprintf(stderr, "printwalld: forwarding %s <-> %s%s%s, policy generation 1 (profile %s)\n",
-               out.device.c_str(), in.device.c_str(), mir.present() ? ", mirror " : "",
-               mir.present() ? mir.device.c_str() : "",
-               cur.model.profile.empty() ? "none" : cur.model.profile.c_str());
-  rte_mbuf* rx[kBurst];
-  dp::Frame frames[kBurst];
-  uint64_t generation = 1;
-  uint64_t idle = 0;
-  while (!g_stop) {
-    if (g_reload.exchange(false)) {
-      Loaded next;
-      if (load(config, generation + 1, next)) {
-        ++generation;
-        retired.push_back(cur.policy);
-        cur = std::move(next);
-        {
-          std::lock_guard<std::mutex> g(policy_mu);
-          writer_policy = cur.policy;
-        }
-        pipeline.set_policy(cur.policy.get());
-        std::fprintf(stderr, "printwalld: policy generation %llu loaded\n",
-                     static_cast<unsigned long long>(generation));
-      } else {
-        std::fprintf(stderr, "printwalld: reload failed; generation %llu stays in force\n",
-                     static_cast<unsigned long long>(generation));
-      }
-    }
-    bool any = false;
-    for (int side = 0; side < 2; ++side) {
-      const Port& p = side == 0 ? out : in;
-      uint16_t n = rte_eth_rx_burst(p.id, 0, rx, kBurst);
-      if (!n) continue;
-      any = true;
-      uint64_t t = now_ns();
-      for (uint16_t i = 0; i < n; ++i) {
-        // Multi-segment frames (jumbo) are not expected on these ports: linearise or drop.
-        if (rx[i]->nb_segs > 1 && rte_pktmbuf_linearize(rx[i]) != 0) {
-          frames[i] = {{}, t, side == 0 ? dp::Side::Outside : dp::Side::Inside};
-          continue;
-        }
-        frames[i] = {{rte_pktmbuf_mtod(rx[i], const uint8_t*), rx[i]->data_len}, t,
-                     side == 0 ? dp::Side::Outside : dp::Side::Inside};
-      }
-      sink.begin(rx, n);
-      pipeline.process({frames, n}, sink);
-      sink.end();
-    }
-    // Poll mode while traffic flows; after a few hundred empty polls, short naps so that an
-    // idle lab gateway does not hold a core (production pins a dedicated lcore instead).
-    if (any) {
-      idle = 0;
-    } else if (++idle > 256) {
-      if (idle % 64 == 0) pipeline.housekeeping(now_ns(), sink);
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-  }
+  std::fprintf(stderr,
+               "printwalld: forwarding %s <-> %s%s%s, %u worker%s (%s dispatch), policy generation 1 "
+               "(profile %s), mirror %s\n",
+               d.ports[kOutside].device.c_str(), d.ports[kInside].device.c_str(),
+               d.ports[kMirror].present() ? ", mirror port " : "",
+               d.ports[kMirror].present() ? d.ports[kMirror].device.c_str() : "", nw, nw == 1 ? "" : "s",
+               to_string(d.dispatch), d.model.profile.empty() ? "none" : d.model.profile.c_str(),
+               dp::to_string(mirror_cfg.kind));
+  for (auto& w : d.workers)
+    if (w->lcore != rte_get_main_lcore()) rte_eal_remote_launch(worker_main, w.get(), w->lcore);
+  if (d.dispatch == Dispatch::Software)
+    dispatcher_main(d);
+  else
+    worker_main(d.workers[0].get());
+  rte_eal_mp_wait_lcore();
 
-  const auto& c = pipeline.counters();
+  // Drain what the workers handed back, then stop the control thread (it writes the last events).
+  control_stop = true;
+  control.join();
+  WorkerStats t = totals(d);
+  const auto& c = t.pipeline;
   std::fprintf(stderr,
                "printwalld: stopping: %llu frames in, %llu forwarded, %llu dropped, %llu mirrored, "
-               "%llu injected, %llu events (%llu lost), %llu tx drops, %llu mirror drops\n",
+               "%llu injected, %llu events (%llu lost), %llu tx drops, %llu mirror drops, "
+               "%llu dispatch drops\n",
                (unsigned long long)c.frames_in, (unsigned long long)c.forwarded,
                (unsigned long long)c.dropped, (unsigned long long)c.mirrored,
                (unsigned long long)c.injected, (unsigned long long)c.events,
-               (unsigned long long)c.events_lost, (unsigned long long)sink.tx_dropped,
-               (unsigned long long)sink.mirror_dropped);
-  writer_stop = true;
-  writer.join();
-  for (const Port* p : {&out, &in, &mir})
-    if (p->present()) {
-      rte_eth_dev_stop(p->id);
-      rte_eth_dev_close(p->id);
+               (unsigned long long)c.events_lost, (unsigned long long)(t.tx_dropped + d.dispatch_tx_dropped),
+               (unsigned long long)t.mirror_dropped, (unsigned long long)d.dispatch_dropped.load());
+  if (nw > 1)
+    for (auto& w : d.workers) {
+      WorkerStats s = w->published.read();
+      std::fprintf(stderr, "printwalld: worker %u (lcore %u): %llu frames in, %llu forwarded, %llu dropped\n",
+                   w->id, w->lcore, (unsigned long long)s.pipeline.frames_in,
+                   (unsigned long long)s.pipeline.forwarded, (unsigned long long)s.pipeline.dropped);
     }
+  if (d.mirror_writer) {
+    d.mirror_writer->stop();
+    dp::MirrorStats m = d.mirror_writer->stats();
+    std::fprintf(stderr, "printwalld: mirror %s: %llu sent, %llu send errors, %llu ring drops\n",
+                 dp::to_string(mirror_cfg.kind), (unsigned long long)m.sent,
+                 (unsigned long long)m.send_errors, (unsigned long long)m.dropped_full);
+  }
+  for (auto& w : d.workers) {
+    void* m = nullptr;
+    if (w->in)
+      while (rte_ring_dequeue(w->in, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    for (rte_ring* r : w->back)
+      if (r)
+        while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+  }
+  for (const auto& p : d.ports)
+    if (p.present()) {
+      rte_eth_dev_stop(p.id);
+      rte_eth_dev_close(p.id);
+    }
+  d.workers.clear();
+  rte_free(d.qs);
   rte_eal_cleanup();
   return 0;
 }

@@ -16,8 +16,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v nc >/dev/null; then
   echo "printwalld_test: needs root and netcat (appliance/install-deps)"; exit 77
@@ -29,15 +28,6 @@ ip link set cli$tag netns $ns_c
 ip link set prn$tag netns $ns_p
 ip link set gwo$tag netns $ns_g
 ip link set gwi$tag netns $ns_g
-setup() {  # setup NS IFACE [ADDR4 ADDR6]
-  ip netns exec "$1" ip link set lo up
-  ip netns exec "$1" ip link set "$2" up
-  ip netns exec "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1
-  if [ $# -ge 4 ]; then
-    ip netns exec "$1" ip addr add "$3" dev "$2"
-    ip netns exec "$1" ip -6 addr add "$4" dev "$2" nodad
-  fi
-}
 setup $ns_c cli$tag 198.18.20.100/24 2001:db8:20::100/64
 setup $ns_p prn$tag 198.18.20.5/24 2001:db8:20::5/64
 setup $ns_g gwo$tag
