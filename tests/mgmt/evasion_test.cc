@@ -17,6 +17,7 @@
 #include "mgmt/replay.h"
 #include "tests/support/capture_text.h"
 #include "tests/support/packet_builder.h"
+#include "tests/support/replay_run.h"
 
 namespace pw::mgmt {
 namespace {
@@ -27,7 +28,7 @@ using dp::kPsh;
 using dp::kSyn;
 namespace fs = std::filesystem;
 
-constexpr const char* kConfig =
+const std::string kConfig = std::string() +
     "set profile small-office\n"
     "set printer-network 198.18.20.0/24\n"
     "set printer-network 2001:db8:20::/48\n"
@@ -39,14 +40,7 @@ constexpr const char* kConfig =
     "set group proxy address 198.18.30.10\n"
     "set group proxy address 2001:db8:30::10\n"
     // IMAP is in neither profile: the admin adds it, STARTTLS required.
-    "set service mail-imap direction from-printers\n"
-    "set service mail-imap protocol tcp\n"
-    "set service mail-imap port 143\n"
-    "set service mail-imap action allow\n"
-    "set service mail-imap peer-group mail-relay\n"
-    "set service mail-imap inspect imap\n"
-    "set service mail-imap tls required\n"
-    "set service mail-imap plaintext-auth deny\n";
+    + std::string(kMailImapService);
 
 struct Step {
   bool to_server;
@@ -214,29 +208,14 @@ class Evasion : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("pw-evasion-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "c.conf") << kConfig;
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  struct Result {
-    std::vector<PcapFrame> forwarded, mirrored;
-    std::vector<nlohmann::json> events;
-  };
-
-  Result replay(const std::vector<PcapFrame>& frames) {
-    Result r;
+  ReplayRun replay(const std::vector<PcapFrame>& frames) {
     std::string in = (dir_ / "in.pcap").string();
     EXPECT_TRUE(write_pcap(in, frames));
-    std::ostringstream out, err;
-    int rc = replay_main({"--config", (dir_ / "c.conf").string(), "--in", in, "--out",
-                          (dir_ / "out").string()},
-                         out, err);
-    EXPECT_EQ(rc, 0) << err.str();
-    r.forwarded = read_pcap((dir_ / "out" / "forwarded.pcap").string());
-    r.mirrored = read_pcap((dir_ / "out" / "mirror.pcap").string());
-    std::ifstream ev(dir_ / "out" / "events.jsonl");
-    std::string line;
-    while (std::getline(ev, line)) r.events.push_back(nlohmann::json::parse(line));
+    ReplayRun r = replay_run(dir_, kConfig, in);
+    EXPECT_EQ(r.status, 0) << r.err;
     return r;
   }
 
@@ -313,7 +292,7 @@ TEST_F(Evasion, NoCredentialEverCrosses) {
     for (const Way& w : ways()) {
       if (sc.udp && (w.seg != Way{}.seg || w.v6_ext)) continue;  // segments are TCP's
       SCOPED_TRACE(sc.name + " / " + w.name);
-      Result r = replay(frames_for(sc, w));
+      ReplayRun r = replay(frames_for(sc, w));
       CaptureText fwd = capture_text(r.forwarded);
       if (!sc.secret.empty()) {
         EXPECT_FALSE(fwd.contains(sc.secret)) << "the secret was forwarded";
@@ -379,7 +358,7 @@ TEST_F(Evasion, UpgradedSessionsPassEveryWay) {
     for (const Way& w : ways()) {
       if (w.conflicting) continue;
       SCOPED_TRACE(sc.name + " / " + w.name);
-      Result r = replay(frames_for(sc, w));
+      ReplayRun r = replay(frames_for(sc, w));
       for (const auto& e : r.events) {
         std::string reason = e["reason"];
         EXPECT_TRUE(reason == "tcp-out-of-order" || reason == "ndpi-risk") << e.dump();
