@@ -5,6 +5,9 @@
 //   BM_EstablishedNormalised64  64-byte frames of flows under the stream normaliser
 //   BM_Imix                     7:4:1 mix of 64/594/1518-byte frames, established flows
 //   BM_SynStorm/empty|full      new-flow SYNs into a 1M-entry table, empty and full
+//   BM_PassThroughUninspected*  established flows of an uninspected service, data both ways
+//   BM_PassThroughTls*          the same traffic on flows of an inspected TLS service, each past
+//                               a real TLS handshake (its inspector has gone pass-through)
 //
 // Frames are built per burst from templates whose sequence numbers advance, so every frame is
 // new data on its flow (no retransmission shortcut); the reference builds its bursts the same way.
@@ -12,9 +15,13 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "dataplane/pipeline.h"
+#include "protocols/inspector_registry.h"
 #include "tests/support/packet_builder.h"
+#include "tests/support/tls_transcript.h"
 
 namespace {
 
@@ -46,7 +53,15 @@ std::shared_ptr<const policy::CompiledPolicy> enterprise() {
         "set service bench-raw direction to-printers\n"
         "set service bench-raw protocol tcp\n"
         "set service bench-raw port 9200\n"
-        "set service bench-raw peer-group print-servers\n";
+        "set service bench-raw peer-group print-servers\n"
+        // An inspected TLS service for the same peers (HTTPS from the print servers), for the
+        // pass-through figures: its flows are inspected until the handshake is accepted.
+        "set service bench-https direction to-printers\n"
+        "set service bench-https protocol tcp\n"
+        "set service bench-https port 443\n"
+        "set service bench-https peer-group print-servers\n"
+        "set service bench-https inspect tls\n"
+        "set service bench-https tls implicit\n";
     auto r = policy::parse_config(text, "bench.conf");
     auto m = policy::build_model(r.config);
     if (!m.ok()) std::abort();
@@ -253,6 +268,206 @@ void BM_SynStorm(benchmark::State& st) {
       static_cast<double>(p->counters().reasons[Reason::FlowTableFull]);
 }
 BENCHMARK(BM_SynStorm)->Arg(0)->Arg(1)->Iterations(20000);
+
+// --- Pass-through cost -------------------------------------------------------------------------
+//
+// "Pass-through flows no slower than uninspected ones": N established flows through the same
+// pipeline (inspectors on), the same policy, the same traffic and frame size, in two cases:
+//   BM_PassThroughUninspected<size>  bench-raw (9200/tcp, nothing inspected)
+//   BM_PassThroughTls<size>          bench-https (443/tcp, inspect tls): each flow first goes
+//                                    through SYN, SYN-ACK, ACK and a real TLS 1.3 handshake as
+//                                    MSS-sized segments, which the TLS inspector accepts (the
+//                                    benchmark fails unless every flow is pass-through after it)
+// Measured: every flow in turn sends one data segment each way, each acknowledging the other
+// side's (on the TLS flows an application-data record, type 23). Before the measurement every
+// flow has sent more than nDPI's packet budget, so classification is over in both cases.
+// 64-byte frames cannot carry a TLS record (the smallest TLS 1.3 record is 22 bytes); the sizes
+// are 128 and 1518 (with FCS, as BM_Established64). Counters: flows, suspicious_flows (nDPI
+// risks mark a flow suspicious, and its frames are then mirrored: another cost than the one
+// measured here, so it should be 0), mirrored (share of the measured frames).
+
+constexpr uint16_t kRawPort = 9200;
+constexpr uint16_t kHttpsPort = 443;
+
+// The handshake a Remote UI browser makes: TLS 1.3 with SNI and ALPN (nDPI flags a TLS flow
+// without them as a risk, which would make the flow suspicious).
+const std::vector<TlsChunk>& https_handshake() {
+  static const auto t = tls_handshake({0, 2048, "printer.example.com", "http/1.1"});
+  return t;
+}
+
+struct PassFlows {
+  struct One {
+    Bytes c2s;  // client -> printer data segment, seq kTplC, ack kTplS
+    Bytes s2c;  // printer -> client data segment, seq kTplS, ack kTplC
+    uint32_t c, s;  // the next sequence number of the client and of the printer
+  };
+  static constexpr uint32_t kClientIsn = 1000, kPrinterIsn = 500000;
+  static constexpr uint32_t kTplC = 0x10000000, kTplS = 0x20000000;  // template seq / ack
+  static constexpr size_t kTcp = 14 + 20;  // TCP header offset in the templates
+  static constexpr size_t kMss = 1448;
+  std::vector<One> flows;
+  uint64_t now = 1'700'000'000'000'000'000ull;
+  size_t setup_frames = 0;
+  size_t setup_forwarded = 0;
+
+  PassFlows(dp::Pipeline& p, size_t n, uint16_t dport, size_t frame_size,
+            const std::vector<TlsChunk>* tls) {
+    NullSink sink;
+    auto send = [&](const Bytes& x, dp::Side side) {
+      dp::Frame fr{x, now += 10, side};
+      p.process({&fr, 1}, sink);
+      ++setup_frames;
+    };
+    const size_t payload = frame_size > 54 ? frame_size - 54 : 0;
+    Bytes body(payload, 'x');
+    if (tls && payload >= 5) {
+      // An application-data record (RFC 8446 5.2): header, then ciphertext-looking bytes.
+      body[0] = 23;
+      body[1] = 3;
+      body[2] = 3;
+      dp::store16(&body[3], static_cast<uint16_t>(payload - 5));
+      for (size_t i = 5; i < payload; ++i) body[i] = static_cast<uint8_t>(i * 131 + 7);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      std::string src = "198.19." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+      std::string dst = "198.18.20." + std::to_string(i % 200 + 1);
+      Ip c2s{src, dst}, s2c{dst, src};
+      uint16_t sport = static_cast<uint16_t>(20000 + i % 40000);
+      Tcp syn{sport, dport, kSyn, kClientIsn, 0};
+      syn.options = {3, 3, 7, 0};  // window scale 7 both ways
+      Tcp synack{dport, sport, kSyn | kAck, kPrinterIsn, kClientIsn + 1};
+      synack.options = {3, 3, 7, 0};
+      uint32_t c = kClientIsn + 1, s = kPrinterIsn + 1;
+      send(tcp_frame(c2s, syn), dp::Side::Outside);
+      send(tcp_frame(s2c, synack), dp::Side::Inside);
+      send(tcp_frame(c2s, {sport, dport, kAck, c, s}), dp::Side::Outside);
+      if (tls) {
+        // Each flight in MSS-sized segments, each acknowledging what the other side sent.
+        for (const auto& chunk : *tls) {
+          for (size_t off = 0; off < chunk.bytes.size(); off += kMss) {
+            const std::string seg = chunk.bytes.substr(off, kMss);
+            const auto len = static_cast<uint32_t>(seg.size());
+            if (chunk.to_server) {
+              send(tcp_frame(c2s, {sport, dport, kAck | kPsh, c, s}, seg), dp::Side::Outside);
+              c += len;
+            } else {
+              send(tcp_frame(s2c, {dport, sport, kAck | kPsh, s, c}, seg), dp::Side::Inside);
+              s += len;
+            }
+          }
+        }
+      }
+      flows.push_back({tcp_frame(c2s, {sport, dport, kAck | kPsh, kTplC, kTplS}, body),
+                       tcp_frame(s2c, {dport, sport, kAck | kPsh, kTplS, kTplC}, body), c, s});
+    }
+    setup_forwarded = sink.forwarded;
+  }
+
+  // One burst: consecutive flows, each a client segment then the printer's (which acknowledges
+  // it), sequence and acknowledgement numbers rewritten with their checksum.
+  void next(std::vector<Bytes>& bufs, std::vector<dp::Frame>& burst, size_t& cursor) {
+    burst.clear();
+    for (size_t k = 0; k < kBurst; ++k) {
+      One& f = flows[cursor % flows.size()];
+      const bool from_printer = k & 1;
+      const Bytes& tpl = from_printer ? f.s2c : f.c2s;
+      const uint32_t len = static_cast<uint32_t>(tpl.size() - 54);
+      Bytes& b = bufs[k];
+      std::memcpy(b.data(), tpl.data(), tpl.size());
+      uint32_t seq, ack;
+      if (from_printer) {
+        seq = f.s;
+        ack = f.c;  // the client's segment just before
+        f.s += len;
+        ++cursor;
+      } else {
+        seq = f.c;
+        ack = f.s;
+        f.c += len;
+      }
+      const uint32_t tpl_seq = from_printer ? kTplS : kTplC;
+      const uint32_t tpl_ack = from_printer ? kTplC : kTplS;
+      dp::store32(&b[kTcp + 4], seq);
+      csum_update32(&b[kTcp + 16], tpl_seq, seq);
+      dp::store32(&b[kTcp + 8], ack);
+      csum_update32(&b[kTcp + 16], tpl_ack, ack);
+      burst.push_back({{b.data(), tpl.size()},
+                       now += 100,
+                       from_printer ? dp::Side::Inside : dp::Side::Outside});
+    }
+  }
+};
+
+void run_pass_through(benchmark::State& st, bool tls, size_t frame_size) {
+  auto pol = enterprise();
+  const size_t n = static_cast<size_t>(st.range(0));
+  if (tls && https_handshake().empty()) {
+    st.SkipWithError("no TLS handshake (OpenSSL)");
+    return;
+  }
+  // The same pipeline for both cases. Handshakes are driven one flow at a time and give their
+  // stream back at pass-through, so a small normaliser pool is enough.
+  dp::PipelineLimits l = limits(1 << 16);
+  l.streams = 1024;
+  dp::Pipeline p(l, proto::inspector_for);
+  p.set_policy(pol.get());
+  PassFlows flows(p, n, tls ? kHttpsPort : kRawPort, frame_size,
+                  tls ? &https_handshake() : nullptr);
+  if (flows.setup_forwarded != flows.setup_frames) {
+    st.SkipWithError("a handshake frame was not forwarded");
+    return;
+  }
+  std::vector<Bytes> bufs(kBurst, Bytes(2048));
+  std::vector<dp::Frame> burst;
+  size_t cursor = 0;
+  // Past nDPI's packet budget on every flow (both directions count), untimed.
+  NullSink warm;
+  const size_t warm_bursts = (n * 2 * dp::NdpiClassifier::kMaxPackets + kBurst - 1) / kBurst;
+  for (size_t i = 0; i < warm_bursts; ++i) {
+    flows.next(bufs, burst, cursor);
+    p.process(burst, warm);
+  }
+  if (warm.forwarded != warm_bursts * kBurst) {
+    st.SkipWithError("warm-up frames were not all forwarded");
+    return;
+  }
+  size_t passed = 0, suspicious = 0;
+  p.flows().for_each([&](const dp::Flow& f) {
+    passed += f.pass_through;
+    suspicious += f.suspicious;
+  });
+  if (tls && passed != n) {
+    st.SkipWithError("not every TLS flow went pass-through");
+    return;
+  }
+  const uint64_t mirrored_before = p.counters().mirrored;
+  NullSink sink;
+  uint64_t bytes = 0;
+  for (auto _ : st) {
+    flows.next(bufs, burst, cursor);
+    p.process(burst, sink);
+    for (const auto& f : burst) bytes += f.data.size();
+  }
+  const uint64_t frames = st.iterations() * kBurst;
+  if (sink.forwarded != frames) st.SkipWithError("frames were not all forwarded");
+  st.SetItemsProcessed(static_cast<int64_t>(frames));
+  st.SetBytesProcessed(static_cast<int64_t>(bytes));
+  st.counters["flows"] = static_cast<double>(n);
+  st.counters["suspicious_flows"] = static_cast<double>(suspicious);
+  st.counters["mirrored"] =
+      frames ? static_cast<double>(p.counters().mirrored - mirrored_before) / frames : 0.0;
+  st.SetLabel(tls ? "443 inspect tls, pass-through after the handshake" : "9200, uninspected");
+}
+
+void BM_PassThroughUninspected128(benchmark::State& st) { run_pass_through(st, false, 124); }
+void BM_PassThroughTls128(benchmark::State& st) { run_pass_through(st, true, 124); }
+void BM_PassThroughUninspected1518(benchmark::State& st) { run_pass_through(st, false, 1514); }
+void BM_PassThroughTls1518(benchmark::State& st) { run_pass_through(st, true, 1514); }
+BENCHMARK(BM_PassThroughUninspected128)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_PassThroughTls128)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_PassThroughUninspected1518)->Arg(10000);
+BENCHMARK(BM_PassThroughTls1518)->Arg(10000);
 
 }  // namespace
 

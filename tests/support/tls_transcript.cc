@@ -5,6 +5,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cstring>
+
 namespace pw::testing {
 
 std::vector<TlsChunk> tls_handshake(const TlsTranscriptOptions& o) {
@@ -29,8 +31,28 @@ std::vector<TlsChunk> tls_handshake(const TlsTranscriptOptions& o) {
   SSL_CTX_set_security_level(sctx, 0);
   SSL_CTX_use_certificate(sctx, x);
   SSL_CTX_use_PrivateKey(sctx, key);
+  if (o.alpn) {
+    // The server takes the client's first (only) protocol.
+    SSL_CTX_set_alpn_select_cb(
+        sctx,
+        [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+           unsigned int inlen, void*) -> int {
+          if (inlen < 1 || in[0] == 0 || 1u + in[0] > inlen) return SSL_TLSEXT_ERR_NOACK;
+          *out = in + 1;
+          *outlen = in[0];
+          return SSL_TLSEXT_ERR_OK;
+        },
+        nullptr);
+  }
   SSL* c = SSL_new(cctx);
   SSL* s = SSL_new(sctx);
+  if (o.server_name) SSL_set_tlsext_host_name(c, o.server_name);
+  if (o.alpn) {
+    std::string wire(1, static_cast<char>(std::strlen(o.alpn)));
+    wire += o.alpn;
+    SSL_set_alpn_protos(c, reinterpret_cast<const unsigned char*>(wire.data()),
+                        static_cast<unsigned>(wire.size()));
+  }
   BIO *ci = BIO_new(BIO_s_mem()), *co = BIO_new(BIO_s_mem());
   BIO *si = BIO_new(BIO_s_mem()), *so = BIO_new(BIO_s_mem());
   SSL_set_bio(c, ci, co);
