@@ -21,8 +21,8 @@ namespace {
 }
 }  // namespace
 
-NdpiClassifier::NdpiClassifier(size_t flows)
-    : module_(new_module()), flow_size_((ndpi_detection_get_sizeof_ndpi_flow_struct() + 63) / 64 * 64) {
+NdpiClassifier::NdpiClassifier(size_t flows, ::ndpi_detection_module_struct* shared)
+    : module_(shared ? shared : new_module()), owns_module_(!shared), flow_size_((ndpi_detection_get_sizeof_ndpi_flow_struct() + 63) / 64 * 64) {
   storage_.resize(flows * flow_size_);
   free_.reserve(flows);
   for (size_t i = flows; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
@@ -34,8 +34,10 @@ NdpiClassifier::~NdpiClassifier() {
   for (uint32_t f : free_) is_free[f] = true;
   for (size_t i = 0; i < is_free.size(); ++i)
     if (!is_free[i]) ndpi_free_flow_data(reinterpret_cast<ndpi_flow_struct*>(&storage_[i * flow_size_]));
-  ndpi_exit_detection_module(module_);
+  if (owns_module_) ndpi_exit_detection_module(module_);
 }
+
+::ndpi_detection_module_struct* NdpiClassifier::shared_module() { return new_module(); }
 
 uint32_t NdpiClassifier::open() {
   if (free_.empty()) return kNone;

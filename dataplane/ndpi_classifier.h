@@ -17,7 +17,11 @@ class NdpiClassifier {
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint8_t kMaxPackets = 12;  // then nDPI gives up
 
-  explicit NdpiClassifier(size_t flows);
+  // `shared`: a module made by shared_module() that this classifier uses but does not own, for
+  // pipelines that run one after another on one thread (the fuzzer makes one per input, and a
+  // module takes tens of milliseconds to build). Null: a module of its own.
+  explicit NdpiClassifier(size_t flows, ::ndpi_detection_module_struct* shared = nullptr);
+  static ::ndpi_detection_module_struct* shared_module();
   ~NdpiClassifier();
   NdpiClassifier(const NdpiClassifier&) = delete;
   NdpiClassifier& operator=(const NdpiClassifier&) = delete;
@@ -41,6 +45,7 @@ class NdpiClassifier {
 
  private:
   ::ndpi_detection_module_struct* module_;
+  bool owns_module_;
   size_t flow_size_;
   std::vector<uint8_t> storage_;
   std::vector<uint32_t> free_;

@@ -77,7 +77,7 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       buffers_(limits.buffers, limits.buffer_size),
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
       auth_failures_(limits.scan_sources, 5, 180'000'000'000ull),
-      dpi_(limits.dpi_flows) {}
+      dpi_(limits.dpi_flows, limits.shared_dpi_module) {}
 
 size_t Pipeline::memory_bytes() const {
   return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
@@ -360,6 +360,10 @@ Pipeline::Verdict Pipeline::decide_l2(const PacketView& v, const Frame& f, Pipel
   return {false, false, Reason::UnknownEthertype};
 }
 
+bool Pipeline::wrong_side(const Frame& f, bool src_is_printer) {
+  return f.ingress != Side::Unknown && src_is_printer != (f.ingress == Side::Inside);
+}
+
 bool Pipeline::resolve_ends(const PacketView& v, Ends& e) const {
   GroupMask sm = policy_->classify(v.src);
   GroupMask dm = policy_->classify(v.dst);
@@ -444,6 +448,12 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
   if (!resolve_ends(v, e)) {
     if (policy_->model().transit_forward) return {true, false, Reason::Forwarded};
     return {false, false, Reason::Transit};
+  }
+  // Printers live behind the inside port: their addresses never come from outside, and from
+  // the inside only printers speak to the outside (uRPF for a bump in the wire).
+  if (wrong_side(f, !e.to_printers || (e.peer_mask & policy::kPrinterBit))) {
+    deny(v, f, Reason::SpoofedSource, false, nullptr, 0, sink, false);
+    return {false, true, Reason::SpoofedSource};
   }
   if (is_icmp_error(v) && icmp_error_for_known_flow(v, now_))
     return {true, policy_->model().mirror.all, Reason::Forwarded};
@@ -556,6 +566,10 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
 Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a, const Frame& f,
                                           PipelineSink& sink) {
   const int side = fl.side_of(src_is_a);
+  if (wrong_side(f, (side == 1) == fl.to_printers)) {  // a frame of this flow forged from the other side
+    deny(v, f, Reason::SpoofedSource, false, nullptr, fl.id, sink, false);
+    return {false, true, Reason::SpoofedSource};
+  }
   const bool first = fl.packets[0] == 0 && fl.packets[1] == 0;
   if (fl.generation != policy_->generation()) {
     // Re-check under the new policy, from the initiator's point of view.

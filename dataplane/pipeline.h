@@ -67,6 +67,9 @@ struct PipelineLimits {
   size_t ftp_sessions = 4096;     // FTP control flows whose passive data ports are open
   size_t dpi_flows = 4096;        // flows nDPI classifies at once (their first packets)
   size_t expire_budget = 32;  // flow entries visited every 4th burst by the expiry clock
+  // An nDPI module to share (NdpiClassifier::shared_module(); pipelines run one at a time on
+  // one thread); null: the pipeline builds its own.
+  ::ndpi_detection_module_struct* shared_dpi_module = nullptr;
 
   static PipelineLimits from_model(const policy::Model& m, size_t lcores = 1);
 };
@@ -144,6 +147,8 @@ class Pipeline {
   void commit_tcp(const PacketView& v, Flow& fl, int side);
   bool icmp_error_for_known_flow(const PacketView& v, uint64_t now);
   bool resolve_ends(const PacketView& v, Ends& e) const;
+  // Whether a frame arrived on the side its source cannot be on (Unknown ingress: replay).
+  static bool wrong_side(const Frame& f, bool src_is_printer);
   const policy::CompiledService* match(const PacketView& v, const Ends& e) const;
   void deny(const PacketView& v, const Frame& f, Reason r, bool reject,
             const policy::CompiledService* svc, uint64_t flow_id, PipelineSink& sink,

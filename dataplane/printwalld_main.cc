@@ -22,12 +22,15 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -97,6 +100,46 @@ class EventRing {
   alignas(64) std::atomic<size_t> tail_{0};
 };
 
+// Latency the gateway adds to a forwarded frame: TSC cycles from the RX burst that received it
+// to the TX burst that sends it, in a log-linear histogram (4 buckets per octave, ~19%).
+struct Latency {
+  static constexpr int kBuckets = 256;
+  std::array<uint64_t, kBuckets> n{};
+  static int bucket(uint64_t c) {
+    if (c < 4) return static_cast<int>(c);
+    int e = 63 - __builtin_clzll(c);
+    return 4 * (e - 1) + static_cast<int>((c >> (e - 2)) & 3);
+  }
+  static uint64_t low(int b) { return b < 4 ? b : (uint64_t{4} + b % 4) << (b / 4 - 1); }
+  void add(uint64_t cycles) { ++n[bucket(cycles)]; }
+  // The q-quantile in cycles (the middle of its bucket), 0 with no samples.
+  uint64_t quantile(double q) const {
+    uint64_t total = 0;
+    for (uint64_t k : n) total += k;
+    if (!total) return 0;
+    uint64_t want = static_cast<uint64_t>(q * static_cast<double>(total - 1)), seen = 0;
+    for (int b = 0; b < kBuckets; ++b) {
+      seen += n[b];
+      if (seen > want) return (low(b) + (b + 1 < kBuckets ? low(b + 1) : low(b))) / 2;
+    }
+    return 0;
+  }
+};
+
+// The RX timestamp of each mbuf (a dynamic field): set when a burst is received, read when it
+// is transmitted; 0 for frames the gateway builds (RST, mirror copies).
+int g_rx_tsc_offset = -1;
+inline uint64_t& rx_tsc(rte_mbuf* m) { return *RTE_MBUF_DYNFIELD(m, g_rx_tsc_offset, uint64_t*); }
+void stamp(rte_mbuf** m, uint16_t n) {
+  const uint64_t t = rte_rdtsc();
+  for (uint16_t i = 0; i < n; ++i) rx_tsc(m[i]) = t;
+}
+void measure(Latency& l, rte_mbuf** m, uint16_t n) {
+  const uint64_t t = rte_rdtsc();
+  for (uint16_t i = 0; i < n; ++i)
+    if (uint64_t r = rx_tsc(m[i])) l.add(t - r);
+}
+
 // What a worker counts beside the pipeline.
 struct WorkerStats {
   dp::PipelineCounters pipeline;
@@ -105,6 +148,7 @@ struct WorkerStats {
   uint64_t alloc_failed = 0;    // no mbuf for an injected frame or a mirror copy
   uint64_t flows = 0;           // flows in the table
   uint64_t bursts = 0;
+  Latency latency;              // frames this thread transmitted
 };
 
 // A worker's counters for the other threads (control, telemetry): copied under a sequence
@@ -188,6 +232,7 @@ class Sink : public dp::PipelineSink {
     for (int r = 0; r < 3; ++r) {
       uint16_t n = n_tx_[r];
       if (!n) continue;
+      if (r != kMirror && !tx_[r].ring) measure(st_.latency, q_[r], n);
       uint16_t sent = tx_[r].send(q_[r], n);
       if (sent < n) {
         rte_pktmbuf_free_bulk(q_[r] + sent, n - sent);
@@ -208,6 +253,7 @@ class Sink : public dp::PipelineSink {
       return nullptr;
     }
     std::memcpy(p, f.data(), f.size());
+    rx_tsc(m) = 0;
     return m;
   }
   void enqueue(Role r, rte_mbuf* m) {
@@ -270,6 +316,7 @@ struct Daemon {
   uint64_t started_ns = 0;
   // Dispatcher counters (main lcore; read racily by telemetry, single writer).
   std::atomic<uint64_t> dispatched{0}, dispatch_dropped{0}, dispatch_tx_dropped{0};
+  Published dispatcher_stats;  // its latency histogram (software dispatch transmits)
 };
 Daemon* g_daemon = nullptr;
 
@@ -345,6 +392,7 @@ int worker_main(void* arg) {
       for (int r = kOutside; r <= kInside; ++r) {
         uint16_t n = rte_eth_rx_burst(d.ports[r].id, w.rx_queue, rx, burst);
         if (!n) continue;
+        stamp(rx, n);
         any = true;
         run(n);
       }
@@ -393,13 +441,20 @@ void dispatcher_main(Daemon& d) {
   std::vector<std::vector<rte_mbuf*>> bucket(nw);
   for (auto& b : bucket) b.reserve(kMaxBurst);
   rte_mbuf* tx[kMaxBurst];
-  uint64_t idle = 0;
+  uint64_t idle = 0, loops = 0;
+  Latency lat;
   while (!g_stop.load(std::memory_order_relaxed)) {
     bool any = false;
+    if ((++loops & 1023) == 0) {
+      WorkerStats p;
+      p.latency = lat;
+      d.dispatcher_stats.write(p);
+    }
     for (int r = kOutside; r <= kInside; ++r) {
       uint16_t n = rte_eth_rx_burst(d.ports[r].id, 0, rx, burst);
       if (!n) continue;
       any = true;
+      stamp(rx, n);
       for (uint16_t i = 0; i < n; ++i) {
         uint32_t h = dp::symmetric_hash({rte_pktmbuf_mtod(rx[i], const uint8_t*), rx[i]->data_len});
         bucket[dp::worker_for(h, nw)].push_back(rx[i]);
@@ -423,6 +478,7 @@ void dispatcher_main(Daemon& d) {
         unsigned n = rte_ring_sc_dequeue_burst(w->back[r], reinterpret_cast<void**>(tx), burst, nullptr);
         if (!n) continue;
         any = true;
+        if (r != kMirror) measure(lat, tx, static_cast<uint16_t>(n));
         uint16_t sent = rte_eth_tx_burst(d.ports[r].id, 0, tx, static_cast<uint16_t>(n));
         if (sent < n) {
           rte_pktmbuf_free_bulk(tx + sent, n - sent);
@@ -435,6 +491,9 @@ void dispatcher_main(Daemon& d) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
+  WorkerStats p;
+  p.latency = lat;
+  d.dispatcher_stats.write(p);
 }
 
 // --- Counters: totals, telemetry ---
@@ -463,7 +522,10 @@ WorkerStats totals(const Daemon& d) {
     t.alloc_failed += s.alloc_failed;
     t.flows += s.flows;
     t.bursts += s.bursts;
+    for (int b = 0; b < Latency::kBuckets; ++b) t.latency.n[b] += s.latency.n[b];
   }
+  WorkerStats disp = d.dispatcher_stats.read();
+  for (int b = 0; b < Latency::kBuckets; ++b) t.latency.n[b] += disp.latency.n[b];
   return t;
 }
 
@@ -576,7 +638,23 @@ int tel_mirror(const char*, const char*, rte_tel_data* out) {
   return 0;
 }
 
+int tel_latency(const char*, const char*, rte_tel_data* out) {
+  WorkerStats t = totals(*g_daemon);
+  const double ns = 1e9 / static_cast<double>(rte_get_tsc_hz());
+  uint64_t samples = 0;
+  for (uint64_t k : t.latency.n) samples += k;
+  rte_tel_data_start_dict(out);
+  rte_tel_data_add_dict_u64(out, "samples", samples);
+  rte_tel_data_add_dict_u64(out, "p50_ns", static_cast<uint64_t>(static_cast<double>(t.latency.quantile(0.5)) * ns));
+  rte_tel_data_add_dict_u64(out, "p90_ns", static_cast<uint64_t>(static_cast<double>(t.latency.quantile(0.9)) * ns));
+  rte_tel_data_add_dict_u64(out, "p99_ns", static_cast<uint64_t>(static_cast<double>(t.latency.quantile(0.99)) * ns));
+  rte_tel_data_add_dict_u64(out, "p999_ns", static_cast<uint64_t>(static_cast<double>(t.latency.quantile(0.999)) * ns));
+  return 0;
+}
+
 void register_telemetry() {
+  rte_telemetry_register_cmd("/printwall/latency", tel_latency,
+                             "printwall latency added per forwarded frame, RX burst to TX burst (ns)");
   rte_telemetry_register_cmd("/printwall/stats", tel_stats,
                              "printwall totals: frames, verdicts, flows, drops, policy generation");
   rte_telemetry_register_cmd("/printwall/lcores", tel_lcores, "printwall counters per worker lcore");
@@ -652,7 +730,7 @@ constexpr const char* kUsage =
     "(or PCI allow-list) arguments. 'set dataplane workers N' needs N lcores with RSS-capable\n"
     "NICs, N+1 otherwise (the main lcore dispatches); e.g. -l 0-2 or --lcores '(0-2)@(0-1)'.\n"
     "Counters: dpdk-telemetry.py, commands /printwall/stats, /printwall/lcores,\n"
-    "/printwall/reasons, /printwall/ports, /printwall/mirror.\n";
+    "/printwall/reasons, /printwall/ports, /printwall/mirror, /printwall/latency.\n";
 
 int fail(const std::string& msg) {
   std::fprintf(stderr, "printwalld: %s\n", msg.c_str());
@@ -726,6 +804,10 @@ int main(int argc, char** argv) {
   register_telemetry();
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0)
     return fail(std::string("EAL initialisation failed: ") + rte_strerror(rte_errno));
+
+  static const rte_mbuf_dynfield kRxTsc = {"printwall_rx_tsc", sizeof(uint64_t), alignof(uint64_t), 0};
+  g_rx_tsc_offset = rte_mbuf_dynfield_register(&kRxTsc);
+  if (g_rx_tsc_offset < 0) return fail(std::string("cannot register an mbuf field: ") + rte_strerror(rte_errno));
 
   const char* roles[3] = {"outside", "inside", "mirror"};
   for (int r = 0; r < 3; ++r) {

@@ -509,3 +509,41 @@ TEST_F(PipelineTest, IcmpErrorForAKnownFlowPasses) {
 
 }  // namespace
 }  // namespace pw::dp
+
+// Anti-spoofing on a bump in the wire: a printer's address never arrives on the outside port,
+// and a non-printer source never on the inside port, for new flows and inside existing ones.
+namespace pw::dp {
+namespace {
+
+class SpoofTest : public PipelineTest {
+ protected:
+  bool run_on(Side side, const Bytes& f) {
+    keep.push_back(f);
+    Frame fr{keep.back(), now += 1000, side};
+    size_t before = out.forwarded.size();
+    p->process({&fr, 1}, out);
+    return out.forwarded.size() > before;
+  }
+};
+
+TEST_F(SpoofTest, SourcesOnTheWrongSideAreDropped) {
+  Ip s2c{kClient.dst, kClient.src};
+  // A client's SYN from the printer side, a printer's SYN-ACK from outside: forged.
+  EXPECT_FALSE(run_on(Side::Inside, tcp_frame(kClient, {40001, 9100, kSyn, 100, 0})));
+  EXPECT_EQ(p->counters().reasons[Reason::SpoofedSource], 1u);
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events.back().reason, Reason::SpoofedSource);
+  // The real flow, each frame on its side.
+  EXPECT_TRUE(run_on(Side::Outside, tcp_frame(kClient, {40000, 9100, kSyn, 100, 0})));
+  EXPECT_TRUE(run_on(Side::Inside, tcp_frame(s2c, {9100, 40000, kSyn | kAck, 5000, 101})));
+  EXPECT_TRUE(run_on(Side::Outside, tcp_frame(kClient, {40000, 9100, kAck, 101, 5001})));
+  // Data "from the printer" injected from outside into the established flow.
+  EXPECT_FALSE(run_on(Side::Outside, tcp_frame(s2c, {9100, 40000, kAck | kPsh, 5001, 101}, "forged")));
+  EXPECT_EQ(p->counters().reasons[Reason::SpoofedSource], 2u);
+  // The flow itself goes on.
+  EXPECT_TRUE(run_on(Side::Inside, tcp_frame(s2c, {9100, 40000, kAck | kPsh, 5001, 101}, "real")));
+  EXPECT_TRUE(run_on(Side::Outside, tcp_frame(kClient, {40000, 9100, kAck | kPsh, 101, 5005}, "job")));
+}
+
+}  // namespace
+}  // namespace pw::dp

@@ -66,6 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lim.buffers = 4;
   lim.ftp_sessions = 64;
   lim.reassembly = {64, 16, 1'000'000'000ull, 65535, 256};
+  lim.dpi_flows = 64;
+  static ::ndpi_detection_module_struct* const dpi = dp::NdpiClassifier::shared_module();
+  lim.shared_dpi_module = dpi;
   dp::Pipeline pipe(lim);
   pipe.set_policy(flip ? enterprise.get() : small.get());
   CountSink sink;
@@ -77,7 +80,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t in = 0;
   while (pcap_next_ex(p, &h, &d) == 1 && in < 4096) {
     store.emplace_back(d, d + h->caplen);
-    burst.push_back({store.back(), uint64_t(h->ts.tv_sec) * 1'000'000'000ull, dp::Side::Outside});
+    // Ingress from the frame count: unknown (replay: by address), outside, inside.
+    burst.push_back({store.back(), uint64_t(h->ts.tv_sec) * 1'000'000'000ull,
+                     static_cast<dp::Side>(in % 3)});
     ++in;
     if (burst.size() == 32) {
       pipe.process(burst, sink);
