@@ -5,7 +5,9 @@ Print servers 198.19.0.0/16 send RAW (9100) jobs to printers in 198.18.20.0/24, 
 enterprise profile allows: per flow a three-way handshake, then data segments from the server,
 each acknowledged by the printer. Correct IPv4 and TCP checksums.
 
-usage: gen_traffic.py OUT.pcap [--flows N] [--segments K] [--payload BYTES]
+usage: gen_traffic.py OUT.pcap [--flows N] [--segments K] [--payload BYTES] [--inside IN.pcap]
+With --inside, the printers' frames go to IN.pcap (what the gateway receives on its inside port)
+and OUT.pcap keeps the servers' (the outside port).
 """
 import argparse
 import struct
@@ -37,26 +39,35 @@ def main():
     ap.add_argument("--flows", type=int, default=256)
     ap.add_argument("--segments", type=int, default=6)
     ap.add_argument("--payload", type=int, default=6, help="data bytes per segment (6: 64-byte frames)")
+    ap.add_argument("--inside", help="write the printers' frames here")
     a = ap.parse_args()
     frames = []
+    inside = []
     for i in range(a.flows):
         srv = bytes([198, 19, i >> 8 & 0xFF, i & 0xFF])
         prn = bytes([198, 18, 20, 1 + i % 14])
         sport = 20000 + i
         c, s = 1000, 5000
         frames.append(frame(srv, prn, sport, 9100, c - 1, 0, 0x02))
-        frames.append(frame(prn, srv, 9100, sport, s - 1, c, 0x12))
+        back = inside if a.inside else frames
+        back.append(frame(prn, srv, 9100, sport, s - 1, c, 0x12))
         frames.append(frame(srv, prn, sport, 9100, c, s, 0x10))
         for _ in range(a.segments):
             frames.append(frame(srv, prn, sport, 9100, c, s, 0x18, b"P" * a.payload))
             c += a.payload
-            frames.append(frame(prn, srv, 9100, sport, s, c, 0x10))
-    with open(a.out, "wb") as f:
+            back.append(frame(prn, srv, 9100, sport, s, c, 0x10))
+    write(a.out, frames)
+    if a.inside:
+        write(a.inside, inside)
+    print(len(frames) + len(inside))
+
+
+def write(path, frames):
+    with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for n, fr in enumerate(frames):
             f.write(struct.pack("<IIII", n // 1000000, n % 1000000, len(fr), len(fr)))
             f.write(fr)
-    print(len(frames))
 
 
 if __name__ == "__main__":
