@@ -71,7 +71,21 @@ std::string event_json(const Event& e, const policy::CompiledPolicy* policy) {
                 ip ? quoted(e.dst.str()).c_str() : "null", e.dst_port, e.vlan, service.c_str(),
                 profile.c_str(), e.generation, e.flow_id, e.count,
                 e.app ? quoted(NdpiClassifier::name(e.app)).c_str() : "null");
-  return buf;
+  std::string out = buf;
+  if (e.risks) {
+    // nDPI's names of the risks ("Self-signed Certificate", "Unsafe Protocol"), so that an
+    // operator can tell which ones mark flows suspicious.
+    out.pop_back();
+    out += ",\"risks\":[";
+    bool first = true;
+    for (int b = 0; b < 64; ++b)
+      if (e.risks >> b & 1) {
+        out += (first ? "" : ",") + quoted(NdpiClassifier::risk_name(b));
+        first = false;
+      }
+    out += "]}";
+  }
+  return out;
 }
 
 }  // namespace pw::dp

@@ -29,6 +29,7 @@ struct Event {
   uint64_t flow_id = 0;  // 0: no flow
   uint32_t count = 1;    // events of this kind folded into this one (scan: distinct ports)
   uint16_t app = 0;      // nDPI protocol of the flow, 0: unknown
+  uint64_t risks = 0;    // ndpi-risk: nDPI's risk bitmap (named in the JSON)
 };
 
 const char* to_string(EventAction a);

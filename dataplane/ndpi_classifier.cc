@@ -90,6 +90,10 @@ const char* NdpiClassifier::name(uint16_t id) {
   return ndpi_get_proto_name(kNames, id);
 }
 
+const char* NdpiClassifier::risk_name(int bit) {
+  return ndpi_risk2str(static_cast<ndpi_risk_enum>(bit));
+}
+
 }  // namespace pw::dp
 
 #include "policy/policy_model.h"

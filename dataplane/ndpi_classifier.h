@@ -41,6 +41,8 @@ class NdpiClassifier {
 
   // The protocol's name ("TLS", "SSH"); "Unknown" for 0.
   static const char* name(uint16_t id);
+  // nDPI's name of risk bit `bit` ("Self-signed Certificate").
+  static const char* risk_name(int bit);
   size_t memory_bytes() const { return storage_.size(); }
 
  private:

@@ -212,7 +212,7 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
     fl.suspicious = !fl.mirror_never;
     Event e{now_, EventAction::Alert, Reason::NdpiRisk, v.ip_proto, v.src, v.dst, v.sport,
             v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id,
-            static_cast<uint32_t>(__builtin_popcountll(r.risk)), fl.app};
+            static_cast<uint32_t>(__builtin_popcountll(r.risk)), fl.app, r.risk};
     emit_event(e, sink);
   }
   // Only a certain identification refuses a flow; a guess is a name in the events, no more.

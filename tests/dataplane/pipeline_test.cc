@@ -547,3 +547,24 @@ TEST_F(SpoofTest, SourcesOnTheWrongSideAreDropped) {
 
 }  // namespace
 }  // namespace pw::dp
+
+namespace pw::dp {
+namespace {
+
+TEST(Events, NdpiRiskNamesTheRisks) {
+  Event e;
+  e.reason = Reason::NdpiRisk;
+  e.action = EventAction::Alert;
+  e.count = 2;
+  e.risks = (1ull << 3) | (1ull << 5);
+  std::string json = event_json(e, nullptr);
+  std::string want = std::string("\"risks\":[\"") + NdpiClassifier::risk_name(3) + "\",\"" +
+                     NdpiClassifier::risk_name(5) + "\"]}";
+  EXPECT_NE(json.find(want), std::string::npos) << json;
+  EXPECT_STRNE(NdpiClassifier::risk_name(3), NdpiClassifier::risk_name(5));
+  e.risks = 0;
+  EXPECT_EQ(event_json(e, nullptr).find("risks"), std::string::npos);  // only when flagged
+}
+
+}  // namespace
+}  // namespace pw::dp
