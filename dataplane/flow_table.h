@@ -133,6 +133,9 @@ class FlowTable {
   size_t bytes_per_entry() const { return sizeof(Flow) + 2 * sizeof(Slot); }
   uint64_t inserts() const { return inserts_; }
   uint64_t evictions() const { return evictions_; }
+  // Pool entry `i` (0..capacity-1), live or not: for incremental scans.
+  const Flow& at(size_t i) const { return pool_[i]; }
+  Flow& at(size_t i) { return pool_[i]; }
   template <typename Fn>
   void for_each(Fn&& fn) const {
     for (const auto& f : pool_)

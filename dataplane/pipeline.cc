@@ -229,6 +229,64 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
   return false;
 }
 
+const char* to_string(FlowState s) {
+  switch (s) {
+    case FlowState::Free: return "free";
+    case FlowState::TcpSynSent: return "syn-sent";
+    case FlowState::TcpSynReceived: return "syn-received";
+    case FlowState::TcpEstablished: return "established";
+    case FlowState::TcpClosing: return "closing";
+    case FlowState::Udp: return "udp";
+    case FlowState::Icmp: return "icmp";
+  }
+  return "?";
+}
+
+size_t Pipeline::summarize_flows(size_t from, size_t count, std::vector<FlowSummary>& out,
+                                 size_t max) const {
+  const size_t end = std::min(flows_.capacity(), from + count);
+  for (size_t i = from; i < end && out.size() < max; ++i) {
+    const Flow& f = flows_.at(i);
+    if (!f.live) continue;
+    FlowSummary s;
+    IpAddr a, b;
+    a.family = b.family = static_cast<Family>(f.key.family);
+    a.bytes = f.key.addr_a;
+    b.bytes = f.key.addr_b;
+    s.client = f.initiator_is_a ? a : b;
+    s.server = f.initiator_is_a ? b : a;
+    s.client_port = f.initiator_is_a ? f.key.port_a : f.key.port_b;
+    s.server_port = f.initiator_is_a ? f.key.port_b : f.key.port_a;
+    s.ip_proto = f.key.proto;
+    s.vlan = f.key.vlan_outer;
+    s.state = f.state;
+    s.service = f.service;
+    s.generation = f.generation;
+    s.app = f.app;
+    s.to_printers = f.to_printers;
+    s.pass_through = f.pass_through;
+    s.suspicious = f.suspicious;
+    s.inspected = f.inspector_state != nullptr;
+    for (int k = 0; k < 2; ++k) {
+      s.packets[k] = f.packets[k];
+      s.bytes[k] = f.bytes[k];
+    }
+    s.created_ns = f.created_ns;
+    s.last_ns = f.last_ns;
+    out.push_back(s);
+  }
+  return out.size() >= max ? flows_.capacity() : end;
+}
+
+void Pipeline::clear_flows() {
+  for (size_t i = 0; i < flows_.capacity(); ++i) {
+    Flow& f = flows_.at(i);
+    if (!f.live) continue;
+    release_flow(f);
+    flows_.remove(&f);
+  }
+}
+
 void Pipeline::release_flow(Flow& fl) {
   if (fl.dpi != NdpiClassifier::kNone) {
     dpi_.close(fl.dpi);

@@ -91,6 +91,22 @@ struct PipelineCounters {
   ReasonCounters reasons;  // per drop reason (Forwarded: frames forwarded)
 };
 
+// A flow as the management plane lists it (`show flows`).
+struct FlowSummary {
+  IpAddr client, server;  // initiator and responder
+  uint16_t client_port = 0, server_port = 0;
+  uint8_t ip_proto = 0;
+  uint16_t vlan = 0;
+  FlowState state = FlowState::Free;
+  uint16_t service = UINT16_MAX;
+  uint64_t generation = 0;
+  uint16_t app = 0;
+  bool to_printers = true, pass_through = false, suspicious = false, inspected = false;
+  uint64_t packets[2] = {}, bytes[2] = {};
+  uint64_t created_ns = 0, last_ns = 0;
+};
+const char* to_string(FlowState s);
+
 // Returns the inspector for a protocol, or null where none exists yet (explicit list, no static
 // self-registration: protocols/inspector_registry).
 using InspectorLookup = const proto::Inspector* (*)(policy::Inspect, bool datagram);
@@ -109,6 +125,12 @@ class Pipeline {
   void housekeeping(uint64_t now_ns, PipelineSink& sink);
 
   const PipelineCounters& counters() const { return c_; }
+  // Appends the live flows among pool entries [from, from + count) to `out` (at most `max` in
+  // all); returns the next entry to scan (flows().capacity() when done). For a worker to answer
+  // `show flows` a slice at a time, between bursts.
+  size_t summarize_flows(size_t from, size_t count, std::vector<FlowSummary>& out, size_t max) const;
+  // Releases every flow (inspector states, streams, FTP sessions): `clear flows`.
+  void clear_flows();
   const FlowTable& flows() const { return flows_; }
   size_t memory_bytes() const;
 

@@ -35,10 +35,17 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <deque>
+#include <cerrno>
 #include <cstring>
+#include <strings.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -48,6 +55,9 @@
 #include "dataplane/dpdk_ports.h"
 #include "dataplane/mirror_output.h"
 #include "dataplane/pipeline.h"
+#include "mgmt/control_server.h"
+#include "mgmt/local_log.h"
+#include "mgmt/syslog.h"
 #include "policy/config.h"
 #include "protocols/inspector_registry.h"
 
@@ -288,6 +298,12 @@ struct Worker {
   TxPath tx[3];
   dp::MirrorQueue* mirror_queue = nullptr;
   Published published;
+  // `show flows` / `clear flows`: the control socket asks, the worker answers a slice of its
+  // table per loop (never a long pause), then marks it done.
+  enum : int { kIdle, kList, kClear, kDone };
+  std::atomic<int> request{kIdle};
+  size_t cursor = 0, max_flows = 0;
+  std::vector<dp::FlowSummary> flows;
 };
 
 struct Generation {
@@ -317,6 +333,21 @@ struct Daemon {
   // Dispatcher counters (main lcore; read racily by telemetry, single writer).
   std::atomic<uint64_t> dispatched{0}, dispatch_dropped{0}, dispatch_tx_dropped{0};
   Published dispatcher_stats;  // its latency histogram (software dispatch transmits)
+  // Policy generations that events may name (control plane only).
+  std::mutex gens_mu;
+  std::map<uint64_t, Generation> gens;
+  std::mutex apply_mu;  // one publication at a time
+  std::vector<WorkerStats> baseline;  // `clear statistics`
+  mgmt::LocalLog events_log{40000};
+  mgmt::LocalLog audit_log{40000};
+  std::unique_ptr<mgmt::ControlServer> server;
+  // Audit records on their way to the event log (and syslog), written by the control thread.
+  std::mutex audit_mu;
+  std::deque<nlohmann::json> audit_pending;
+  // Events and audit records to the SIEM (RFC 5424); rebuilt when a commit changes `syslog`.
+  std::mutex syslog_mu;
+  std::unique_ptr<mgmt::SyslogSender> syslog;
+  std::string syslog_key;  // the destinations and facility it was built for
 };
 Daemon* g_daemon = nullptr;
 
@@ -325,21 +356,34 @@ struct Loaded {
   std::shared_ptr<const policy::CompiledPolicy> policy;
 };
 
-bool load(const std::string& path, uint64_t generation, Loaded& out) {
-  policy::ParseResult pr = policy::load_config_file(path);
-  for (const auto& e : pr.errors) std::fprintf(stderr, "%s\n", e.str().c_str());
+// Parses, validates and compiles a configuration text; the errors name `name`, line and column.
+bool load(const std::string& text, const std::string& name, uint64_t generation, Loaded& out,
+          std::vector<std::string>* errors) {
+  policy::ParseResult pr = policy::parse_config(text, name);
+  for (const auto& e : pr.errors) errors->push_back(e.str());
   if (!pr.ok()) return false;
   policy::ModelResult mr = policy::build_model(pr.config);
-  for (const auto& e : mr.errors) std::fprintf(stderr, "%s\n", e.str().c_str());
+  for (const auto& e : mr.errors) errors->push_back(e.str());
   if (!mr.ok()) return false;
   try {
     out.policy = policy::compile(mr.model, generation);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: %s\n", path.c_str(), e.what());
+    errors->push_back(name + ": error: " + e.what());
     return false;
   }
   out.model = mr.model;
   return true;
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string* err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *err = path + ": cannot read: " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 // --- The worker lcores ---
@@ -398,6 +442,13 @@ int worker_main(void* arg) {
       }
     }
     ++st.bursts;
+    if (int r = w.request.load(std::memory_order_acquire); r == Worker::kList) {
+      w.cursor = w.pipeline->summarize_flows(w.cursor, 4096, w.flows, w.max_flows);
+      if (w.cursor >= w.pipeline->flows().capacity()) w.request.store(Worker::kDone, std::memory_order_release);
+    } else if (r == Worker::kClear) {
+      w.pipeline->clear_flows();
+      w.request.store(Worker::kDone, std::memory_order_release);
+    }
     rte_rcu_qsbr_quiescent(d.qs, w.id);
     uint64_t now = 0;
     if (any) {
@@ -664,9 +715,317 @@ void register_telemetry() {
   rte_telemetry_register_cmd("/printwall/mirror", tel_mirror, "printwall NIDS mirror output and its drops");
 }
 
+// --- The control socket's view of the dataplane ---
+
+// Makes `text` the policy of every worker: compile off the fast path, publish, wait for RCU.
+bool publish(Daemon& d, const std::string& text, const std::string& name,
+             std::vector<std::string>* errors, uint64_t* generation) {
+  std::lock_guard<std::mutex> g(d.apply_mu);
+  uint64_t next_gen = d.generation + 1;
+  Loaded next;
+  if (!load(text, name, next_gen, next, errors)) {
+    ++d.reloads_failed;
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lg(d.gens_mu);
+    d.gens[next_gen] = {next.policy, next.model.profile};
+  }
+  d.policy.store(next.policy.get(), std::memory_order_release);
+  // Every worker passes a quiescent state (or is offline) before the old one is retired.
+  rte_rcu_qsbr_synchronize(d.qs, RTE_QSBR_THRID_INVALID);
+  d.generation = next_gen;
+  {
+    // Keep recent generations to name the services of queued events; older ones go.
+    std::lock_guard<std::mutex> lg(d.gens_mu);
+    while (d.gens.size() > 8) d.gens.erase(d.gens.begin());
+  }
+  std::fprintf(stderr, "printwalld: policy generation %llu in force (profile %s)\n",
+               static_cast<unsigned long long>(next_gen),
+               next.model.profile.empty() ? "none" : next.model.profile.c_str());
+  if (generation) *generation = next_gen;
+  return true;
+}
+
+nlohmann::json counters_json(const WorkerStats& s) {
+  const auto& c = s.pipeline;
+  return {{"frames_in", c.frames_in},         {"forwarded", c.forwarded},
+          {"dropped", c.dropped},             {"rejected", c.rejected},
+          {"injected", c.injected},           {"mirrored", c.mirrored},
+          {"events", c.events},               {"events_lost", c.events_lost},
+          {"flows_active", s.flows},          {"flows_created", c.flows_created},
+          {"flows_expired", c.flows_expired}, {"tx_dropped", s.tx_dropped},
+          {"mirror_dropped", s.mirror_dropped}, {"alloc_failed", s.alloc_failed}};
+}
+
+WorkerStats minus(WorkerStats a, const WorkerStats& b) {
+  auto& x = a.pipeline;
+  const auto& y = b.pipeline;
+  x.frames_in -= y.frames_in;
+  x.forwarded -= y.forwarded;
+  x.dropped -= y.dropped;
+  x.rejected -= y.rejected;
+  x.injected -= y.injected;
+  x.mirrored -= y.mirrored;
+  x.events -= y.events;
+  x.events_lost -= y.events_lost;
+  x.flows_created -= y.flows_created;
+  x.flows_expired -= y.flows_expired;
+  for (size_t i = 0; i < kReasonCount; ++i) x.reasons.n[i] -= y.reasons.n[i];
+  a.tx_dropped -= b.tx_dropped;
+  a.mirror_dropped -= b.mirror_dropped;
+  a.alloc_failed -= b.alloc_failed;
+  return a;
+}
+
+class DaemonBackend : public mgmt::ControlBackend {
+ public:
+  explicit DaemonBackend(Daemon& d) : d_(d) {}
+
+  bool apply(const std::string& text, std::vector<std::string>* errors, uint64_t* generation) override {
+    return publish(d_, text, "candidate", errors, generation);
+  }
+
+  nlohmann::json statistics() override {
+    nlohmann::json out;
+    WorkerStats total;
+    nlohmann::json workers = nlohmann::json::array();
+    for (size_t i = 0; i < d_.workers.size(); ++i) {
+      WorkerStats s = minus(d_.workers[i]->published.read(), d_.baseline[i]);
+      nlohmann::json w = counters_json(s);
+      w["worker"] = i;
+      w["lcore"] = d_.workers[i]->lcore;
+      workers.push_back(w);
+      auto& t = total.pipeline;
+      const auto& c = s.pipeline;
+      t.frames_in += c.frames_in, t.forwarded += c.forwarded, t.dropped += c.dropped;
+      t.rejected += c.rejected, t.injected += c.injected, t.mirrored += c.mirrored;
+      t.events += c.events, t.events_lost += c.events_lost;
+      t.flows_created += c.flows_created, t.flows_expired += c.flows_expired;
+      for (size_t r = 0; r < kReasonCount; ++r) t.reasons.n[r] += c.reasons.n[r];
+      total.flows += s.flows, total.tx_dropped += s.tx_dropped;
+      total.mirror_dropped += s.mirror_dropped, total.alloc_failed += s.alloc_failed;
+    }
+    out["totals"] = counters_json(total);
+    out["workers"] = workers;
+    nlohmann::json reasons = nlohmann::json::object();
+    for (size_t r = 1; r < kReasonCount; ++r)
+      if (total.pipeline.reasons.n[r]) reasons[reason_code(static_cast<Reason>(r))] = total.pipeline.reasons.n[r];
+    out["reasons"] = reasons;
+    out["dispatch"] = {{"mode", to_string(d_.dispatch)},
+                       {"dispatched", d_.dispatched.load()},
+                       {"dropped", d_.dispatch_dropped.load()},
+                       {"tx_dropped", d_.dispatch_tx_dropped.load()}};
+    if (d_.mirror_writer) {
+      dp::MirrorStats m = d_.mirror_writer->stats();
+      out["mirror"] = {{"output", dp::to_string(dp::mirror_output_config(d_.model).kind)},
+                       {"sent", m.sent}, {"dropped_full", m.dropped_full},
+                       {"send_errors", m.send_errors}, {"last_error", d_.mirror_writer->last_error()}};
+    }
+    out["events_log_dropped"] = d_.events_log.dropped();
+    {
+      std::lock_guard<std::mutex> g(d_.syslog_mu);
+      if (d_.syslog) {
+        nlohmann::json a = nlohmann::json::array();
+        for (const auto& x : d_.syslog->stats())
+          a.push_back({{"destination", x.destination}, {"sent", x.sent},
+                       {"dropped_queue_full", x.dropped_queue_full}, {"lost_on_error", x.lost_on_error},
+                       {"errors", x.errors}, {"reconnects", x.reconnects}, {"connected", x.connected},
+                       {"last_error", x.last_error}});
+        out["syslog"] = a;
+      }
+    }
+    return out;
+  }
+
+  void clear_statistics() override {
+    for (size_t i = 0; i < d_.workers.size(); ++i) d_.baseline[i] = d_.workers[i]->published.read();
+  }
+
+  nlohmann::json flows(const nlohmann::json& filter) override {
+    size_t limit = 100;
+    if (filter.contains("limit")) {
+      try {
+        limit = std::stoul(filter["limit"].is_string() ? filter["limit"].get<std::string>()
+                                                       : std::to_string(filter["limit"].get<long>()));
+      } catch (...) {
+      }
+    }
+    limit = std::min<size_t>(limit, 100000);
+    // Each worker lists (a slice per loop) into its buffer; collect and filter here.
+    std::vector<dp::FlowSummary> all;
+    bool complete = true;
+    for (auto& w : d_.workers) {
+      w->cursor = 0;
+      w->max_flows = 100000;
+      w->flows.clear();
+      w->request.store(Worker::kList, std::memory_order_release);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    for (auto& w : d_.workers) {
+      while (w->request.load(std::memory_order_acquire) != Worker::kDone &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      if (w->request.load(std::memory_order_acquire) != Worker::kDone) {
+        complete = false;  // the worker did not answer in time: leave it be
+        continue;
+      }
+      all.insert(all.end(), w->flows.begin(), w->flows.end());
+      w->flows.clear();
+      w->request.store(Worker::kIdle, std::memory_order_release);
+    }
+    std::shared_ptr<const policy::CompiledPolicy> pol;
+    {
+      std::lock_guard<std::mutex> g(d_.gens_mu);
+      if (!d_.gens.empty()) pol = d_.gens.rbegin()->second.policy;
+    }
+    auto str = [&](const char* k) { return filter.contains(k) && filter[k].is_string() ? filter[k].get<std::string>() : std::string(); };
+    std::string printer = str("printer"), proto = str("protocol"), app = str("app"), state = str("state");
+    const uint64_t now = now_ns();
+    nlohmann::json list = nlohmann::json::array();
+    size_t matched = 0;
+    for (const auto& f : all) {
+      const IpAddr& prn = f.to_printers ? f.server : f.client;
+      const char* pname = f.ip_proto == 6 ? "tcp" : f.ip_proto == 17 ? "udp" : (f.ip_proto == 1 || f.ip_proto == 58) ? "icmp" : "other";
+      std::string st = dp::to_string(f.state);
+      std::string an = f.app ? dp::NdpiClassifier::name(f.app) : "";
+      if (!printer.empty() && prn.str() != printer) continue;
+      if (!proto.empty() && proto != pname) continue;
+      if (!app.empty() && strcasecmp(app.c_str(), an.c_str()) != 0) continue;
+      if (!state.empty() && st.find(state) == std::string::npos) continue;
+      if (++matched > limit) continue;
+      std::string svc;
+      if (pol && f.service < pol->services().size()) svc = pol->services()[f.service].name;
+      list.push_back({{"proto", pname}, {"src", f.client.str()}, {"sport", f.client_port},
+                      {"dst", f.server.str()}, {"dport", f.server_port}, {"vlan", f.vlan},
+                      {"direction", f.to_printers ? "to-printers" : "from-printers"},
+                      {"state", st}, {"service", svc}, {"app", an},
+                      {"inspection", f.pass_through ? "pass-through" : f.inspected ? "inspecting" : "none"},
+                      {"suspicious", f.suspicious},
+                      {"packets", f.packets[0] + f.packets[1]}, {"bytes", f.bytes[0] + f.bytes[1]},
+                      {"age_s", (now - std::min(now, f.created_ns)) / 1'000'000'000ull},
+                      {"idle_s", (now - std::min(now, f.last_ns)) / 1'000'000'000ull}});
+    }
+    return {{"flows", list}, {"matched", matched}, {"truncated", matched > limit}, {"complete", complete}};
+  }
+
+  void clear_flows() override {
+    for (auto& w : d_.workers) w->request.store(Worker::kClear, std::memory_order_release);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    for (auto& w : d_.workers) {
+      while (w->request.load(std::memory_order_acquire) != Worker::kDone &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      w->request.store(Worker::kIdle, std::memory_order_release);
+    }
+  }
+
+  nlohmann::json interfaces() override {
+    nlohmann::json ports = nlohmann::json::array();
+    for (const auto& p : d_.ports) {
+      if (!p.present()) continue;
+      rte_eth_stats s{};
+      rte_eth_stats_get(p.id, &s);
+      ports.push_back({{"role", p.role}, {"device", p.device}, {"port_id", p.id},
+                       {"link", dp::link_text(p)}, {"ipackets", s.ipackets}, {"opackets", s.opackets},
+                       {"ibytes", s.ibytes}, {"obytes", s.obytes}, {"imissed", s.imissed},
+                       {"ierrors", s.ierrors}, {"oerrors", s.oerrors}, {"rx_nombuf", s.rx_nombuf}});
+    }
+    return {{"ports", ports}};
+  }
+
+  nlohmann::json system() override {
+    size_t mem = 0;
+    for (const auto& w : d_.workers) mem += w->pipeline->memory_bytes();
+    std::string profile;
+    {
+      std::lock_guard<std::mutex> g(d_.gens_mu);
+      if (!d_.gens.empty()) profile = d_.gens.rbegin()->second.profile;
+    }
+    nlohmann::json lcores = nlohmann::json::array();
+    for (const auto& w : d_.workers) lcores.push_back(w->lcore);
+    return {{"version", PRINTWALL_VERSION},
+            {"uptime_s", (now_ns() - d_.started_ns) / 1'000'000'000ull},
+            {"workers", d_.workers.size()},
+            {"worker_lcores", lcores},
+            {"main_lcore", rte_get_main_lcore()},
+            {"dispatch", to_string(d_.dispatch)},
+            {"policy_generation", d_.generation.load()},
+            {"profile", profile},
+            {"reloads_failed", d_.reloads_failed.load()},
+            {"pipeline_memory_bytes", mem},
+            {"mbufs", d_.model.dataplane.mbufs},
+            {"mbufs_in_use", d_.pool ? rte_mempool_in_use_count(d_.pool) : 0u},
+            {"config_file", d_.config_path}};
+  }
+
+ private:
+  Daemon& d_;
+};
+
+// --- Syslog ---
+
+// A JSON record (event or audit) as an RFC 5424 message: MSGID the reason code ("audit" for
+// audit records), the record's fields as structured data, a one-line summary as MSG.
+mgmt::LogRecord log_record(const nlohmann::json& j, bool audit) {
+  mgmt::LogRecord r;
+  r.ts_ns = 0;  // now
+  std::string action = j.value("action", "");
+  r.severity = audit ? mgmt::kSevNotice : action == "alert" ? mgmt::kSevNotice : mgmt::kSevWarning;
+  r.msgid = audit ? "audit" : j.value("reason", "event");
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_null()) continue;
+    if (v.is_string()) {
+      r.fields.emplace_back(k, v.get<std::string>());
+    } else if (v.is_array()) {
+      std::string joined;
+      for (const auto& x : v) joined += (joined.empty() ? "" : "; ") + (x.is_string() ? x.get<std::string>() : x.dump());
+      r.fields.emplace_back(k, joined);
+    } else {
+      r.fields.emplace_back(k, v.dump());
+    }
+  }
+  if (audit) {
+    r.msg = j.value("event", "audit") + " by " + j.value("user", "?");
+  } else {
+    r.msg = action + " " + j.value("reason", "") + " " + j.value("proto", "") + " " +
+            (j["src_ip"].is_string() ? j["src_ip"].get<std::string>() : "-") + ":" +
+            std::to_string(j.value("src_port", 0)) + " -> " +
+            (j["dst_ip"].is_string() ? j["dst_ip"].get<std::string>() : "-") + ":" +
+            std::to_string(j.value("dst_port", 0));
+  }
+  return r;
+}
+
+void to_syslog(Daemon& d, const nlohmann::json& j, bool audit) {
+  std::lock_guard<std::mutex> g(d.syslog_mu);
+  if (d.syslog) d.syslog->submit(log_record(j, audit));
+}
+
+// (Re)builds the syslog sender when the policy in force names other destinations.
+void update_syslog(Daemon& d, const policy::Model& m) {
+  mgmt::SyslogConfig c = mgmt::syslog_config(m);
+  std::string key = std::to_string(c.facility) + "/" + std::to_string(c.queue_size);
+  for (const auto& x : c.destinations) key += " " + x.str() + "|" + x.ca_file + "|" + x.server_name;
+  std::unique_ptr<mgmt::SyslogSender> old;
+  {
+    std::lock_guard<std::mutex> g(d.syslog_mu);
+    if (key == d.syslog_key && (d.syslog || c.destinations.empty())) return;
+    old = std::move(d.syslog);
+    d.syslog_key = key;
+    if (!c.destinations.empty()) {
+      d.syslog = std::make_unique<mgmt::SyslogSender>(c);
+      d.syslog->start();
+    }
+  }
+  if (old) old->stop(std::chrono::milliseconds(500));
+  if (!c.destinations.empty())
+    std::fprintf(stderr, "printwalld: syslog to %zu destination(s)\n", c.destinations.size());
+}
+
 // --- The control thread: events to the log, reloads, link state ---
 
-void control_main(Daemon& d, std::atomic<bool>& stop, std::map<uint64_t, Generation>& gens) {
+void control_main(Daemon& d, std::atomic<bool>& stop) {
   std::filesystem::path ep(d.events_path);
   std::error_code ec;
   if (ep.has_parent_path()) std::filesystem::create_directories(ep.parent_path(), ec);
@@ -674,33 +1033,58 @@ void control_main(Daemon& d, std::atomic<bool>& stop, std::map<uint64_t, Generat
   if (!log) std::fprintf(stderr, "printwalld: cannot write %s; events are dropped\n", d.events_path.c_str());
   std::string link[3];
   auto last_link = std::chrono::steady_clock::time_point{};
+  uint64_t seen_generation = 0;
   dp::Event e;
   for (;;) {
     bool any = false;
     for (auto& w : d.workers)
       while (w->events.pop(e)) {
         any = true;
-        auto g = gens.find(e.generation);
-        if (log) log << dp::event_json(e, g == gens.end() ? nullptr : g->second.policy.get()) << '\n';
+        std::shared_ptr<const policy::CompiledPolicy> pol;
+        {
+          std::lock_guard<std::mutex> g(d.gens_mu);
+          auto it = d.gens.find(e.generation);
+          if (it != d.gens.end()) pol = it->second.policy;
+        }
+        std::string line = dp::event_json(e, pol.get());
+        if (log) log << line << '\n';
+        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded()) {
+          d.events_log.append(j);
+          if (d.server) d.server->publish_event(j);
+          to_syslog(d, j, false);
+        }
       }
+    std::deque<nlohmann::json> audit;
+    {
+      std::lock_guard<std::mutex> g(d.audit_mu);
+      audit.swap(d.audit_pending);
+    }
+    for (const auto& a : audit) {
+      any = true;
+      if (log) log << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      to_syslog(d, a, true);
+    }
+    if (uint64_t g = d.generation.load(); g != seen_generation) {
+      seen_generation = g;
+      std::shared_ptr<const policy::CompiledPolicy> pol;
+      {
+        std::lock_guard<std::mutex> lg(d.gens_mu);
+        auto it = d.gens.find(g);
+        if (it != d.gens.end()) pol = it->second.policy;
+      }
+      if (pol) update_syslog(d, pol->model());
+    }
     if (any && log) log.flush();
     if (stop && !any) break;
     if (g_reload.exchange(false)) {
-      uint64_t next_gen = d.generation + 1;
-      Loaded next;
-      if (load(d.config_path, next_gen, next)) {
-        gens[next_gen] = {next.policy, next.model.profile};
-        d.policy.store(next.policy.get(), std::memory_order_release);
-        // Every worker passes a quiescent state (or is offline) before the old one is retired.
-        rte_rcu_qsbr_synchronize(d.qs, RTE_QSBR_THRID_INVALID);
-        d.generation = next_gen;
-        // Keep recent generations to name the services of queued events; older ones go.
-        while (gens.size() > 8) gens.erase(gens.begin());
-        std::fprintf(stderr, "printwalld: policy generation %llu in force (profile %s)\n",
-                     static_cast<unsigned long long>(next_gen),
-                     next.model.profile.empty() ? "none" : next.model.profile.c_str());
-      } else {
-        ++d.reloads_failed;
+      // SIGHUP: the configuration file, as a commit (history, audit) by the signal's sender.
+      std::string err;
+      std::vector<std::string> errors;
+      std::optional<std::string> text = read_file(d.config_path, &err);
+      if (!text) errors.push_back(err);
+      if (!text || !d.server->commit_file(*text, d.config_path, "SIGHUP", &errors)) {
+        for (const auto& x : errors) std::fprintf(stderr, "%s\n", x.c_str());
         std::fprintf(stderr, "printwalld: reload failed; generation %llu stays in force\n",
                      static_cast<unsigned long long>(d.generation.load()));
       }
@@ -722,9 +1106,15 @@ void control_main(Daemon& d, std::atomic<bool>& stop, std::map<uint64_t, Generat
 }
 
 constexpr const char* kUsage =
-    "usage: printwalld [EAL options] -- --config FILE [--events FILE]\n"
-    "  --config FILE   configuration (set-commands); SIGHUP re-reads it\n"
-    "  --events FILE   JSON event log (default /var/log/printwall/events.jsonl)\n"
+    "usage: printwalld [EAL options] -- --config FILE [--events FILE] [--socket PATH]\n"
+    "                  [--state-dir DIR]\n"
+    "  --config FILE     configuration (set-commands): the first commit when the history is\n"
+    "                    empty; SIGHUP re-reads it as a new commit\n"
+    "  --events FILE     JSON event log (default /var/log/printwall/events.jsonl)\n"
+    "  --socket PATH     control socket for the printwall CLI (default /run/printwall/control.sock)\n"
+    "  --state-dir DIR   commit history; printwalld starts from its last commit\n"
+    "                    (default /var/lib/printwall)\n"
+    "  --confirm-unit-seconds N   length of a 'commit confirmed' minute (tests; default 60)\n"
     "EAL options may also come from 'set dataplane eal-options \"...\"' when none are given;\n"
     "the devices of 'set interface outside|inside|mirror device ...' are added as --vdev\n"
     "(or PCI allow-list) arguments. 'set dataplane workers N' needs N lcores with RSS-capable\n"
@@ -750,12 +1140,17 @@ int main(int argc, char** argv) {
   Daemon d;
   g_daemon = &d;
   d.events_path = "/var/log/printwall/events.jsonl";
+  mgmt::ControlOptions control;
   for (int i = sep < 0 ? 1 : sep + 1; i < argc; ++i) {
     std::string a = argv[i];
-    if ((a == "--config" || a == "--events" || a == "--socket") && i + 1 < argc) {
-      if (a == "--config") d.config_path = argv[++i];
-      else if (a == "--events") d.events_path = argv[++i];
-      else ++i;  // the control socket comes with the management issue
+    if ((a == "--config" || a == "--events" || a == "--socket" || a == "--state-dir" ||
+         a == "--confirm-unit-seconds") && i + 1 < argc) {
+      std::string v = argv[++i];
+      if (a == "--config") d.config_path = v;
+      else if (a == "--events") d.events_path = v;
+      else if (a == "--socket") control.socket_path = v;
+      else if (a == "--state-dir") control.state_dir = v;
+      else control.confirm_unit = std::chrono::seconds(std::max(1, std::atoi(v.c_str())));
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -768,9 +1163,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "printwalld: --config is required\n%s", kUsage);
     return 2;
   }
+  // The configuration to start from: the last commit of the history, else the file.
+  std::string err;
+  std::optional<std::string> file_text = read_file(d.config_path, &err);
+  if (!file_text) return fail(err);
+  DaemonBackend backend(d);
+  d.server = std::make_unique<mgmt::ControlServer>(control, backend, d.events_log, d.audit_log);
+  std::vector<std::string> errors;
+  std::string start_text = d.server->startup_text(*file_text, d.config_path, &errors);
+  for (const auto& x : errors) std::fprintf(stderr, "printwalld: %s\n", x.c_str());
+  const bool from_history = start_text != *file_text;
+  errors.clear();
   Loaded cur;
-  if (!load(d.config_path, 1, cur))
+  if (!load(start_text, from_history ? control.state_dir + "/latest" : d.config_path, 1, cur, &errors)) {
+    for (const auto& x : errors) std::fprintf(stderr, "%s\n", x.c_str());
     return fail(d.config_path + ": configuration invalid, not starting");
+  }
+  if (from_history)
+    std::fprintf(stderr, "printwalld: starting from the last commit in %s (%s is read on SIGHUP)\n",
+                 control.state_dir.c_str(), d.config_path.c_str());
   d.model = cur.model;
   const auto& dev = d.model.interface_device;
   if (dev[0].empty() || dev[1].empty())
@@ -903,8 +1314,8 @@ int main(int argc, char** argv) {
     d.workers.push_back(std::move(w));
   }
   d.policy.store(cur.policy.get());
-  std::map<uint64_t, Generation> gens;
-  gens[1] = {cur.policy, d.model.profile};
+  d.gens[1] = {cur.policy, d.model.profile};
+  d.baseline.resize(d.workers.size());
   d.started_ns = now_ns();
 
   std::signal(SIGTERM, on_signal);
@@ -912,7 +1323,12 @@ int main(int argc, char** argv) {
   std::signal(SIGHUP, on_signal);
 
   std::atomic<bool> control_stop{false};
-  std::thread control([&] { control_main(d, control_stop, gens); });
+  std::thread control_thread([&] { control_main(d, control_stop); });
+  if (!d.server->start(&err)) std::fprintf(stderr, "printwalld: %s (no CLI access)\n", err.c_str());
+  d.server->on_audit([&d](const nlohmann::json& rec) {
+    std::lock_guard<std::mutex> g(d.audit_mu);
+    if (d.audit_pending.size() < 4096) d.audit_pending.push_back(rec);
+  });
 
   std::fprintf(stderr,
                "printwalld: forwarding %s <-> %s%s%s, %u worker%s (%s dispatch), policy generation 1 "
@@ -931,8 +1347,17 @@ int main(int argc, char** argv) {
   rte_eal_mp_wait_lcore();
 
   // Drain what the workers handed back, then stop the control thread (it writes the last events).
+  d.server->stop();
   control_stop = true;
-  control.join();
+  control_thread.join();
+  {
+    std::unique_ptr<mgmt::SyslogSender> sl;
+    {
+      std::lock_guard<std::mutex> g(d.syslog_mu);
+      sl = std::move(d.syslog);
+    }
+    if (sl) sl->stop(std::chrono::milliseconds(1000));
+  }
   WorkerStats t = totals(d);
   const auto& c = t.pipeline;
   std::fprintf(stderr,

@@ -16,11 +16,11 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:-}
-[ -n "$build" ] || { [ -x "$root/build-rel/dataplane/printwalld" ] && build=$root/build-rel || build=$root/build; }
+[ -n "$build" ] || { [ -x "$root/build-rel/mgmt/printwalld" ] && build=$root/build-rel || build=$root/build; }
 secs=${2:-8}
 shift 2 2>/dev/null || shift $#
 payloads=${*:-6 458}
-pwd_bin=$build/dataplane/printwalld
+pwd_bin=$build/mgmt/printwalld
 for t in dpdk-testpmd dpdk-telemetry.py python3 "$pwd_bin"; do
   command -v "$t" >/dev/null || [ -x "$t" ] || { echo "forwarding_bench: missing $t" >&2; exit 1; }
 done
@@ -86,7 +86,7 @@ CONF
     lc="-l 0"
     [ $w = 2 ] && lc="--lcores=(0-2)@(0,1)"
     "$pwd_bin" $lc "${eal_common[@]}" --file-prefix "pwb-pw$p-$w" -- --config "$tmp/pw.conf" \
-      --events "$tmp/events.jsonl" >"$tmp/pw.log" 2>&1 &
+      --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" --state-dir "$tmp/state$p$w" >"$tmp/pw.log" 2>&1 &
     pid=$!
     read -r rx tx < <(measure "pwb-pw$p-$w")
     lat=$(tel "pwb-pw$p-$w" /printwall/latency)

@@ -568,3 +568,35 @@ TEST(Events, NdpiRiskNamesTheRisks) {
 
 }  // namespace
 }  // namespace pw::dp
+
+namespace pw::dp {
+namespace {
+
+TEST_F(PipelineTest, FlowsAreListedInSlicesAndCleared) {
+  handshake(kClient, 40000, 9100);
+  handshake(kClient, 40001, 9100);
+  std::vector<FlowSummary> out;
+  size_t next = 0, slices = 0;
+  while (next < p->flows().capacity()) {
+    next = p->summarize_flows(next, 3, out, 100);
+    ++slices;
+  }
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_GT(slices, 1u);
+  EXPECT_EQ(out[0].client.str(), "198.18.0.1");
+  EXPECT_EQ(out[0].server_port, 9100);
+  EXPECT_EQ(out[0].state, FlowState::TcpEstablished);
+  EXPECT_STREQ(to_string(out[0].state), "established");
+  EXPECT_TRUE(out[0].to_printers);
+  EXPECT_EQ(out[0].packets[0], 2u);  // SYN and ACK from the client
+  std::vector<FlowSummary> one;
+  EXPECT_EQ(p->summarize_flows(0, p->flows().capacity(), one, 1), p->flows().capacity());
+  EXPECT_EQ(one.size(), 1u);  // bounded
+  p->clear_flows();
+  EXPECT_EQ(p->flows().size(), 0u);
+  // A segment of a cleared flow has no flow any more.
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck | kPsh, 101, 5001}, "late")));
+}
+
+}  // namespace
+}  // namespace pw::dp

@@ -68,7 +68,7 @@ pids+=($!)
 ip netns exec $ns_p tcpdump -i prn$tag -U -w "$tmp/printer.pcap" >/dev/null 2>&1 &
 pids+=($!)
 ip netns exec $ns_g "$pwd_bin" --lcores '(0-2)@(0,1)' --no-huge -m 512 --no-pci --file-prefix pwi$tag \
-  --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" \
+  --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" --state-dir "$tmp/state" \
   >"$tmp/gw.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q -e forwarding -e 'printwalld: ' "$tmp/gw.log" && break; sleep 0.1; done

@@ -42,7 +42,7 @@ set interface inside device "net_af_packet1,iface=gwi$tag"
 set dataplane mbufs 4096
 CONF
 ip netns exec $ns_g "$pwd_bin" -l 0 --no-huge -m 256 --no-pci --no-shconf --file-prefix pw$tag \
-  --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" \
+  --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" --state-dir "$tmp/state" \
   >"$tmp/gw.log" 2>&1 &
 pid=$!
 for i in $(seq 50); do grep -q forwarding "$tmp/gw.log" && break; sleep 0.1; done

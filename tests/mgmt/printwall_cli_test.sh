@@ -42,4 +42,20 @@ check "stdin" 0 sh -c "\"$pw\" check-config --print - < \"$tmp/good.conf\""
 expect_out "stdin" "set printer-network 198.18.20.0/24"
 check "shipped profile files" 0 "$pw" check-config "$PW_SOURCE_ROOT/policy/profiles/enterprise.conf"
 check "shipped small-office" 0 "$pw" check-config "$PW_SOURCE_ROOT/policy/profiles/small-office.conf"
+
+# Daemon commands without a daemon, and the client's usage errors (mgmt/cli.h).
+check "help lists daemon commands" 0 "$pw" help
+expect_out "help lists daemon commands" "show statistics"
+expect_out "help lists daemon commands" "op,conf"
+check "help describes a command" 0 "$pw" help show flows
+expect_out "help describes a command" "usage: show flows [printer ADDRESS]"
+check "bad option" 2 "$pw" --frobnicate show statistics
+expect_out "bad option" "unknown option '--frobnicate'"
+check "parse error before connecting" 2 "$pw" --socket /nonexistent/pw/control.sock show statstics
+expect_out "parse error before connecting" "did you mean 'statistics'?"
+check "no daemon" 3 "$pw" --socket /nonexistent/pw/control.sock show statistics
+expect_out "no daemon" "printwall: cannot connect to /nonexistent/pw/control.sock: No such file or directory (is printwalld running? --socket PATH)"
+check "no daemon (env)" 3 env PRINTWALL_SOCKET=/nonexistent/pw/env.sock "$pw" show statistics
+expect_out "no daemon (env)" "cannot connect to /nonexistent/pw/env.sock"
+check "no daemon (stdin)" 3 sh -c "printf '# c\n\nshow statistics\n' | \"$pw\" --socket /nonexistent/pw/control.sock"
 exit $fail

@@ -1,0 +1,1142 @@
+#include "mgmt/cli.h"
+
+#include <fcntl.h>
+#include <histedit.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <clocale>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cwchar>
+#include <iostream>
+#include <sstream>
+
+#include "policy/config_lexer.h"
+
+namespace pw::mgmt {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+void drain(int fd) {
+  char b[64];
+  while (fd >= 0 && ::read(fd, b, sizeof b) > 0) {
+  }
+}
+
+// Whether `line` ends inside a double-quoted string (the lexer's quoting: \" and \\ escapes).
+bool open_quote(std::string_view line) {
+  bool q = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (q && line[i] == '\\' && i + 1 < line.size()) ++i;
+    else if (line[i] == '"') q = !q;
+  }
+  return q;
+}
+
+// The command the cursor is in: what follows the last ';' outside quotes.
+std::string_view current_command(std::string_view line) {
+  bool q = false;
+  size_t start = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (q && line[i] == '\\' && i + 1 < line.size()) ++i;
+    else if (line[i] == '"') q = !q;
+    else if (line[i] == ';' && !q) start = i + 1;
+  }
+  line.remove_prefix(start);
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  return line;
+}
+
+int reply_code(const json& reply) {
+  auto it = reply.find("code");
+  return it != reply.end() && it->is_number_integer() ? it->get<int>() : kInternal;
+}
+
+std::string string_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+void print_parse_error(const ParsedCommand& p, std::ostream& err) {
+  err << "error: " << p.error;
+  if (!p.suggestion.empty()) err << " (did you mean '" << p.suggestion << "'?)";
+  err << "\n";
+}
+
+// The user's file for `load merge|replace`, read here: the daemon may not be able to read it.
+bool read_file(const std::string& name, std::string* text, std::string* why) {
+  int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *why = std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    *why = std::strerror(EISDIR);
+    return false;
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *why = std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    text->append(buf, static_cast<size_t>(n));
+    if (text->size() > kMaxRequestBytes) {
+      *why = "larger than the daemon accepts (1 MiB)";
+      ::close(fd);
+      return false;
+    }
+  }
+  ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// ControlClient
+
+ControlClient::~ControlClient() { close(); }
+
+void ControlClient::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  buf_.clear();
+  scanned_ = 0;
+}
+
+void ControlClient::adopt(int fd) {
+  close();
+  fd_ = fd;
+}
+
+bool ControlClient::connect(const std::string& path) {
+  close();
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(sa.sun_path)) {
+    error_ = std::strerror(path.empty() ? ENOENT : ENAMETOOLONG);
+    return false;
+  }
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error_ = std::strerror(errno);
+    return false;
+  }
+  int r;
+  do {
+    r = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    error_ = std::strerror(errno);
+    ::close(fd);
+    return false;
+  }
+  fd_ = fd;
+  return true;
+}
+
+bool ControlClient::send_line(std::string_view line) {
+  if (fd_ < 0) {
+    error_ = "not connected";
+    return false;
+  }
+  std::string s(line);
+  s += '\n';
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error_ = std::string("lost the connection to the daemon: ") + std::strerror(errno);
+      close();
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+ControlClient::Read ControlClient::read_line(std::string* line, milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    size_t nl = buf_.find('\n', scanned_);
+    if (nl != std::string::npos && nl <= max_line_) {
+      line->assign(buf_, 0, nl);
+      buf_.erase(0, nl + 1);
+      scanned_ = 0;
+      return last_read_ = Read::kLine;
+    }
+    scanned_ = buf_.size();
+    if (nl != std::string::npos || buf_.size() > max_line_) {
+      error_ = "reply line longer than " + std::to_string(max_line_) + " bytes";
+      close();
+      return last_read_ = Read::kTooLong;
+    }
+    if (fd_ < 0) {
+      error_ = "not connected";
+      return last_read_ = Read::kError;
+    }
+    int wait = -1;
+    if (timeout.count() >= 0) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        error_ = "no reply from the daemon within " + std::to_string(timeout.count() / 1000) + " s";
+        return last_read_ = Read::kTimeout;
+      }
+      wait = static_cast<int>(std::min<long long>(left, INT_MAX));
+    }
+    pollfd p[2] = {{fd_, POLLIN, 0}, {cancel_fd_, POLLIN, 0}};
+    int r = ::poll(p, cancel_fd_ >= 0 ? 2 : 1, wait);
+    if (r < 0 && errno == EINTR) continue;  // a SIGINT shows up on the cancel pipe
+    if (r < 0) {
+      error_ = std::string("poll: ") + std::strerror(errno);
+      return last_read_ = Read::kError;
+    }
+    if (cancel_fd_ >= 0 && (p[1].revents & POLLIN)) {
+      error_ = "interrupted";
+      return last_read_ = Read::kInterrupted;
+    }
+    if (r == 0) continue;
+    char chunk[65536];
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) {
+      error_ = std::string("lost the connection to the daemon: ") + std::strerror(errno);
+      close();
+      return last_read_ = Read::kError;
+    }
+    if (n == 0) {
+      error_ = "the daemon closed the connection";
+      close();
+      return last_read_ = Read::kClosed;
+    }
+    buf_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+ControlClient::Read ControlClient::read_json(json* out, milliseconds timeout) {
+  std::string line;
+  Read r = read_line(&line, timeout);
+  if (r != Read::kLine) return r;
+  *out = json::parse(line, nullptr, false);
+  if (out->is_discarded() || !out->is_object()) {
+    error_ = "bad reply from the daemon (not a JSON object)";
+    close();
+    return last_read_ = Read::kError;
+  }
+  return r;
+}
+
+std::string ControlClient::request_line(uint64_t id, std::string_view cmd, const json& args) {
+  return "{\"id\":" + std::to_string(id) + ",\"cmd\":" + json(std::string(cmd)).dump() +
+         ",\"args\":" + args.dump() + "}";
+}
+
+std::optional<json> ControlClient::request(std::string_view cmd, const json& args,
+                                           milliseconds timeout) {
+  const uint64_t id = next_id_++;
+  std::string line;
+  try {
+    line = request_line(id, cmd, args);
+  } catch (const json::exception&) {
+    error_ = "the request is not valid UTF-8";
+    last_read_ = Read::kError;
+    return std::nullopt;
+  }
+  if (line.size() > kMaxRequestBytes) {
+    error_ = "request too large (" + std::to_string(line.size()) +
+             " bytes; the daemon accepts 1 MiB)";
+    last_read_ = Read::kError;
+    return std::nullopt;
+  }
+  if (!send_line(line)) {
+    last_read_ = Read::kError;
+    return std::nullopt;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() < 0) left = milliseconds(0);
+    json j;
+    Read r = read_json(&j, left);
+    if (r == Read::kTimeout) close();  // a late reply would find a state nobody knows
+    if (r != Read::kLine) return std::nullopt;
+    // Events queued before this request, or the reply to an interrupted earlier request.
+    if (j.contains("event") && !j.contains("code")) continue;
+    if (auto it = j.find("id"); it != j.end() && !(it->is_number() && *it == id)) continue;
+    return j;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options and lines
+
+bool parse_cli_options(std::vector<std::string>& args, CliOptions* o, std::string* err) {
+  if (const char* e = std::getenv("PRINTWALL_SOCKET"); e && *e) o->socket_path = e;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a == "--json") {
+      o->json = true;
+    } else if (a == "--socket") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        *err = "--socket needs a PATH";
+        return false;
+      }
+      o->socket_path = args[++i];
+    } else if (a.rfind("--socket=", 0) == 0) {
+      o->socket_path = a.substr(9);
+      if (o->socket_path.empty()) {
+        *err = "--socket needs a PATH";
+        return false;
+      }
+    } else if (a == "--help" || a == "-h" || a == "--version" || a.size() < 2 || a[0] != '-') {
+      break;
+    } else {
+      *err = "unknown option '" + a + "'";
+      return false;
+    }
+  }
+  args.erase(args.begin(), args.begin() + static_cast<long>(i));
+  return true;
+}
+
+std::vector<std::string> split_commands(std::string_view line) {
+  std::vector<std::string> out;
+  bool q = false;
+  size_t start = 0;
+  for (size_t i = 0; i <= line.size(); ++i) {
+    if (i + 1 < line.size() && q && line[i] == '\\') {
+      ++i;
+    } else if (i < line.size() && line[i] == '"') {
+      q = !q;
+    } else if (i == line.size() || (line[i] == ';' && !q)) {
+      std::string c = trim(line.substr(start, std::min(i, line.size()) - start));
+      if (!c.empty()) out.push_back(std::move(c));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+  if (words.size() == 1) return words[0];
+  std::string line;
+  for (const auto& w : words) {
+    // A word holding '"' or ';' was written for the CLI's own syntax; one the shell unquoted
+    // (`commit comment "two words"`) gets its quotes back.
+    bool as_is = w.find_first_of("\";") != std::string::npos;
+    line += (line.empty() ? "" : " ") + (as_is ? w : policy::quote_if_needed(w));
+  }
+  return line;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+namespace {
+
+std::string cell(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_array()) {
+    if (v.empty()) return "-";
+    std::string s;
+    for (const auto& e : v) s += (s.empty() ? "" : ", ") + (e.is_object() ? e.dump() : cell(e));
+    return s;
+  }
+  return v.dump();
+}
+
+// "198.18.0.9:40000", "[2001:db8::1]:631"; "-" without an address.
+std::string endpoint(const json& o, const char* ip_key, const char* port_key) {
+  auto ip = o.find(ip_key);
+  if (ip == o.end() || ip->is_null()) return "-";
+  std::string s = cell(*ip);
+  auto port = o.find(port_key);
+  if (port == o.end() || port->is_null()) return s;
+  if (s.find(':') != std::string::npos) s = "[" + s + "]";
+  return s + ":" + cell(*port);
+}
+
+struct Column {
+  const char* title;
+  const char* key;
+  const char* port_key = nullptr;  // the column shows key:port_key
+};
+struct TableSpec {
+  const char* key;
+  std::vector<Column> columns;
+  bool other_keys;                // also show the rows' keys no column names (audit records)
+  std::vector<const char*> quiet;  // keys not worth a column then
+};
+
+const std::vector<TableSpec>& table_specs() {
+  static const std::vector<TableSpec> t = {
+      {"records",
+       {{"ts", "ts"},
+        {"action", "action"},
+        {"reason", "reason"},
+        {"proto", "proto"},
+        {"src", "src_ip", "src_port"},
+        {"dst", "dst_ip", "dst_port"},
+        {"service", "service"},
+        {"app", "app"}},
+       true,
+       {"vlan", "profile", "policy_generation", "flow_id", "count", "risks"}},
+      {"flows",
+       {{"proto", "proto"},
+        {"src", "src"},
+        {"sport", "sport"},
+        {"dst", "dst"},
+        {"dport", "dport"},
+        {"state", "state"},
+        {"service", "service"},
+        {"app", "app"},
+        {"packets", "packets"},
+        {"idle_s", "idle_s"}},
+       false,
+       {}},
+      {"commits",
+       {{"n", "n"},
+        {"id", "id"},
+        {"time", "time"},
+        {"user", "user"},
+        {"kind", "kind"},
+        {"comment", "comment"}},
+       false,
+       {}},
+      {"ports",
+       {{"role", "role"},
+        {"device", "device"},
+        {"link", "link"},
+        {"ipackets", "ipackets"},
+        {"opackets", "opackets"},
+        {"imissed", "imissed"},
+        {"oerrors", "oerrors"}},
+       false,
+       {}},
+  };
+  return t;
+}
+
+const TableSpec* table_spec(std::string_view key) {
+  for (const auto& t : table_specs())
+    if (key == t.key) return &t;
+  return nullptr;
+}
+
+bool is_table(const json& v) {
+  return v.is_array() && !v.empty() &&
+         std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_object(); });
+}
+
+void print_rows(const std::vector<std::string>& titles,
+                const std::vector<std::vector<std::string>>& rows, std::ostream& out, int indent) {
+  std::vector<size_t> w(titles.size());
+  for (size_t c = 0; c < titles.size(); ++c) {
+    w[c] = titles[c].size();
+    for (const auto& r : rows) w[c] = std::max(w[c], r[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string s(static_cast<size_t>(indent), ' ');
+    for (size_t c = 0; c < r.size(); ++c) {
+      s += r[c];
+      if (c + 1 < r.size()) s += std::string(w[c] - r[c].size() + 2, ' ');
+    }
+    while (!s.empty() && s.back() == ' ') s.pop_back();  // an empty last cell
+    out << s << "\n";
+  };
+  line(titles);
+  for (const auto& r : rows) line(r);
+}
+
+// An array of objects as a table: a spec's columns (those some row has) or every key.
+void print_table(std::string_view key, const json& rows, std::ostream& out, int indent) {
+  std::vector<Column> cols;
+  std::vector<std::string> extra;
+  auto has = [&](const char* k) {
+    return std::any_of(rows.begin(), rows.end(), [&](const json& r) { return r.contains(k); });
+  };
+  const TableSpec* spec = table_spec(key);
+  if (spec)
+    for (const auto& c : spec->columns)
+      if (has(c.key)) cols.push_back(c);
+  if (!spec || spec->other_keys) {
+    for (const auto& r : rows)
+      for (const auto& [k, v] : r.items()) {
+        bool known = std::find(extra.begin(), extra.end(), k) != extra.end();
+        if (spec)
+          for (const auto& c : spec->columns)
+            known = known || k == c.key || (c.port_key && k == c.port_key);
+        if (spec)
+          for (const char* q : spec->quiet) known = known || k == q;
+        if (!known) extra.push_back(k);
+      }
+  }
+  std::vector<std::string> titles;
+  for (const auto& c : cols) titles.push_back(c.title);
+  for (const auto& k : extra) titles.push_back(k);
+  std::vector<std::vector<std::string>> table;
+  for (const auto& r : rows) {
+    std::vector<std::string> row;
+    for (const auto& c : cols) {
+      if (c.port_key) row.push_back(endpoint(r, c.key, c.port_key));
+      else row.push_back(r.contains(c.key) ? cell(r[c.key]) : "-");
+    }
+    for (const auto& k : extra) row.push_back(r.contains(k) ? cell(r[k]) : "-");
+    table.push_back(std::move(row));
+  }
+  print_rows(titles, table, out, indent);
+}
+
+void print_text(const std::string& s, std::ostream& out) {
+  out << s;
+  if (!s.empty() && s.back() != '\n') out << "\n";
+}
+
+void render_kv(const json& obj, std::ostream& out, int indent) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  size_t w = 0;
+  for (const auto& [k, v] : obj.items())
+    if (!v.is_object() && !is_table(v)) w = std::max(w, k.size());
+  for (const auto& [k, v] : obj.items()) {
+    if (v.is_object() && !v.empty()) {
+      out << pad << k << ":\n";
+      render_kv(v, out, indent + 2);
+    } else if (is_table(v)) {
+      out << pad << k << ":\n";
+      print_table(k, v, out, indent + 2);
+    } else {
+      out << pad << k << ":" << std::string(w - std::min(w, k.size()) + 1, ' ')
+          << (v.is_object() ? "-" : cell(v)) << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void render_data(const json& data, std::ostream& out) {
+  if (data.is_null()) return;
+  if (data.is_string()) return print_text(data.get<std::string>(), out);
+  if (is_table(data)) return print_table("", data, out, 0);
+  if (data.is_array()) {
+    for (const auto& e : data) out << (e.is_object() ? e.dump() : cell(e)) << "\n";
+    return;
+  }
+  if (!data.is_object()) {
+    out << cell(data) << "\n";
+    return;
+  }
+  json rest = data;
+  if (auto it = data.find("text"); it != data.end() && it->is_string()) {
+    print_text(it->get<std::string>(), out);
+    rest.erase("text");
+  }
+  if (auto it = data.find("lines"); it != data.end() && it->is_array()) {
+    for (const auto& l : *it) out << (l.is_string() ? l.get<std::string>() : cell(l)) << "\n";
+    rest.erase("lines");
+  }
+  for (const auto& t : table_specs()) {
+    auto it = data.find(t.key);
+    if (it == data.end() || !it->is_array()) continue;
+    if (it->empty()) out << "no " << t.key << "\n";
+    else if (is_table(*it)) print_table(t.key, *it, out, 0);
+    else continue;
+    rest.erase(t.key);
+  }
+  render_kv(rest, out, 0);
+}
+
+std::string format_event(const json& e) {
+  if (!e.is_object()) return cell(e);
+  std::vector<std::string> parts;
+  for (const char* k : {"ts", "action", "reason", "proto"})
+    if (auto it = e.find(k); it != e.end() && !it->is_null()) parts.push_back(cell(*it));
+  std::string src = endpoint(e, "src_ip", "src_port"), dst = endpoint(e, "dst_ip", "dst_port");
+  if (src != "-" || dst != "-") parts.push_back(src + " -> " + dst);
+  for (const char* k : {"service", "app"})
+    if (auto it = e.find(k); it != e.end() && !it->is_null()) parts.push_back(k + ("=" + cell(*it)));
+  if (auto it = e.find("count"); it != e.end() && it->is_number() && *it != 1)
+    parts.push_back("count=" + cell(*it));
+  if (auto it = e.find("risks"); it != e.end() && it->is_array() && !it->empty())
+    parts.push_back("risks=" + cell(*it));
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : " ") + p;
+  return s;
+}
+
+void print_reply(const json& reply, bool as_json, std::ostream& out, std::ostream& err) {
+  const int code = reply_code(reply);
+  const std::string message = string_field(reply, "message");
+  if (code != kOk) {
+    err << "error: " << (message.empty() ? reply_code_name(code) : message) << "\n";
+    if (auto it = reply.find("errors"); it != reply.end() && it->is_array()) {
+      for (const auto& e : *it) {
+        if (e.is_string()) {
+          err << e.get<std::string>() << "\n";
+          continue;
+        }
+        if (!e.is_object()) continue;
+        std::string text = string_field(e, "text"), sug = string_field(e, "suggestion");
+        err << text;
+        if (!sug.empty() && text.find("did you mean") == std::string::npos)
+          err << " (did you mean '" << sug << "'?)";
+        err << "\n";
+      }
+    }
+  } else if (!message.empty()) {
+    (as_json ? err : out) << message << "\n";
+  }
+  auto data = reply.find("data");
+  if (as_json) out << (data != reply.end() ? data->dump() : "null") << "\n";
+  else if (data != reply.end()) render_data(*data, out);
+  out.flush();
+}
+
+// ---------------------------------------------------------------------------------------------
+// CliSession
+
+CliSession::CliSession(CliOptions o, std::ostream& out, std::ostream& err)
+    : o_(std::move(o)), out_(out), err_(err) {}
+
+void CliSession::set_cancel_fd(int fd) {
+  cancel_fd_ = fd;
+  client_.set_cancel_fd(fd);
+}
+
+bool CliSession::ensure_connected() {
+  if (client_.connected()) return true;
+  mode_ = Mode::Operational;  // a new connection has no candidate
+  if (client_.connect(o_.socket_path)) return true;
+  err_ << "printwall: cannot connect to " << o_.socket_path << ": " << client_.error()
+       << " (is printwalld running? --socket PATH)\n";
+  return false;
+}
+
+CliSession::Status CliSession::lost(const std::string& what) {
+  err_ << "error: " << what;
+  if (client_.last_read() == ControlClient::Read::kInterrupted)
+    err_ << " (the daemon may still carry the command out)";
+  err_ << "\n";
+  if (client_.connected()) client_.close();  // interrupted or timed out: the state is unknown
+  if (mode_ == Mode::Configuration) err_ << "(configuration mode left: the connection closed)\n";
+  mode_ = Mode::Operational;
+  return Status::kFailed;
+}
+
+CliSession::Status CliSession::run_line(std::string_view line) {
+  for (const auto& c : split_commands(line)) {
+    Status s = run_command(c);
+    if (s != Status::kOk) return s;
+  }
+  return Status::kOk;
+}
+
+CliSession::Status CliSession::run_command(std::string_view command) {
+  ParsedCommand p = parse_command(command, mode_);
+  if (!p.spec) {
+    print_parse_error(p, err_);
+    return Status::kFailed;
+  }
+  const std::string name = p.spec->name;
+  if (name == "load merge" || name == "load replace") {
+    const std::string file = p.args.value("value", "");
+    std::string text, why;
+    if (!read_file(file, &text, &why)) {
+      err_ << "error: cannot read " << file << ": " << why << "\n";
+      return Status::kFailed;
+    }
+    p.args["text"] = std::move(text);
+  }
+  if (!ensure_connected()) return Status::kNoDaemon;
+  drain(cancel_fd_);
+  auto reply = client_.request(name, p.args, o_.reply_timeout);
+  if (!reply) return lost(client_.error());
+  return finish_reply(*p.spec, p.args, *reply);
+}
+
+CliSession::Status CliSession::finish_reply(const CommandSpec& spec, const json& args,
+                                            const json& reply) {
+  const int code = reply_code(reply);
+  const std::string name = spec.name;
+  if (code == kConflict && name == "exit" && !args.contains("discard") && ask_) {
+    std::string message = string_field(reply, "message");
+    if (!message.empty()) out_ << message << "\n";
+    out_.flush();
+    if (!ask_("Discard uncommitted changes? [yes,no] ")) return Status::kOk;
+    json again = args;
+    again["discard"] = true;
+    drain(cancel_fd_);
+    auto r = client_.request(name, again, o_.reply_timeout);
+    if (!r) return lost(client_.error());
+    return finish_reply(spec, again, *r);
+  }
+  print_reply(reply, o_.json, out_, err_);
+  if (code != kOk) return Status::kFailed;
+  if (name == "configure") mode_ = Mode::Configuration;
+  if (name == "exit") mode_ = Mode::Operational;
+  if (spec.stream) return monitor();
+  return Status::kOk;
+}
+
+// `monitor events`: event lines until Ctrl-C, which closes the connection (the daemon drops the
+// subscription with it).
+CliSession::Status CliSession::monitor() {
+  for (;;) {
+    json j;
+    auto r = client_.read_json(&j, milliseconds(-1));
+    if (r == ControlClient::Read::kInterrupted) {
+      drain(cancel_fd_);
+      client_.close();
+      mode_ = Mode::Operational;
+      return Status::kOk;
+    }
+    if (r != ControlClient::Read::kLine) return lost(client_.error());
+    auto e = j.find("event");
+    if (e == j.end()) continue;
+    out_ << (o_.json ? e->dump() : format_event(*e)) << "\n";
+    out_.flush();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modes of the binary
+
+namespace {
+
+int exit_status(CliSession::Status s) {
+  switch (s) {
+    case CliSession::Status::kOk: return kExitOk;
+    case CliSession::Status::kFailed: return kExitFailed;
+    case CliSession::Status::kNoDaemon: return kExitNoDaemon;
+  }
+  return kExitFailed;
+}
+
+volatile sig_atomic_t g_sigint_write_fd = -1;
+
+void on_sigint(int) {
+  int saved = errno;
+  if (g_sigint_write_fd >= 0) {
+    char c = 1;
+    ssize_t r = ::write(g_sigint_write_fd, &c, 1);
+    (void)r;
+  }
+  errno = saved;
+}
+
+}  // namespace
+
+int install_sigint_pipe() {
+  static int read_fd = -1;
+  if (read_fd >= 0) return read_fd;
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
+  read_fd = p[0];
+  g_sigint_write_fd = p[1];
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll() returns and sees the pipe
+  ::sigaction(SIGINT, &sa, nullptr);
+  return read_fd;
+}
+
+int run_one_shot(const CliOptions& o, const std::vector<std::string>& words, std::ostream& out,
+                 std::ostream& err, int cancel_fd) {
+  const std::string line = join_words(words);
+  const auto commands = split_commands(line);
+  if (commands.empty()) {
+    err << "printwall: empty command\n";
+    return kExitUsage;
+  }
+  // A command line that does not parse is a usage error, found before connecting. Each command
+  // is checked in the mode it will run in (assuming the ones before it succeed).
+  Mode m = Mode::Operational;
+  for (const auto& c : commands) {
+    ParsedCommand p = parse_command(c, m);
+    if (!p.spec) {
+      print_parse_error(p, err);
+      err << "('printwall help' lists the commands)\n";
+      return kExitUsage;
+    }
+    if (std::string_view(p.spec->name) == "configure") m = Mode::Configuration;
+    if (std::string_view(p.spec->name) == "exit") m = Mode::Operational;
+  }
+  CliSession s(o, out, err);
+  s.set_cancel_fd(cancel_fd);
+  return exit_status(s.run_line(line));
+}
+
+int run_script(const CliOptions& o, std::istream& in, std::ostream& out, std::ostream& err,
+               int cancel_fd) {
+  CliSession s(o, out, err);
+  s.set_cancel_fd(cancel_fd);
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    CliSession::Status st = s.run_line(t);
+    if (st == CliSession::Status::kOk) continue;
+    if (st == CliSession::Status::kFailed)
+      err << "printwall: stopped at line " << n << " of the input\n";
+    return exit_status(st);
+  }
+  // Ctrl-C while reading the input ends getline() like an end of file would.
+  pollfd p{cancel_fd, POLLIN, 0};
+  if (cancel_fd >= 0 && ::poll(&p, 1, 0) == 1) {
+    err << "printwall: interrupted\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completion and help
+
+std::string format_completions(const std::vector<Completion>& c) {
+  size_t w = 0;
+  for (const auto& x : c) w = std::max(w, x.word.size());
+  std::string s;
+  for (const auto& x : c) {
+    s += "  " + x.word;
+    if (!x.help.empty()) s += std::string(w - x.word.size() + 2, ' ') + x.help;
+    s += "\n";
+  }
+  return s;
+}
+
+TabAction tab_complete(std::string_view full, Mode mode) {
+  TabAction a;
+  std::string_view line = current_command(full);
+  std::vector<Completion> all = complete(line, mode), words;
+  bool hints = false;
+  for (const auto& c : all) {
+    if (!c.word.empty() && c.word[0] == '<') hints = true;
+    else words.push_back(c);
+  }
+  const bool partial = !line.empty() && line.back() != ' ' && line.back() != '\t';
+  size_t typed = 0;
+  if (partial) {
+    size_t sp = line.find_last_of(" \t");
+    typed = line.size() - (sp == std::string_view::npos ? 0 : sp + 1);
+  }
+  if (words.size() == 1 && !hints) {
+    a.insert = words[0].word.substr(std::min(typed, words[0].word.size())) + " ";
+    return a;
+  }
+  if (!words.empty()) {  // extend to the candidates' common prefix
+    std::string common = words[0].word;
+    for (const auto& c : words) {
+      size_t k = 0;
+      while (k < common.size() && k < c.word.size() && common[k] == c.word[k]) ++k;
+      common.resize(k);
+    }
+    if (common.size() > typed) a.insert = common.substr(typed);
+  }
+  a.list = std::move(all);
+  return a;
+}
+
+std::string help_listing(std::string_view full, Mode mode) {
+  std::string_view line = current_command(full);
+  std::vector<Completion> c = complete(line, mode);
+  const bool partial = !line.empty() && line.back() != ' ' && line.back() != '\t';
+  if (!partial && !line.empty()) {
+    ParsedCommand p = parse_command(line, mode);
+    if (p.spec && !p.spec->rest) c.push_back({"<[Enter]>", "execute this command"});
+  }
+  if (c.empty()) return "  (no valid completions)\n";
+  return format_completions(c);
+}
+
+namespace {
+
+const char* mode_tag(Mode m) {
+  switch (m) {
+    case Mode::Operational: return "op";
+    case Mode::Configuration: return "conf";
+    case Mode::Both: return "op,conf";
+  }
+  return "";
+}
+
+std::string usage_of(const CommandSpec& c) {
+  std::string u = c.name;
+  if (c.rest) return u + " ...";
+  for (const auto& a : c.args) {
+    if (!*a.name) u += std::string(" ") + a.hint;
+    else if (!*a.hint) u += std::string(" [") + a.name + "]";
+    else u += std::string(" [") + a.name + " " + a.hint + "]";
+  }
+  return u;
+}
+
+}  // namespace
+
+void print_daemon_commands(std::ostream& out) {
+  size_t w = 0;
+  for (const auto& c : command_table()) w = std::max(w, std::strlen(c.name));
+  out << "daemon commands (modes: op = operational, conf = configuration after 'configure'):\n";
+  for (const auto& c : command_table()) {
+    std::string n = c.name, tag = mode_tag(c.mode);
+    out << "  " << n << std::string(w - n.size() + 2, ' ') << tag
+        << std::string(9 - std::min<size_t>(8, tag.size()), ' ') << c.help << "\n";
+  }
+}
+
+bool describe_command(std::string_view name, std::ostream& out) {
+  const CommandSpec* c = find_command(name);
+  if (!c) {  // "help show": the commands that start with these words
+    bool any = false;
+    for (const auto& x : command_table()) {
+      std::string_view n = x.name;
+      if (n.size() > name.size() && n.substr(0, name.size()) == name && n[name.size()] == ' ') {
+        if (!any) out << "commands starting with '" << name << "':\n";
+        out << "  " << usage_of(x) << "\n      " << x.help << "\n";
+        any = true;
+      }
+    }
+    return any;
+  }
+  out << c->name << ": " << c->help << "\n";
+  out << "usage: " << usage_of(*c) << "\n";
+  out << "mode: "
+      << (c->mode == Mode::Both           ? "operational and configuration"
+          : c->mode == Mode::Operational ? "operational"
+                                          : "configuration (after 'configure')")
+      << "\n";
+  std::string roles;
+  if (c->roles & kRoleOperator) roles += "printwall ";
+  if (c->roles & kRoleAdmin) roles += "printwall-admin ";
+  if (c->roles & kRoleSecurity) roles += "printwall-security ";
+  out << "groups: " << trim(roles) << "\n";
+  if (!c->args.empty()) {
+    std::vector<Completion> args;
+    for (const auto& a : c->args)
+      args.push_back({*a.name ? (std::string(a.name) + (*a.hint ? std::string(" ") + a.hint : ""))
+                              : std::string(a.hint),
+                      a.help});
+    out << "arguments:\n" << format_completions(args);
+  }
+  if (c->stream) out << "Replies keep coming until Ctrl-C.\n";
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The interactive shell
+
+namespace {
+
+struct Shell {
+  CliSession* session = nullptr;
+  std::string prompt;
+  int cancel_fd = -1;
+  bool cancelled = false;  // Ctrl-C at the prompt
+  bool asking = false;     // a yes/no question: no completion
+};
+
+Shell* shell_of(EditLine* el) {
+  void* p = nullptr;
+  el_get(el, EL_CLIENTDATA, &p);
+  return static_cast<Shell*>(p);
+}
+
+char* shell_prompt(EditLine* el) { return shell_of(el)->prompt.data(); }
+
+// Reads a character, or gives up on Ctrl-C (the SIGINT pipe) so that el_gets() returns and the
+// line is dropped; libedit's own read would retry after EINTR.
+int shell_getc(EditLine* el, wchar_t* wc) {
+  Shell* s = shell_of(el);
+  char buf[MB_LEN_MAX];
+  size_t n = 0;
+  for (;;) {
+    pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {s->cancel_fd, POLLIN, 0}};
+    int r = ::poll(p, s->cancel_fd >= 0 ? 2 : 1, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (s->cancel_fd >= 0 && (p[1].revents & POLLIN)) {
+      drain(s->cancel_fd);
+      s->cancelled = true;
+      *wc = 0;
+      errno = EINTR;
+      return -1;
+    }
+    ssize_t k = ::read(STDIN_FILENO, buf + n, 1);
+    if (k < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (k < 0) return -1;
+    if (k == 0) {
+      *wc = 0;
+      return 0;
+    }
+    ++n;
+    std::mbstate_t st{};
+    size_t m = std::mbrtowc(wc, buf, n, &st);
+    if (m == static_cast<size_t>(-2) && n < sizeof buf) continue;  // more bytes of a character
+    if (m == static_cast<size_t>(-1) || m == static_cast<size_t>(-2)) {
+      n = 0;  // not a character: dropped
+      continue;
+    }
+    return 1;
+  }
+}
+
+unsigned char shell_complete(EditLine* el, int) {
+  Shell* s = shell_of(el);
+  if (s->asking) return CC_ERROR;
+  const LineInfo* li = el_line(el);
+  std::string line(li->buffer, static_cast<size_t>(li->cursor - li->buffer));
+  TabAction a = tab_complete(line, s->session->mode());
+  if (!a.insert.empty() && el_insertstr(el, a.insert.c_str()) != 0) return CC_ERROR;
+  if (!a.list.empty()) {
+    std::fputs(("\n" + format_completions(a.list)).c_str(), stdout);
+    std::fflush(stdout);
+    return CC_REDISPLAY;
+  }
+  return a.insert.empty() ? CC_ERROR : CC_REFRESH;
+}
+
+unsigned char shell_help(EditLine* el, int) {
+  Shell* s = shell_of(el);
+  const LineInfo* li = el_line(el);
+  std::string line(li->buffer, static_cast<size_t>(li->cursor - li->buffer));
+  if (s->asking || open_quote(line)) {  // a '?' inside a quoted string is just a character
+    return el_insertstr(el, "?") == 0 ? CC_REFRESH : CC_ERROR;
+  }
+  std::fputs(("\n" + help_listing(line, s->session->mode())).c_str(), stdout);
+  std::fflush(stdout);
+  return CC_REDISPLAY;
+}
+
+std::string user_name() {
+  if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+  if (const char* u = std::getenv("USER")) return u;
+  return "user";
+}
+
+std::string history_path() {
+  std::string home;
+  if (const char* h = std::getenv("HOME"); h && *h) home = h;
+  else if (const passwd* pw = ::getpwuid(::geteuid())) home = pw->pw_dir;
+  return home.empty() ? "" : home + "/.printwall_history";
+}
+
+}  // namespace
+
+int run_shell(const CliOptions& o) {
+  std::setlocale(LC_CTYPE, "");
+  const int cancel = install_sigint_pipe();
+  CliSession session(o, std::cout, std::cerr);
+  session.set_cancel_fd(cancel);
+  if (!session.ensure_connected()) return kExitNoDaemon;
+
+  Shell sh;
+  sh.session = &session;
+  sh.cancel_fd = cancel;
+  const std::string user = user_name(), hist_file = history_path();
+
+  HistEvent ev;
+  History* hist = history_init();
+  history(hist, &ev, H_SETSIZE, 1000);
+  history(hist, &ev, H_SETUNIQUE, 1);
+  if (!hist_file.empty()) history(hist, &ev, H_LOAD, hist_file.c_str());
+
+  EditLine* el = el_init("printwall", stdin, stdout, stderr);
+  el_set(el, EL_CLIENTDATA, &sh);
+  el_set(el, EL_EDITOR, "emacs");
+  el_set(el, EL_SIGNAL, 1);
+  el_set(el, EL_HIST, history, hist);
+  el_set(el, EL_PROMPT, shell_prompt);
+  el_set(el, EL_GETCFN, shell_getc);
+  el_source(el, nullptr);  // ~/.editrc; our bindings below win
+  el_set(el, EL_ADDFN, "pw-complete", "complete the word", shell_complete);
+  el_set(el, EL_ADDFN, "pw-help", "list the possible next words", shell_help);
+  el_set(el, EL_BIND, "^I", "pw-complete", nullptr);
+  el_set(el, EL_BIND, "?", "pw-help", nullptr);
+
+  session.set_confirm([&](const std::string& question) {
+    const std::string saved = sh.prompt;
+    sh.prompt = question;
+    sh.asking = true;
+    sh.cancelled = false;
+    int n = 0;
+    const char* a = el_gets(el, &n);
+    sh.prompt = saved;
+    sh.asking = false;
+    if (!a) {
+      std::cout << "\n";
+      return false;
+    }
+    std::string answer = trim(a);
+    return answer == "yes" || answer == "y";
+  });
+
+  for (;;) {
+    const bool conf = session.mode() == Mode::Configuration;
+    if (conf) std::cout << "\n[edit]\n";
+    std::cout.flush();
+    sh.prompt = user + (conf ? "@printwall# " : "@printwall> ");
+    sh.cancelled = false;
+    int n = 0;
+    const char* got = el_gets(el, &n);
+    if (!got) {
+      std::cout << "\n";
+      if (sh.cancelled) continue;  // Ctrl-C: a fresh prompt
+      break;                       // Ctrl-D
+    }
+    const std::string line = trim(got);
+    if (line.empty()) continue;
+    history(hist, &ev, H_ENTER, line.c_str());
+    if (!hist_file.empty()) history(hist, &ev, H_SAVE, hist_file.c_str());
+    if (!conf && (line == "exit" || line == "quit")) break;
+    if (line == "help" || line.rfind("help ", 0) == 0) {
+      std::string topic = trim(line.substr(4));
+      if (topic.empty()) print_daemon_commands(std::cout);
+      else if (!describe_command(topic, std::cout)) std::cout << "no command '" << topic << "'\n";
+      continue;
+    }
+    session.run_line(line);
+  }
+  if (!hist_file.empty()) history(hist, &ev, H_SAVE, hist_file.c_str());
+  el_end(el);
+  history_end(hist);
+  return kExitOk;
+}
+
+}  // namespace pw::mgmt

@@ -1,0 +1,80 @@
+// printwalld's control socket: a Unix stream socket (default /run/printwall/control.sock) served
+// by one Boost.Asio thread. Requests and replies are JSON lines (mgmt/commands.h); the peer's
+// identity and roles come from SO_PEERCRED and its Unix groups. It owns the configuration life
+// cycle: per-connection candidates, commit (with check, roles, history, confirmed commits),
+// rollback, load, and the local event and audit logs. What touches the fast path (publishing a
+// policy, counters, flows) goes through ControlBackend, which printwalld implements over DPDK
+// and the tests implement with fakes.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "policy/config.h"
+
+namespace pw::mgmt {
+
+class LocalLog;
+
+class ControlBackend {
+ public:
+  virtual ~ControlBackend() = default;
+  // Compiles `text` and puts it in force on every worker; returns only when it is (or on error,
+  // with `errors` filled and the running policy untouched).
+  virtual bool apply(const std::string& text, std::vector<std::string>* errors,
+                     uint64_t* generation) = 0;
+  virtual nlohmann::json statistics() = 0;
+  virtual void clear_statistics() = 0;
+  virtual nlohmann::json flows(const nlohmann::json& filter) = 0;
+  virtual void clear_flows() = 0;
+  virtual nlohmann::json interfaces() = 0;
+  virtual nlohmann::json system() = 0;
+};
+
+struct ControlOptions {
+  std::string socket_path = "/run/printwall/control.sock";
+  std::string state_dir = "/var/lib/printwall";  // commit history
+  size_t keep_commits = 50;
+  std::chrono::seconds confirm_unit{60};  // one "minute" of `commit confirmed N` (tests shorten it)
+  size_t max_connections = 64;
+  size_t max_subscriber_backlog = 4096;  // `monitor events` lines queued per client, then dropped
+};
+
+class ControlServer {
+ public:
+  ControlServer(ControlOptions o, ControlBackend& backend, LocalLog& events, LocalLog& audit);
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  // The configuration to start from: the last commit of the history when there is one, else
+  // `file_text` (which becomes the initial commit). Call before start(); fills `errors` when the
+  // history cannot be opened.
+  std::string startup_text(const std::string& file_text, const std::string& file_name,
+                           std::vector<std::string>* errors);
+  // Binds the socket (mode 0666: roles, not file permissions, decide; refused attempts are
+  // audited) and starts the thread.
+  bool start(std::string* err);
+  void stop();
+
+  // Re-reads a configuration file as a commit by `user` (SIGHUP); false with errors printed in
+  // `errors` when it does not compile (the running policy stays). Thread-safe (runs on the
+  // server's thread).
+  bool commit_file(const std::string& text, const std::string& file_name, const std::string& user,
+                   std::vector<std::string>* errors);
+  // An event for `monitor events` subscribers (the caller also appends it to the events log).
+  void publish_event(const nlohmann::json& e);
+  // Called for every audit record (so that the daemon can also send it to syslog).
+  void on_audit(std::function<void(const nlohmann::json&)> f);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pw::mgmt

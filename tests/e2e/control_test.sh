@@ -1,0 +1,178 @@
+#!/bin/bash
+# The control socket and the printwall CLI against a real printwalld on net_null vdevs: set,
+# compare, commit, history, load merge/replace, rollback, commit confirmed (expiry and
+# confirmation, with a 2-second "minute"), roles checked with real Unix users created here in
+# each group, the audit log, and malformed requests (garbage, a 2 MiB line, a half-closed peer).
+# usage: control_test.sh PATH/TO/printwalld PATH/TO/printwall
+set -u
+pwd_bin=$1
+cli_bin=$2
+tag=$(printf '%05d' $(( $$ % 100000 )))
+tmp=$(mktemp -d)
+chmod 755 "$tmp"  # the test users reach the socket
+sock=$tmp/ctl.sock
+fail=0
+pid=
+made_groups=() made_users=()
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  [ -n "${collector:-}" ] && kill "$collector" 2>/dev/null
+  for u in "${made_users[@]}"; do userdel "$u" 2>/dev/null; done
+  for g in "${made_groups[@]}"; do groupdel "$g" 2>/dev/null; done
+  rm -rf "$tmp" "/var/run/dpdk/pwctl$tag"
+}
+trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v python3 >/dev/null; then
+  echo "control_test: needs root, useradd and python3"; exit 77
+fi
+# A syslog collector on loopback (UDP): the daemon's audit records must arrive as RFC 5424.
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 - "$port" "$tmp/syslog.txt" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(1.0)
+end = time.time() + 90
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while time.time() < end:
+        try:
+            d, _ = s.recvfrom(65536)
+        except socket.timeout:
+            continue
+        f.write(d + b"\n")
+PY
+collector=$!
+cat >"$tmp/pw.conf" <<CONF
+set profile small-office
+set syslog host 127.0.0.1 transport udp
+set syslog host 127.0.0.1 port $port
+set printer-network 198.18.20.0/24
+set interface outside device "net_null0,no-rx=1"
+set interface inside device "net_null1,no-rx=1"
+set dataplane mbufs 2048
+set flows max-entries 4096
+CONF
+"$pwd_bin" -l 0 --no-huge -m 256 --no-pci --file-prefix "pwctl$tag" --log-level='*:error' -- \
+  --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$sock" --state-dir "$tmp/state" \
+  --confirm-unit-seconds 2 >"$tmp/gw.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] && ok "printwalld listens on its control socket" || { bad "no control socket"; cat "$tmp/gw.log"; exit 1; }
+
+pw() { "$cli_bin" --socket "$sock" "$@"; }
+running() { pw show configuration; }
+
+# set, compare, commit, history.
+out=$(pw 'configure; set service raw-print description "first change"; show | compare; commit comment "c1"' 2>&1)
+[ $? = 0 ] && echo "$out" | grep -q 'set service raw-print description "first change"' &&
+  ok "configure, set, show | compare, commit" || { bad "commit"; echo "$out"; }
+running | grep -q 'raw-print description "first change"' && ok "the commit is running" || bad "commit not running"
+pw show system commit | grep -q 'c1' && ok "show system commit lists the commit" || bad "history"
+sleep 0.5
+grep -a '^<133>1 [0-9T:.-]*Z [^ ]* printwall [0-9]* audit \[printwall@32473 ' "$tmp/syslog.txt" |
+  grep 'event="commit"' | grep -q 'comment="c1"' &&
+  ok "the commit's audit record reached syslog (RFC 5424, MSGID audit)" || { bad "syslog audit"; head -3 "$tmp/syslog.txt"; }
+pw --json show system | python3 -c 'import json,sys; d=json.loads(sys.stdin.readline()); sys.exit(0 if d["policy_generation"]==2 else 1)' &&
+  ok "--json show system: policy generation 2" || bad "policy generation after commit"
+
+# A configuration error names the line and column and suggests; nothing changes.
+out=$(pw 'configure; set servce raw-print port 9100' 2>&1)
+[ $? = 1 ] && echo "$out" | grep -q "candidate:1:5: error: unknown keyword 'servce' (did you mean 'service'?)" &&
+  ok "bad statement: line, column, suggestion" || { bad "bad statement"; echo "$out"; }
+
+# load merge (the client reads the file) and a bad load replace (candidate untouched).
+printf 'set service raw-print description "merged"\n' >"$tmp/merge.conf"
+printf 'set profile small-office\nset service raw-print port 99999\n' >"$tmp/bad.conf"
+out=$(pw "configure; load merge $tmp/merge.conf; commit comment merged" 2>&1)
+running | grep -q 'description merged' && ok "load merge + commit" || { bad "load merge"; echo "$out"; }
+out=$(pw "configure; load replace $tmp/bad.conf" 2>&1)
+[ $? = 1 ] && echo "$out" | grep -q "bad.conf:2:.*99999" && ok "load replace of a bad file names file:line" ||
+  { bad "bad load replace"; echo "$out"; }
+
+# rollback 2 (two commits back: "first change").
+out=$(pw 'configure; rollback 1; commit comment back' 2>&1)
+running | grep -q 'description "first change"' && ok "rollback 1 + commit restores the previous commit" ||
+  { bad "rollback"; echo "$out"; }
+pw show system commit | grep -q 'rollback' && ok "the history records the rollback" || bad "rollback kind"
+
+# commit confirmed: expiry (2 s minutes) restores the previous configuration...
+pw 'configure; set service raw-print description "unconfirmed"; commit confirmed 1' >/dev/null 2>&1
+running | grep -q unconfirmed && ok "commit confirmed is in force" || bad "commit confirmed"
+sleep 3.5
+running | grep -q 'description "first change"' && ok "unconfirmed commit rolled back after its window" ||
+  { bad "confirmed expiry"; running | grep raw-print; }
+pw show system commit | grep -q 'confirmed-expiry' && ok "expiry recorded in the history" || bad "expiry kind"
+# ... and a plain commit confirms.
+pw 'configure; set service raw-print description "confirmed"; commit confirmed 1' >/dev/null 2>&1
+pw 'configure; commit' >/dev/null 2>&1
+sleep 3.5
+running | grep -q 'description confirmed' && ok "a plain commit confirms" || bad "confirmation"
+
+# Roles, with real users in each group.
+for g in printwall printwall-admin printwall-security; do
+  getent group "$g" >/dev/null || { groupadd "$g" && made_groups+=("$g"); }
+done
+mk() { useradd -M -N -s /usr/sbin/nologin ${2:+-G "$2"} "$1" && made_users+=("$1"); }
+mk "pwop$tag" printwall; mk "pwad$tag" printwall-admin; mk "pwse$tag" printwall-security; mk "pwno$tag" ""
+as() { local u=$1; shift; runuser -u "$u" -- "$cli_bin" --socket "$sock" "$@" 2>&1; }
+out=$(as "pwop$tag" show statistics) && ok "operator: show statistics" || { bad "operator show"; echo "$out"; }
+out=$(as "pwop$tag" configure); [ $? = 1 ] && echo "$out" | grep -q "permission denied" &&
+  ok "operator: configure refused" || { bad "operator configure"; echo "$out"; }
+out=$(as "pwad$tag" 'configure; set service raw-print description admin; commit comment admin')
+[ $? = 0 ] && ok "admin: commits a service change" || { bad "admin commit"; echo "$out"; }
+out=$(as "pwad$tag" 'configure; set security tls min-version 1.0'); [ $? = 1 ] && echo "$out" | grep -q "permission denied" &&
+  ok "admin: weakening TLS refused (security statement)" || { bad "admin security"; echo "$out"; }
+out=$(as "pwse$tag" 'configure; set security tls min-version 1.3; commit comment sec')
+[ $? = 0 ] && running | grep -q 'security tls min-version 1.3' && ok "security admin: TLS minimum raised" ||
+  { bad "security commit"; echo "$out"; }
+out=$(as "pwno$tag" show system); [ $? = 1 ] && echo "$out" | grep -q "permission denied" &&
+  ok "no group: refused" || { bad "no role"; echo "$out"; }
+audit=$(pw --json show log audit last 200)
+for u in "pwop$tag" "pwad$tag" "pwno$tag"; do
+  echo "$audit" | grep -q "\"user\":\"$u\"[^}]*\"event\":\"denied\"\|\"event\":\"denied\"[^}]*\"user\":\"$u\"" ||
+    { bad "no denied audit record for $u"; continue; }
+done
+echo "$audit" | grep -q '"event":"denied"' && ok "denied attempts audited" || bad "audit of denials"
+grep -q '"type":"audit"' "$tmp/events.jsonl" && ok "audit records in the event log" || bad "audit not in event log"
+
+# Malformed requests: answered or dropped, never harmful.
+python3 - "$sock" <<'PY' && ok "garbage, 2 MiB line, half-closed peer, unknown command" || bad "malformed requests"
+import json, socket, sys
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.settimeout(5); s.connect(path); return s
+def reply(s):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(65536)
+        if not d: break
+        buf += d
+    return json.loads(buf.split(b"\n")[0]) if buf else None
+s = conn(); s.sendall(b"this is not json\n"); assert reply(s)["code"] == 8
+s.sendall(b"[1,2]\n"); assert reply(s)["code"] == 8
+s.sendall(b'{"id":3,"cmd":"frobnicate"}\n'); r = reply(s); assert r["code"] == 2 and r["id"] == 3
+s = conn()
+try:
+    s.sendall(b"x" * (2 << 20))
+except OSError:
+    pass
+r = reply(s); assert r is None or r["code"] == 8
+s = conn(); s.sendall(b'{"id":9,"cmd":"show system"}\n'); s.shutdown(socket.SHUT_WR)
+r = reply(s); assert r["code"] == 0 and r["id"] == 9
+s = conn(); s.close()  # connect and vanish
+s = conn(); s.sendall(b'{"id":1,"cmd":"show system"}\n'); assert reply(s)["code"] == 0
+PY
+
+kill -TERM $pid; wait $pid; rc=$?; pid=
+[ $rc = 0 ] && ok "SIGTERM stops cleanly" || bad "exit $rc"
+# A restart starts from the last commit, not from the file.
+"$pwd_bin" -l 0 --no-huge -m 256 --no-pci --file-prefix "pwctl$tag" --log-level='*:error' -- \
+  --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$sock" --state-dir "$tmp/state" \
+  >"$tmp/gw2.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+running | grep -q 'security tls min-version 1.3' && grep -q "starting from the last commit" "$tmp/gw2.log" &&
+  ok "restart starts from the last commit" || { bad "restart"; cat "$tmp/gw2.log"; }
+exit $fail
