@@ -1025,6 +1025,21 @@ void update_syslog(Daemon& d, const policy::Model& m) {
 
 // --- The control thread: events to the log, reloads, link state ---
 
+// The JSON event log is rotated like the mirror pcap: FILE -> FILE.1 -> ... -> FILE.N, the
+// oldest removed, when FILE passes kEventLogBytes.
+constexpr uint64_t kEventLogBytes = 64ull << 20;
+constexpr int kEventLogFiles = 5;
+
+void rotate_event_log(std::ofstream& log, const std::string& path) {
+  log.close();
+  std::error_code ec;
+  std::filesystem::remove(path + "." + std::to_string(kEventLogFiles), ec);
+  for (int i = kEventLogFiles - 1; i >= 1; --i)
+    std::filesystem::rename(path + "." + std::to_string(i), path + "." + std::to_string(i + 1), ec);
+  std::filesystem::rename(path, path + ".1", ec);
+  log.open(path, std::ios::app);
+}
+
 void control_main(Daemon& d, std::atomic<bool>& stop) {
   std::filesystem::path ep(d.events_path);
   std::error_code ec;
@@ -1075,7 +1090,10 @@ void control_main(Daemon& d, std::atomic<bool>& stop) {
       }
       if (pol) update_syslog(d, pol->model());
     }
-    if (any && log) log.flush();
+    if (any && log) {
+      log.flush();
+      if (static_cast<uint64_t>(log.tellp()) > kEventLogBytes) rotate_event_log(log, d.events_path);
+    }
     if (stop && !any) break;
     if (g_reload.exchange(false)) {
       // SIGHUP: the configuration file, as a commit (history, audit) by the signal's sender.

@@ -80,7 +80,8 @@ class ControlClient {
  private:
   int fd_ = -1;
   int cancel_fd_ = -1;
-  size_t max_line_ = kMaxRequestBytes;
+  // Replies may be larger than requests: a log export of 40,000 records is tens of MiB.
+  size_t max_line_ = kMaxReplyBytes;
   uint64_t next_id_ = 1;
   std::string buf_;
   size_t scanned_ = 0;  // bytes of buf_ already searched for '\n'

@@ -78,5 +78,7 @@ std::vector<Completion> complete(std::string_view line, Mode mode);
 
 // Requests larger than this are refused (kBadRequest) and the connection closed.
 inline constexpr size_t kMaxRequestBytes = 1u << 20;
+// The client's cap on one reply line (a whole log export is one reply).
+inline constexpr size_t kMaxReplyBytes = 256u << 20;
 
 }  // namespace pw::mgmt

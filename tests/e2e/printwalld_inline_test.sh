@@ -9,9 +9,12 @@
 #     both ends) and every generation comes into force;
 #   - /printwall/stats, /printwall/lcores, /printwall/reasons answer over the telemetry socket;
 #   - with the NIDS interface down, forwarding goes on and the mirror losses are counted.
-# usage: printwalld_inline_test.sh PATH/TO/printwalld
+#   - the CLI over the control socket: `monitor events` sees the denial live, `show flows` lists
+#     the UDP stream's flow while it runs.
+# usage: printwalld_inline_test.sh PATH/TO/printwalld [PATH/TO/printwall]
 set -u
 pwd_bin=$1
+cli_bin=${2:-$(dirname "$1")/printwall}
 tag=$(printf '%05d' $(( $$ % 100000 )))
 ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag ns_n=pwN$tag
 tmp=$(mktemp -d)
@@ -89,13 +92,19 @@ wait $srv
 if cmp -s "$tmp/job.bin" "$tmp/job.out"; then ok "256 KiB RAW job crosses byte for byte"; else
   bad "RAW job differs ($(stat -c %s "$tmp/job.out") bytes arrived)"; fi
 
-# A clear-text FTP login.
+# A clear-text FTP login, watched live through the CLI.
+timeout 6 "$cli_bin" --socket "$tmp/ctl.sock" --json monitor events >"$tmp/monitor.jsonl" 2>&1 &
+mon=$!
+sleep 0.5
 ip netns exec $ns_p timeout 8 nc -l 21 >"$tmp/ftp.out" &
 srv=$!
 sleep 0.3
 printf 'USER printer\r\nPASS Pw-s3cr3t-e2e\r\n' | ip netns exec $ns_c timeout 5 nc -w 3 198.18.20.5 21
 wait $srv 2>/dev/null
 if grep -q -e Pw-s3cr3t-e2e "$tmp/ftp.out"; then bad "FTP password reached the printer"; else ok "FTP clear-text login stopped"; fi
+wait $mon 2>/dev/null
+grep -q '"reason":"plaintext-auth"' "$tmp/monitor.jsonl" && ! grep -q Pw-s3cr3t-e2e "$tmp/monitor.jsonl" &&
+  ok "printwall monitor events showed the denial live" || { bad "monitor events"; cat "$tmp/monitor.jsonl"; }
 
 # Telemetry, as dpdk-telemetry.py reads it (SOCK_SEQPACKET, JSON).
 cat >"$tmp/tel.py" <<'PY'
@@ -162,6 +171,9 @@ for i in $(seq 1 20); do
   sleep 0.3
   conf $(( i % 2 )) $i >"$tmp/pw.conf"
   kill -HUP $pid
+  if [ $i = 5 ]; then
+    "$cli_bin" --socket "$tmp/ctl.sock" show flows protocol udp >"$tmp/flows.txt" 2>&1
+  fi
 done
 wait $tx
 wait $rx
@@ -170,6 +182,8 @@ gens=$(grep -c "policy generation .* in force" "$tmp/gw.log")
 sent=$(cat "$tmp/tx.count") got=$(cat "$tmp/rx.count")
 if [ "$sent" = 8000 ] && [ "$got" = 8000 ]; then ok "20 commits under load: 8000 sent, 8000 received"; else
   bad "commits under load: $sent sent, $got received"; fi
+grep -q '198.18.20.100 .*198.18.20.5 *3702' "$tmp/flows.txt" &&
+  ok "printwall show flows protocol udp lists the stream's flow" || { bad "show flows"; cat "$tmp/flows.txt"; }
 if [ "$gens" = 20 ] && grep -q "policy generation 21 in force" "$tmp/gw.log"; then ok "20 generations in force"; else
   bad "$gens reloads in force"; grep -e generation -e reload "$tmp/gw.log" | tail -3; fi
 
