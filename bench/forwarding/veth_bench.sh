@@ -22,9 +22,7 @@ G=pwvg$tag W=pwvw$tag S=pwvs$tag
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do stop_pid "$p"; done
   for n in $G $W $S; do ip netns del "$n" 2>/dev/null; done
   rm -rf "$tmp" /var/run/dpdk/pwv*
 }
@@ -42,12 +40,20 @@ rx_sink() { ip netns exec $S cat /sys/class/net/snk0/statistics/rx_packets; }
 tx_gen() { ip netns exec $G cat /sys/class/net/gen0/statistics/tx_packets; }
 
 # The generator: testpmd txonly, its forwarding lcore on CPU 0.
-(sleep 100000; echo) | ip netns exec $G dpdk-testpmd --lcores '0@1,1@0' --no-huge -m 512 --no-pci \
+ip netns exec $G dpdk-testpmd --lcores '0@1,1@0' --no-huge -m 512 --no-pci \
   --file-prefix pwvgen --log-level='*:error' --vdev "net_af_packet0,iface=gen0" -- \
   --forward-mode=txonly --txpkts=64 --burst=32 --tx-ip=198.19.0.9,198.18.20.5 \
-  --tx-udp=40000,9300 --eth-peer="0,$snk_mac" --total-num-mbufs=8192 >"$tmp/gen.log" 2>&1 &
+  --tx-udp=40000,9300 --eth-peer="0,$snk_mac" --total-num-mbufs=8192 --stats-period=1000 \
+  </dev/null >"$tmp/gen.log" 2>&1 &
 pids+=($!)
 sleep 2
+
+stop_pid() {  # SIGINT; testpmd and printwalld stop within a second, else they are killed
+  kill -INT "$1" 2>/dev/null
+  for _ in $(seq 20); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
 
 measure() {  # -> "sink pps generator pps"
   local r0 t0 r1 t1
@@ -60,12 +66,12 @@ measure() {  # -> "sink pps generator pps"
 
 printf '%-44s %12s %12s %8s %9s %9s\n' "device under test (on CPU 1)" "sink pps" "offered pps" "vs ref" "p50 ns" "p99 ns"
 ports=(--vdev "net_af_packet0,iface=gwo" --vdev "net_af_packet1,iface=gwi")
-(sleep 100000; echo) | ip netns exec $W dpdk-testpmd --lcores '0@1,1@1' --no-huge -m 512 --no-pci \
+ip netns exec $W dpdk-testpmd --lcores '0@1,1@1' --no-huge -m 512 --no-pci \
   --file-prefix pwvref --log-level='*:error' "${ports[@]}" -- --forward-mode=io --burst=32 \
-  --total-num-mbufs=16384 >"$tmp/ref.log" 2>&1 &
+  --total-num-mbufs=16384 --stats-period=1000 </dev/null >"$tmp/ref.log" 2>&1 &
 ref=$!
 read -r ref_rx ref_tx < <(measure)
-kill -INT $ref 2>/dev/null; wait $ref 2>/dev/null
+stop_pid $ref
 printf '%-44s %12s %12s %8s %9s %9s\n' "dpdk-testpmd io" "$ref_rx" "$ref_tx" "1.00" "-" "-"
 
 cat >"$tmp/pw.conf" <<CONF
