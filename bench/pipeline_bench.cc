@@ -118,8 +118,8 @@ struct Flows {
       Bytes f[4] = {tcp_frame(c2s, syn), tcp_frame(s2c, synack),
                     tcp_frame(c2s, {sport, dport, kAck, kTplSeq, 500001}),
                     tcp_frame(s2c, {dport, sport, kAck, 500001, kTplSeq})};
-      for (auto& x : f) {
-        dp::Frame fr{x, now += 10, dp::Side::Outside};
+      for (int k = 0; k < 4; ++k) {  // the printer's frames arrive on the inside port
+        dp::Frame fr{f[k], now += 10, k % 2 ? dp::Side::Inside : dp::Side::Outside};
         p.process({&fr, 1}, sink);
       }
       size_t payload = frame_size > 54 ? frame_size - 54 : 0;
