@@ -40,6 +40,8 @@ set printer-network 2001:db8:20::/124
 set interface outside device "net_af_packet0,iface=gwo$tag"
 set interface inside device "net_af_packet1,iface=gwi$tag"
 set dataplane mbufs 4096
+set mirror output pcap
+set mirror pcap file "$tmp/mirror/nids.pcap"
 CONF
 ip netns exec $ns_g "$pwd_bin" -l 0 --no-huge -m 256 --no-pci --no-shconf --file-prefix pw$tag \
   --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" --state-dir "$tmp/state" \
@@ -86,4 +88,11 @@ if [ $rc = 0 ] && grep -q "stopping:" "$tmp/gw.log"; then ok "SIGTERM stops clea
 grep -q '"reason":"service-deny".*"service":"ipp-print"' "$tmp/events.jsonl" && ok "IPP denial logged" || bad "no ipp-print event"
 grep -q '"reason":"plaintext-auth".*"service":"ftp-print"' "$tmp/events.jsonl" && ok "FTP denial logged" || bad "no plaintext-auth event"
 grep -q s3cr3t "$tmp/events.jsonl" && bad "credential in the event log"
+# The mirror's rotating pcap output (a writer thread off the fast path) holds the denied flows.
+if command -v tcpdump >/dev/null; then
+  n21=$(tcpdump -nn -r "$tmp/mirror/nids.pcap" 'tcp port 21' 2>/dev/null | wc -l)
+  n9100=$(tcpdump -nn -r "$tmp/mirror/nids.pcap" 'tcp port 9100' 2>/dev/null | wc -l)
+  [ "$n21" -ge 1 ] && [ "$n9100" = 0 ] && ok "mirror pcap output: the denied FTP flow, not the RAW job" ||
+    bad "mirror pcap: $n21 FTP frames, $n9100 RAW frames"
+fi
 exit $fail
