@@ -165,6 +165,37 @@ s = conn(); s.close()  # connect and vanish
 s = conn(); s.sendall(b'{"id":1,"cmd":"show system"}\n'); assert reply(s)["code"] == 0
 PY
 
+# The interactive shell on a terminal (a pty): tab completion, '?' help, a command, exit.
+python3 - "$cli_bin" "$sock" <<'PY' && ok "interactive shell: tab completion, '?', a command" || bad "interactive shell"
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["HOME"] = "/tmp"
+    os.execv(sys.argv[1], [sys.argv[1], "--socket", sys.argv[2]])
+out = b""
+def read(t=1.5):
+    global out
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                return
+read()
+os.write(fd, b"show sys\t"); read()   # completes "system" (several commands start so: lists them)
+os.write(fd, b"\x15show ?"); read()   # Ctrl-U, then the words after "show"
+os.write(fd, b"\x15show system\r"); read(3)
+os.write(fd, b"exit\r"); read()
+os.waitpid(pid, 0)
+text = out.decode(errors="replace")
+ok = "printwall>" in text and "statistics" in text and "policy_generation" in text
+if not ok:
+    print(text[-3000:])
+sys.exit(0 if ok else 1)
+PY
+
 kill -TERM $pid; wait $pid; rc=$?; pid=
 [ $rc = 0 ] && ok "SIGTERM stops cleanly" || bad "exit $rc"
 # A restart starts from the last commit, not from the file.
