@@ -87,6 +87,18 @@ struct Flow {
   int side_of(bool src_is_a) const { return src_is_a == initiator_is_a ? 0 : 1; }
 };
 
+// A flow's two addresses as IpAddr, the initiator (client) first.
+struct FlowEnds {
+  IpAddr client, server;
+};
+inline FlowEnds flow_ends(const Flow& f) {
+  IpAddr a, b;
+  a.family = b.family = static_cast<Family>(f.key.family);
+  a.bytes = f.key.addr_a;
+  b.bytes = f.key.addr_b;
+  return f.initiator_is_a ? FlowEnds{a, b} : FlowEnds{b, a};
+}
+
 struct FlowTimeouts {
   uint64_t tcp_syn_ns = 30'000'000'000ull;
   uint64_t tcp_established_ns = 7200'000'000'000ull;

@@ -183,16 +183,11 @@ void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketV
                                   PipelineSink& sink) {
   uint64_t now_count = c_.reasons[Reason::AuthFailed];
   if (now_count == before) return;
-  IpAddr a, b;
-  a.family = b.family = static_cast<Family>(fl.key.family);
-  a.bytes = fl.key.addr_a;
-  b.bytes = fl.key.addr_b;
-  const IpAddr& client = fl.initiator_is_a ? a : b;
+  const auto [client, server] = flow_ends(fl);
   for (uint64_t k = before; k < now_count; ++k) {
     uint32_t n = 0;
     if (auth_failures_.record(client, now_, &n)) {
-      Event e{now_, EventAction::Alert, Reason::AuthFailures, v.ip_proto, client,
-              fl.initiator_is_a ? b : a, 0, 0, v.vlan_outer, fl.service, policy_->generation(),
+      Event e{now_, EventAction::Alert, Reason::AuthFailures, v.ip_proto, client, server, 0, 0, v.vlan_outer, fl.service, policy_->generation(),
               fl.id, n};
       emit_event(e, sink);
     }
@@ -229,6 +224,30 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
   return false;
 }
 
+namespace {
+// Every counter of PipelineCounters, for the arithmetic below (keep in step with the struct).
+template <typename Fn>
+void each_counter(PipelineCounters& x, const PipelineCounters& y, Fn fn) {
+  for (auto m : {&PipelineCounters::frames_in, &PipelineCounters::forwarded, &PipelineCounters::dropped,
+                 &PipelineCounters::rejected, &PipelineCounters::injected, &PipelineCounters::mirrored,
+                 &PipelineCounters::events, &PipelineCounters::events_lost,
+                 &PipelineCounters::flows_created, &PipelineCounters::flows_expired,
+                 &PipelineCounters::uninspected, &PipelineCounters::fragments_held,
+                 &PipelineCounters::unclassified})
+    fn(x.*m, y.*m);
+  for (size_t i = 0; i < kReasonCount; ++i) fn(x.reasons.n[i], y.reasons.n[i]);
+}
+}  // namespace
+
+PipelineCounters& PipelineCounters::operator+=(const PipelineCounters& o) {
+  each_counter(*this, o, [](uint64_t& a, uint64_t b) { a += b; });
+  return *this;
+}
+PipelineCounters& PipelineCounters::operator-=(const PipelineCounters& o) {
+  each_counter(*this, o, [](uint64_t& a, uint64_t b) { a -= b; });
+  return *this;
+}
+
 const char* to_string(FlowState s) {
   switch (s) {
     case FlowState::Free: return "free";
@@ -249,12 +268,9 @@ size_t Pipeline::summarize_flows(size_t from, size_t count, std::vector<FlowSumm
     const Flow& f = flows_.at(i);
     if (!f.live) continue;
     FlowSummary s;
-    IpAddr a, b;
-    a.family = b.family = static_cast<Family>(f.key.family);
-    a.bytes = f.key.addr_a;
-    b.bytes = f.key.addr_b;
-    s.client = f.initiator_is_a ? a : b;
-    s.server = f.initiator_is_a ? b : a;
+    const FlowEnds ends = flow_ends(f);
+    s.client = ends.client;
+    s.server = ends.server;
     s.client_port = f.initiator_is_a ? f.key.port_a : f.key.port_b;
     s.server_port = f.initiator_is_a ? f.key.port_b : f.key.port_a;
     s.ip_proto = f.key.proto;
@@ -294,15 +310,10 @@ void Pipeline::release_flow(Flow& fl) {
   }
   if (fl.ftp_control) {
     fl.ftp_control = false;
-    IpAddr a, b;
-    a.family = b.family = static_cast<Family>(fl.key.family);
-    a.bytes = fl.key.addr_a;
-    b.bytes = fl.key.addr_b;
     PacketView pv;
     pv.vlan_outer = fl.key.vlan_outer;
     pv.vlan_inner = fl.key.vlan_inner;
-    const IpAddr& client = fl.initiator_is_a ? a : b;
-    const IpAddr& printer = fl.initiator_is_a ? b : a;
+    const auto [client, printer] = flow_ends(fl);  // FTP control: the client opened it
     FlowKey k = ftp_session_key(client, printer, pv);
     if (Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {}))
       if (s->packets[0] == 0 || --s->packets[0] == 0) ftp_sessions_.remove(s);
@@ -326,14 +337,11 @@ proto::Context Pipeline::context(const Flow& fl, const CompiledService* svc) {
   ctx.service = svc;
   ctx.buffers = &buffers_;
   ctx.counters = &c_.reasons;
-  IpAddr a, b;
-  a.family = b.family = static_cast<Family>(fl.key.family);
-  a.bytes = fl.key.addr_a;
-  b.bytes = fl.key.addr_b;
-  ctx.client = fl.initiator_is_a ? a : b;
+  const FlowEnds ends = flow_ends(fl);
+  ctx.client = ends.client;
   if (svc && policy_) {
     // The management group by name: SNMP SetRequests are allowed from it only.
-    const IpAddr& peer = fl.to_printers ? ctx.client : (fl.initiator_is_a ? b : a);
+    const IpAddr& peer = fl.to_printers ? ends.client : ends.server;
     int bit = policy_->group_bit("management");
     ctx.peer_is_management = bit >= 0 && (policy_->classify(peer) >> bit & 1);
   }
@@ -631,13 +639,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
   const bool first = fl.packets[0] == 0 && fl.packets[1] == 0;
   if (fl.generation != policy_->generation()) {
     // Re-check under the new policy, from the initiator's point of view.
-    Family fam = static_cast<Family>(fl.key.family);
-    IpAddr a, b;
-    a.family = b.family = fam;
-    a.bytes = fl.key.addr_a;
-    b.bytes = fl.key.addr_b;
-    const IpAddr& init = fl.initiator_is_a ? a : b;
-    const IpAddr& resp = fl.initiator_is_a ? b : a;
+    const auto [init, resp] = flow_ends(fl);
     uint16_t port = fl.initiator_is_a ? fl.key.port_b : fl.key.port_a;
     const IpAddr& printer = fl.to_printers ? resp : init;
     const IpAddr& peer = fl.to_printers ? init : resp;
@@ -653,8 +655,8 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
             : nullptr;
     if (fl.ftp_data && fl.to_printers) {
       PacketView dv;
-      dv.src = fl.initiator_is_a ? a : b;
-      dv.dst = fl.initiator_is_a ? b : a;
+      dv.src = init;
+      dv.dst = resp;
       dv.vlan_outer = fl.key.vlan_outer;
       dv.vlan_inner = fl.key.vlan_inner;
       dv.dport = port;

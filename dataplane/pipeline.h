@@ -89,6 +89,10 @@ struct PipelineCounters {
   uint64_t fragments_held = 0;
   uint64_t unclassified = 0;  // new flows nDPI had no room for
   ReasonCounters reasons;  // per drop reason (Forwarded: frames forwarded)
+
+  // Sums over lcores; differences from a baseline (`clear statistics`).
+  PipelineCounters& operator+=(const PipelineCounters& o);
+  PipelineCounters& operator-=(const PipelineCounters& o);
 };
 
 // A flow as the management plane lists it (`show flows`).

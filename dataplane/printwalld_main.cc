@@ -122,6 +122,10 @@ struct Latency {
   }
   static uint64_t low(int b) { return b < 4 ? b : (uint64_t{4} + b % 4) << (b / 4 - 1); }
   void add(uint64_t cycles) { ++n[bucket(cycles)]; }
+  Latency& operator+=(const Latency& o) {
+    for (int b = 0; b < kBuckets; ++b) n[b] += o.n[b];
+    return *this;
+  }
   // The q-quantile in cycles (the middle of its bucket), 0 with no samples.
   uint64_t quantile(double q) const {
     uint64_t total = 0;
@@ -159,6 +163,18 @@ struct WorkerStats {
   uint64_t flows = 0;           // flows in the table
   uint64_t bursts = 0;
   Latency latency;              // frames this thread transmitted
+
+  // Sums over workers (flows: the tables' sizes add up too).
+  WorkerStats& operator+=(const WorkerStats& o) {
+    pipeline += o.pipeline;
+    tx_dropped += o.tx_dropped;
+    mirror_dropped += o.mirror_dropped;
+    alloc_failed += o.alloc_failed;
+    flows += o.flows;
+    bursts += o.bursts;
+    latency += o.latency;
+    return *this;
+  }
 };
 
 // A worker's counters for the other threads (control, telemetry): copied under a sequence
@@ -551,32 +567,8 @@ void dispatcher_main(Daemon& d) {
 
 WorkerStats totals(const Daemon& d) {
   WorkerStats t;
-  for (const auto& w : d.workers) {
-    WorkerStats s = w->published.read();
-    const auto& a = s.pipeline;
-    auto& b = t.pipeline;
-    b.frames_in += a.frames_in;
-    b.forwarded += a.forwarded;
-    b.dropped += a.dropped;
-    b.rejected += a.rejected;
-    b.injected += a.injected;
-    b.mirrored += a.mirrored;
-    b.events += a.events;
-    b.events_lost += a.events_lost;
-    b.flows_created += a.flows_created;
-    b.flows_expired += a.flows_expired;
-    b.fragments_held += a.fragments_held;
-    b.unclassified += a.unclassified;
-    for (size_t i = 0; i < kReasonCount; ++i) b.reasons.n[i] += a.reasons.n[i];
-    t.tx_dropped += s.tx_dropped;
-    t.mirror_dropped += s.mirror_dropped;
-    t.alloc_failed += s.alloc_failed;
-    t.flows += s.flows;
-    t.bursts += s.bursts;
-    for (int b = 0; b < Latency::kBuckets; ++b) t.latency.n[b] += s.latency.n[b];
-  }
-  WorkerStats disp = d.dispatcher_stats.read();
-  for (int b = 0; b < Latency::kBuckets; ++b) t.latency.n[b] += disp.latency.n[b];
+  for (const auto& w : d.workers) t += w->published.read();
+  t.latency += d.dispatcher_stats.read().latency;
   return t;
 }
 
@@ -758,20 +750,9 @@ nlohmann::json counters_json(const WorkerStats& s) {
           {"mirror_dropped", s.mirror_dropped}, {"alloc_failed", s.alloc_failed}};
 }
 
+// Counters since `clear statistics` (the flows in the table are a level, not a count).
 WorkerStats minus(WorkerStats a, const WorkerStats& b) {
-  auto& x = a.pipeline;
-  const auto& y = b.pipeline;
-  x.frames_in -= y.frames_in;
-  x.forwarded -= y.forwarded;
-  x.dropped -= y.dropped;
-  x.rejected -= y.rejected;
-  x.injected -= y.injected;
-  x.mirrored -= y.mirrored;
-  x.events -= y.events;
-  x.events_lost -= y.events_lost;
-  x.flows_created -= y.flows_created;
-  x.flows_expired -= y.flows_expired;
-  for (size_t i = 0; i < kReasonCount; ++i) x.reasons.n[i] -= y.reasons.n[i];
+  a.pipeline -= b.pipeline;
   a.tx_dropped -= b.tx_dropped;
   a.mirror_dropped -= b.mirror_dropped;
   a.alloc_failed -= b.alloc_failed;
@@ -796,15 +777,7 @@ class DaemonBackend : public mgmt::ControlBackend {
       w["worker"] = i;
       w["lcore"] = d_.workers[i]->lcore;
       workers.push_back(w);
-      auto& t = total.pipeline;
-      const auto& c = s.pipeline;
-      t.frames_in += c.frames_in, t.forwarded += c.forwarded, t.dropped += c.dropped;
-      t.rejected += c.rejected, t.injected += c.injected, t.mirrored += c.mirrored;
-      t.events += c.events, t.events_lost += c.events_lost;
-      t.flows_created += c.flows_created, t.flows_expired += c.flows_expired;
-      for (size_t r = 0; r < kReasonCount; ++r) t.reasons.n[r] += c.reasons.n[r];
-      total.flows += s.flows, total.tx_dropped += s.tx_dropped;
-      total.mirror_dropped += s.mirror_dropped, total.alloc_failed += s.alloc_failed;
+      total += s;
     }
     out["totals"] = counters_json(total);
     out["workers"] = workers;
