@@ -124,7 +124,7 @@ std::string link_text(const DpdkPort& p) {
   if (!l.link_status) return "down";
   std::string s = "up";
   if (l.link_speed != RTE_ETH_SPEED_NUM_NONE && l.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
-    s += " " + std::to_string(l.link_speed) + " Mb/s";
+    s.append(" ").append(std::to_string(l.link_speed)).append(" Mb/s");
   s += l.link_duplex ? " full-duplex" : " half-duplex";
   return s;
 }

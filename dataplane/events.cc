@@ -80,7 +80,8 @@ std::string event_json(const Event& e, const policy::CompiledPolicy* policy) {
     bool first = true;
     for (int b = 0; b < 64; ++b)
       if (e.risks >> b & 1) {
-        out += (first ? "" : ",") + quoted(NdpiClassifier::risk_name(b));
+        if (!first) out += ',';
+        out += quoted(NdpiClassifier::risk_name(b));
         first = false;
       }
     out += "]}";

@@ -261,9 +261,9 @@ class SocketOutput : public Output {
              " and remote " + cfg_.remote->str() + " are of different address families";
       return false;
     }
-    peer_ = cfg_.remote->family == Family::V6 ? "[" + cfg_.remote->str() + "]"
+    peer_ = cfg_.remote->family == Family::V6 ? std::string("[").append(cfg_.remote->str()).append("]")
                                               : cfg_.remote->str();
-    if (port_) peer_ += ":" + std::to_string(port_);
+    if (port_) peer_.append(":").append(std::to_string(port_));
     const int family = cfg_.remote->family == Family::V4 ? AF_INET : AF_INET6;
     fd_ = ::socket(family, type_ | SOCK_CLOEXEC, proto_);
     if (fd_ < 0) {

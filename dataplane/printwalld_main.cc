@@ -979,7 +979,8 @@ void to_syslog(Daemon& d, const nlohmann::json& j, bool audit) {
 void update_syslog(Daemon& d, const policy::Model& m) {
   mgmt::SyslogConfig c = mgmt::syslog_config(m);
   std::string key = std::to_string(c.facility) + "/" + std::to_string(c.queue_size);
-  for (const auto& x : c.destinations) key += " " + x.str() + "|" + x.ca_file + "|" + x.server_name;
+  for (const auto& x : c.destinations)
+    key.append(" ").append(x.str()).append("|").append(x.ca_file).append("|").append(x.server_name);
   std::unique_ptr<mgmt::SyslogSender> old;
   {
     std::lock_guard<std::mutex> g(d.syslog_mu);

@@ -239,7 +239,8 @@ std::vector<Completion> complete(std::string_view line, Mode mode) {
           if (!c->choices.empty())
             for (auto ch : c->choices) add(std::string(ch), std::string(c->help));
           else
-            out.push_back({"<" + std::string(policy::value_type_name(c->type)) + ">", std::string(c->help)});
+            out.push_back({std::string("<").append(policy::value_type_name(c->type)).append(">"),
+                           std::string(c->help)});
           return out;
         }
         ++i;  // skip the key

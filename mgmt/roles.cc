@@ -106,7 +106,9 @@ uint8_t required_roles(const policy::Statement& s) {
 std::string role_names(uint8_t roles) {
   std::string s;
   auto add = [&](uint8_t bit, const char* name) {
-    if (roles & bit) s += (s.empty() ? "" : ",") + std::string(name);
+    if (!(roles & bit)) return;
+    if (!s.empty()) s += ',';
+    s += name;
   };
   add(kOperator, "operator");
   add(kAdmin, "admin");

@@ -11,9 +11,9 @@ namespace pw::policy {
 
 std::string ConfigError::str() const {
   std::string s = loc.file.empty() ? std::string("<input>") : loc.file;
-  s += ":" + std::to_string(loc.line);
-  if (loc.column) s += ":" + std::to_string(loc.column);
-  return s + ": error: " + reason;
+  s.append(":").append(std::to_string(loc.line));
+  if (loc.column) s.append(":").append(std::to_string(loc.column));
+  return s.append(": error: ").append(reason);
 }
 
 Statement::Key Statement::key() const {

@@ -25,6 +25,8 @@ struct SourceLoc {
 };
 
 struct ConfigError {
+  ConfigError() = default;
+  ConfigError(SourceLoc l, std::string r) : loc(std::move(l)), reason(std::move(r)) {}
   SourceLoc loc;
   std::string reason;
   // "FILE:LINE:COL: error: REASON"

@@ -312,8 +312,11 @@ void collect_paths(const SchemaNode& n, const std::string& prefix, std::vector<s
       case Kind::Tag: {
         if (c.type == ValueType::Enum) {
           std::string alts;
-          for (auto ch : c.choices) alts += (alts.empty() ? "" : "|") + std::string(ch);
-          p += " " + alts;
+          for (auto ch : c.choices) {
+            if (!alts.empty()) alts += '|';
+            alts += ch;
+          }
+          p.append(" ").append(alts);
         } else {
           p += std::string(" <") + value_type_name(c.type) + ">";
         }
@@ -324,8 +327,11 @@ void collect_paths(const SchemaNode& n, const std::string& prefix, std::vector<s
       case Kind::Leaf: {
         if (c.type == ValueType::Enum) {
           std::string alts;
-          for (auto ch : c.choices) alts += (alts.empty() ? "" : "|") + std::string(ch);
-          p += " " + alts;
+          for (auto ch : c.choices) {
+            if (!alts.empty()) alts += '|';
+            alts += ch;
+          }
+          p.append(" ").append(alts);
         } else if (c.type == ValueType::UInt) {
           p += " <" + std::to_string(c.min) + ".." + std::to_string(c.max) + ">";
         } else if (c.type != ValueType::Flag) {

@@ -112,11 +112,11 @@ Bytes weak_hello_two_records() {
   b.push_back(0);
   b.insert(b.end(), {0x00, 0x02, 0xc0, 0x2f, 0x01, 0x00});
   Bytes m = {0x01, 0x00, 0x00, static_cast<uint8_t>(b.size())};
-  m.insert(m.end(), b.begin(), b.end());
+  append(m, b);
   auto record = [](std::span<const uint8_t> body) {
     Bytes r = {0x16, 0x03, 0x01, static_cast<uint8_t>(body.size() >> 8),
                static_cast<uint8_t>(body.size())};
-    r.insert(r.end(), body.begin(), body.end());
+    append(r, body);
     return r;
   };
   std::span<const uint8_t> all(m);

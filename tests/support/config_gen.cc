@@ -85,14 +85,15 @@ class Gen {
     single_path->clear();
     while (true) {
       const SchemaNode& c = n->children[pick(n->children.size())];
-      line += (line.empty() ? "" : " ") + std::string(c.keyword);
+      if (!line.empty()) line += ' ';
+      line += c.keyword;
       if (c.kind == SchemaNode::Kind::Container) {
         n = &c;
         continue;
       }
       if (c.kind == SchemaNode::Kind::Tag) {
-        line += " " + (c.type == ValueType::Enum ? std::string(c.choices[pick(c.choices.size())])
-                                                 : value(c));
+        line += ' ';
+        line += c.type == ValueType::Enum ? std::string(c.choices[pick(c.choices.size())]) : value(c);
         if (pick(8) == 0) return line;  // bare tag
         n = &c;
         continue;
@@ -173,7 +174,9 @@ std::string large_policy_config(size_t n) {
     uint32_t port = 20000 + static_cast<uint32_t>(i % 20000);
     out += s + " direction " + (i % 2 ? "to-printers" : "from-printers") + "\n";
     out += s + " protocol " + (i % 3 ? "tcp" : "udp") + "\n";
-    out += s + " port " + std::to_string(port) + (i % 7 == 0 ? "-" + std::to_string(port + 10) : "") + "\n";
+    out += s + " port " + std::to_string(port);
+    if (i % 7 == 0) out.append("-").append(std::to_string(port + 10));
+    out += '\n';
     out += s + " peer-group extra" + std::to_string(i % kGroups) + "\n";
     if (i % 5 == 0) out += s + " peer-group extra" + std::to_string((i + 1) % kGroups) + "\n";
   }

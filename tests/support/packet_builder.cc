@@ -116,6 +116,7 @@ Bytes tcp_segment(const Ip& ip, const Tcp& t, std::span<const uint8_t> payload) 
   b[12] = static_cast<uint8_t>((hl / 4) << 4);
   b[13] = t.flags;
   store16(&b[14], t.window);
+  store16(&b[18], t.urgent);
   std::copy(t.options.begin(), t.options.end(), b.begin() + 20);
   std::copy(payload.begin(), payload.end(), b.begin() + static_cast<long>(hl));
   store16(&b[16], checksum(ip, dp::kProtoTcp, b));

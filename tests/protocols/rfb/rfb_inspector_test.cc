@@ -19,7 +19,8 @@ Bytes str(const std::string& s) { return Bytes(s.begin(), s.end()); }
 Bytes u32(uint32_t v) { return {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes r;
-  for (const auto& p : parts) r.insert(r.end(), p.begin(), p.end());
+  for (const auto& p : parts)
+    for (uint8_t b : p) r.push_back(b);  // not insert(): GCC 12 -Warray-bounds false positive
   return r;
 }
 // ProtocolVersion (7.1.1).
@@ -27,7 +28,7 @@ Bytes ver(const char* minor) { return str(std::string("RFB 003.") + minor + "\n"
 // 3.7+ security types (7.1.2): U8 count, U8 types.
 Bytes types(std::initializer_list<uint8_t> t) {
   Bytes b = {uint8_t(t.size())};
-  b.insert(b.end(), t);
+  for (uint8_t x : t) b.push_back(x);
   return b;
 }
 // A failure reason: U32 length, text (7.1.2, 7.1.3).
@@ -41,21 +42,19 @@ const Bytes kResponse = {0x8d, 0x41, 0x06, 0xe2, 0x9a, 0x37, 0xc5, 0x7b,
 Bytes subtypes(std::initializer_list<uint32_t> t) {
   Bytes b = {uint8_t(t.size())};
   for (uint32_t x : t) {
-    Bytes v = u32(x);
-    b.insert(b.end(), v.begin(), v.end());
+    for (uint8_t y : u32(x)) b.push_back(y);
   }
   return b;
 }
 // The start of a TLS 1.2 ClientHello as gtk-vnc sends it for type 18 (anonymous DH suites).
 Bytes client_hello() {
-  Bytes b = {0x16, 0x03, 0x01, 0x00, 0x2f,  // record: handshake, TLS 1.0 record version, length
-             0x01, 0x00, 0x00, 0x2b,        // ClientHello, length 43
-             0x03, 0x03};                   // client_version TLS 1.2
-  b.insert(b.end(), 32, 0x5a);              // random
-  b.insert(b.end(), {0x00,                  // session_id length
-                     0x00, 0x04, 0x00, 0xa6, 0x00, 0x34,  // DH_anon AES-128-GCM, AES-128-CBC
-                     0x01, 0x00});                        // compression: null
-  return b;
+  return cat({{0x16, 0x03, 0x01, 0x00, 0x2f,  // record: handshake, TLS 1.0 record version, length
+               0x01, 0x00, 0x00, 0x2b,        // ClientHello, length 43
+               0x03, 0x03},                   // client_version TLS 1.2
+              Bytes(32, 0x5a),                // random
+              {0x00,                          // session_id length
+               0x00, 0x04, 0x00, 0xa6, 0x00, 0x34,  // DH_anon AES-128-GCM, AES-128-CBC
+               0x01, 0x00}});                       // compression: null
 }
 
 // --- Harness ---------------------------------------------------------------------------------
