@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "dataplane/packet.h"
 #include "tests/support/packet_builder.h"
 
@@ -11,9 +13,13 @@ using namespace pw::testing;
 const Ip kV4{"198.18.0.1", "198.18.20.5"};
 const Ip kV6{"2001:db8::1", "2001:db8:20::5"};
 
+// A view points into the frame it was parsed from, and callers pass temporaries: the frame is
+// copied into storage that lives as long as the test binary.
 Reason parse(const Bytes& f, PacketView* out = nullptr) {
+  static std::deque<Bytes> frames;
+  frames.push_back(f);
   PacketView v;
-  Reason r = parse_frame(f, v);
+  Reason r = parse_frame(frames.back(), v);
   if (out) *out = v;
   return r;
 }

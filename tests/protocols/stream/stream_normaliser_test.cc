@@ -46,6 +46,12 @@ struct Fixture : ::testing::Test {
     n.start(s, Dir::ToServer, 1000);
     n.start(s, Dir::ToClient, 5000);
   }
+  // Seen holds strings, unlike real inspector states (trivially destructible by contract): the
+  // test destroys it itself.
+  void TearDown() override {
+    st->~Seen();
+    arena.release(st);
+  }
   SegmentResult seg(uint32_t seq, const std::string& data, Dir d = Dir::ToServer,
                     std::optional<uint32_t> ack = std::nullopt, bool fin = false) {
     return n.segment(s, d, seq, b(data), fin, ack, &rec, st, ctx);
@@ -132,6 +138,8 @@ TEST_F(Fixture, SequenceWraparound) {
   EXPECT_EQ(n.segment(s2, Dir::ToServer, 0xfffffffe, b("XXXX"), false, {}, &rec, st2, ctx).reason,
             Reason::TcpOverlapConflict);
   EXPECT_EQ(st2->bytes[0], "abcdefghijk");
+  st2->~Seen();
+  arena.release(st2);
 }
 
 TEST_F(Fixture, PassThroughAndFin) {
