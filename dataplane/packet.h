@@ -79,6 +79,8 @@ struct PacketView {
   uint16_t payload_length = 0;
 
   std::span<const uint8_t> payload() const { return ip.subspan(payload_offset, payload_length); }
+  // TCP only (after parse_l4): the urgent pointer, meaningful when URG is set (RFC 9293 3.8.5).
+  uint16_t tcp_urgent_pointer() const { return load16(&ip[l4_offset + 18u]); }
   bool is_ip() const { return l3 == L3::Ipv4 || l3 == L3::Ipv6; }
   bool is_multicast_dst() const;
 };

@@ -1,6 +1,7 @@
 #include "dataplane/pipeline.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace pw::dp {
 
@@ -77,7 +78,8 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       buffers_(limits.buffers, limits.buffer_size),
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
       auth_failures_(limits.scan_sources, 5, 180'000'000'000ull),
-      dpi_(limits.dpi_flows, limits.shared_dpi_module) {}
+      dpi_(limits.dpi_flows, limits.shared_dpi_module),
+      rewrite_(kMaxRewriteFrame) {}
 
 size_t Pipeline::memory_bytes() const {
   return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
@@ -401,13 +403,40 @@ void Pipeline::process_one(size_t index, const Frame& f, Pre& pre, PipelineSink&
     sink.mirror(f.data, f.ts_ns);
     ++c_.mirrored;
   }
-  if (vd.forward) {
+  if (vd.forward && vd.clear_urgent) {
+    if (forward_without_urgent(v, f, opposite(f.ingress), sink)) {
+      c_.reasons.add(Reason::TcpUrgentCleared);
+    } else {
+      vd = {false, true, Reason::TcpUrgentFragment};  // too large to rewrite: never as received
+    }
+  } else if (vd.forward) {
     sink.forward_input(index, opposite(f.ingress));
+  }
+  if (vd.forward) {
     ++c_.forwarded;
   } else {
     ++c_.dropped;
   }
   c_.reasons.add(vd.reason);
+}
+
+bool Pipeline::forward_without_urgent(const PacketView& v, const Frame& f, Side egress,
+                                      PipelineSink& sink) {
+  if (f.data.size() > rewrite_.size()) return false;
+  const size_t tcp = static_cast<size_t>(v.ip.data() - f.data.data()) + v.l4_offset;
+  std::memcpy(rewrite_.data(), f.data.data(), f.data.size());
+  uint8_t* t = rewrite_.data() + tcp;
+  const uint16_t old_flags = load16(t + 12), old_urp = load16(t + 18);
+  t[13] = static_cast<uint8_t>(t[13] & ~kUrg);
+  store16(t + 18, 0);
+  // Incremental checksum update, RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for each changed word.
+  uint32_t sum = static_cast<uint16_t>(~load16(t + 16));
+  sum += static_cast<uint16_t>(~old_flags) + uint32_t{load16(t + 12)};
+  sum += static_cast<uint16_t>(~old_urp);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  store16(t + 16, static_cast<uint16_t>(~sum));
+  sink.emit({rewrite_.data(), f.data.size()}, egress, f.ts_ns);
+  return true;
 }
 
 Pipeline::Verdict Pipeline::decide_l2(const PacketView& v, const Frame& f, PipelineSink& sink) {
@@ -637,6 +666,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     return {false, true, Reason::SpoofedSource};
   }
   const bool first = fl.packets[0] == 0 && fl.packets[1] == 0;
+  bool urgent = false;  // forward without the urgent data mark (inspected TCP)
   if (fl.generation != policy_->generation()) {
     // Re-check under the new policy, from the initiator's point of view.
     const auto [init, resp] = flow_ends(fl);
@@ -691,6 +721,16 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       // A segment the receiver would discard must not be inspected as if it arrived (the
       // classic insertion evasion): checksums are verified for every inspected segment.
       if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
+      // Urgent data (RFC 9293 3.8.5): a receiver with default settings takes the urgent byte
+      // out of the stream, so it would read other bytes than the inspector did. The gateway
+      // forwards such segments without URG and urgent pointer: the byte arrives in line, as
+      // inspected. A fragmented segment is not rewritten (its header sits in another frame).
+      if ((v.tcp_flags & kUrg) || v.tcp_urgent_pointer()) {
+        const bool in_frame = v.ip.data() >= f.data.data() &&
+                              v.ip.data() + v.ip.size() <= f.data.data() + f.data.size();
+        if (!in_frame) return {false, true, Reason::TcpUrgentFragment};
+        urgent = true;
+      }
       const proto::Dir dir = side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient;
       if (side == 1 && (v.tcp_flags & kSyn)) streams_.start(fl.stream, dir, v.seq + 1);
       const CompiledService& svc = policy_->services()[fl.service];
@@ -756,7 +796,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
   fl.last_ns = now_;
   ++fl.packets[static_cast<size_t>(side)];
   fl.bytes[static_cast<size_t>(side)] += f.data.size();
-  return {true, mirror_flow(fl), Reason::Forwarded};
+  return {true, mirror_flow(fl), Reason::Forwarded, urgent};
 }
 
 Reason Pipeline::check_tcp(const PacketView& v, Flow& fl, int side) const {

@@ -143,6 +143,7 @@ class Pipeline {
     bool forward = false;
     bool mirror = false;
     Reason reason = Reason::Forwarded;
+    bool clear_urgent = false;  // forward a copy without URG and urgent pointer
   };
   struct Ends {
     bool to_printers = true;
@@ -161,6 +162,7 @@ class Pipeline {
     FlowKey key;
   };
   static constexpr size_t kChunk = 32;
+  static constexpr size_t kMaxRewriteFrame = 16384;  // above every MTU af_packet and PMDs deliver
 
   void process_one(size_t index, const Frame& f, Pre& pre, PipelineSink& sink);
   Verdict decide_ip(PacketView& v, const Frame& f, PipelineSink& sink, const Pre* pre = nullptr);
@@ -189,6 +191,9 @@ class Pipeline {
   const policy::CompiledService* ftp_data_service(const PacketView& v);
   proto::Context context(const Flow& fl, const policy::CompiledService* svc);
   void emit_event(const Event& e, PipelineSink& sink);
+  // Transmits a copy of input frame `f` (TCP segment `v`) with URG cleared and the urgent pointer
+  // zeroed; false when the frame is larger than the rewrite buffer.
+  bool forward_without_urgent(const PacketView& v, const Frame& f, Side egress, PipelineSink& sink);
   void expire(uint64_t now, PipelineSink& sink);
   bool mirror_flow(const Flow& fl) const;
 
@@ -208,6 +213,7 @@ class Pipeline {
   NdpiClassifier dpi_;
   PipelineCounters c_;
   std::array<uint8_t, kMaxInjectedFrame> scratch_{};
+  std::vector<uint8_t> rewrite_;  // frames forwarded modified (urgent data), up to kMaxRewriteFrame
   std::array<Pre, kChunk> pre_{};
   uint64_t now_ = 0;
   uint64_t bursts_ = 0;

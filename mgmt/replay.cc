@@ -239,7 +239,7 @@ int replay_main(const std::vector<std::string>& args, std::ostream& out, std::os
       // Some codes count what an inspector saw and let through (anonymous binds, guest sessions,
       // failed logins); the rest are frames dropped.
       const bool counted = reason == Reason::LdapAnonymousBind || reason == Reason::SmbGuestSession ||
-                           reason == Reason::AuthFailed;
+                           reason == Reason::AuthFailed || reason == Reason::TcpUrgentCleared;
       err << (counted ? "  seen " : "  drop ") << reason_code(reason) << ": " << c.reasons.n[r] << "\n";
     }
     for (const auto& [k, n] : sink.by_reason()) err << "  event " << k << ": " << n << "\n";

@@ -379,6 +379,57 @@ TEST_F(PipelineTest, InspectedSegmentsWithABadChecksumAreDropped) {
   EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5001}, "FEAT\r\n")));
 }
 
+// Urgent data: a Linux receiver takes the byte before the urgent pointer out of the stream, so
+// "PAXSS secret" with the X urgent reads "PASS secret" at the server while the inspector read
+// "PAXSS". The gateway forwards the segment without URG and urgent pointer: the server reads
+// exactly the inspected bytes.
+TEST_F(PipelineTest, UrgentDataIsDeliveredInLineOnInspectedFlows) {
+  make(fake_registry);
+  handshake(kClient, 40000, 21);
+  Tcp urg{40000, 21, kAck | kPsh | kUrg, 101, 5001};
+  urg.urgent = 3;  // the third byte, 'X', is the urgent byte
+  const std::string payload = "PAXSS secret\r\n";
+  EXPECT_FALSE(run(tcp_frame(kClient, urg, payload)));  // not forwarded as received...
+  ASSERT_EQ(out.emitted.size(), 1u);                     // ...but rewritten
+  PacketView v;
+  ASSERT_EQ(parse_frame(out.emitted[0], v), Reason::Forwarded);
+  EXPECT_EQ(v.tcp_flags, kAck | kPsh);
+  EXPECT_EQ(v.tcp_urgent_pointer(), 0);
+  EXPECT_TRUE(l4_checksum_ok(v));
+  EXPECT_EQ(std::string(v.payload().begin(), v.payload().end()), payload);
+  EXPECT_EQ(v.seq, 101u);
+  EXPECT_EQ(p->counters().reasons[Reason::TcpUrgentCleared], 1u);
+  EXPECT_EQ(p->counters().forwarded, 4u);
+  // The urgent pointer alone (URG clear) is zeroed too; a flow past inspection is left alone.
+  Tcp urp{40000, 21, kAck | kPsh, 115, 5001};
+  urp.urgent = 2;
+  EXPECT_FALSE(run(tcp_frame(kClient, urp, "NOOP\r\n")));
+  ASSERT_EQ(out.emitted.size(), 2u);
+  ASSERT_EQ(parse_frame(out.emitted[1], v), Reason::Forwarded);
+  EXPECT_EQ(v.tcp_urgent_pointer(), 0);
+  EXPECT_TRUE(l4_checksum_ok(v));
+  EXPECT_TRUE(run(tcp_frame({kClient.dst, kClient.src}, {21, 40000, kAck | kPsh, 5001, 121},
+                            "234 go\r\n")));  // the fake inspector passes the flow through
+  Tcp later{40000, 21, kAck | kPsh | kUrg, 121, 5009};
+  later.urgent = 1;
+  EXPECT_TRUE(run(tcp_frame(kClient, later, "x")));
+  EXPECT_EQ(out.emitted.size(), 2u);
+}
+
+TEST_F(PipelineTest, UrgentDataInAFragmentedSegmentIsDropped) {
+  make(fake_registry);
+  handshake(kClient, 40000, 21);
+  Tcp urg{40000, 21, kAck | kPsh | kUrg, 101, 5001};
+  urg.urgent = 3;
+  auto parts = fragment(tcp_frame(kClient, urg, std::string(40, 'A')), {24});
+  EXPECT_FALSE(run(parts[0]));
+  EXPECT_FALSE(run(parts[1]));
+  EXPECT_TRUE(out.emitted.empty());
+  EXPECT_EQ(p->counters().reasons[Reason::TcpUrgentFragment], 2u);
+  // Not inspected, so the same bytes without URG still go through afterwards.
+  EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5001}, std::string(40, 'A'))));
+}
+
 TEST_F(PipelineTest, InspectorDenyKillsTheFlowWithRstToBothEnds) {
   make(fake_registry);
   Ip s2c{kClient.dst, kClient.src};

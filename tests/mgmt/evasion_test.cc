@@ -26,6 +26,7 @@ using namespace pw::testing;
 using dp::kAck;
 using dp::kPsh;
 using dp::kSyn;
+using dp::kUrg;
 namespace fs = std::filesystem;
 
 const std::string kConfig = std::string() +
@@ -58,6 +59,9 @@ struct Scenario {
   std::string secret;  // empty: nothing secret, only the verdict is checked
   std::string reason;
   std::string service;
+  // Where the urgent-byte way inserts its byte: after this text (default: 4 bytes before the
+  // secret, inside the keyword that introduces it).
+  std::string urgent_after = {};
 };
 
 struct Way {
@@ -70,6 +74,9 @@ struct Way {
   bool out_of_order = false;    // each pair of segments sent swapped, then the first again
   bool overlap = false;         // every segment re-sent with the next one (same bytes)
   bool conflicting = false;     // every client segment first sent with other bytes
+  // The client step that carries the secret gets an extra byte inside the keyword before the
+  // secret, sent as TCP urgent data: a Linux server takes it out of the stream.
+  bool urgent = false;
 };
 
 Bytes tlv(uint8_t tag, const Bytes& content) {
@@ -161,7 +168,7 @@ std::vector<Scenario> scenarios() {
       {"http Proxy-Authorization Basic, lower case", Where::FromPrinter, false, 8080,
        {c("GET http://198.18.30.10/fw.bin HTTP/1.1\r\nHost: 198.18.30.10\r\n"
           "proxy-authorization: basic cHJpbnRlcjpQdy1zM2NyM3Q=\r\n\r\n")},
-       "cHJpbnRlcjpQdy1zM2NyM3Q=", "http-basic-cleartext", "web-proxy"},
+       "cHJpbnRlcjpQdy1zM2NyM3Q=", "http-basic-cleartext", "web-proxy", "proxy-authori"},
       {"ldap simple bind", Where::FromPrinter, false, 389, {{true, ldap_simple_bind()}}, "Pw-s3cr3t",
        "ldap-cleartext-bind", "ldap"},
       {"tls 1.0 ClientHello over two records", Where::ToPrinter, false, 443,
@@ -199,6 +206,7 @@ std::vector<Way> ways() {
   Way& conflict = way("conflicting overlaps");
   conflict.seg = 6;
   conflict.conflicting = true;
+  way("urgent byte in the keyword").urgent = true;
   return v;
 }
 
@@ -271,6 +279,22 @@ std::vector<PcapFrame> frames_for(const Scenario& sc, const Way& w) {
           part.size());
     };
     size_t n = st.bytes.size();
+    if (w.urgent && !sc.secret.empty()) {
+      std::string text(st.bytes.begin(), st.bytes.end());
+      size_t at = text.find(sc.secret);
+      if (at != std::string::npos) {
+        at = at >= 4 ? at - 4 : 0;
+        if (size_t m = text.find(sc.urgent_after); !sc.urgent_after.empty() && m != std::string::npos)
+          at = m + sc.urgent_after.size();
+        Bytes with = st.bytes;
+        with.insert(with.begin() + static_cast<long>(at), 'X');
+        Tcp t{sport, sc.port, kAck | kPsh | kUrg, cs, ss};
+        t.urgent = static_cast<uint16_t>(at + 1);  // BSD/Linux: points past the urgent byte
+        add(tcp_frame(c2s, t, with, w.l2));
+        cs += static_cast<uint32_t>(with.size());
+        continue;
+      }
+    }
     for (size_t off = 0; off < n; off += w.seg) {
       if (w.out_of_order && off + w.seg < n) {
         seg(off + w.seg, w.seg);  // the later one first: dropped, the sender retransmits
@@ -290,10 +314,23 @@ std::vector<PcapFrame> frames_for(const Scenario& sc, const Way& w) {
 TEST_F(Evasion, NoCredentialEverCrosses) {
   for (const Scenario& sc : scenarios()) {
     for (const Way& w : ways()) {
-      if (sc.udp && (w.seg != Way{}.seg || w.v6_ext)) continue;  // segments are TCP's
+      if (sc.udp && (w.seg != Way{}.seg || w.v6_ext || w.urgent)) continue;  // TCP ways
+      if (w.urgent && sc.secret.empty()) continue;
       SCOPED_TRACE(sc.name + " / " + w.name);
       ReplayRun r = replay(frames_for(sc, w));
       CaptureText fwd = capture_text(r.forwarded);
+      if (w.urgent) {
+        // Whatever the inspector decided on what it read, the server must not read the
+        // credential it did not: no forwarded stream, read as Linux reads urgent data, holds
+        // the original step (the keyword whole, then the secret).
+        for (const auto& st : sc.steps) {
+          std::string text(st.bytes.begin(), st.bytes.end());
+          if (st.to_server && text.find(sc.secret) != std::string::npos) {
+            EXPECT_FALSE(fwd.contains(text)) << "the server reads the credential the inspector did not see";
+          }
+        }
+        continue;
+      }
       if (!sc.secret.empty()) {
         EXPECT_FALSE(fwd.contains(sc.secret)) << "the secret was forwarded";
       }

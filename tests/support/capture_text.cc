@@ -13,6 +13,7 @@ namespace {
 struct Segment {
   uint32_t seq;
   std::string data;
+  int64_t urgent_byte = -1;  // index into data of the byte a receiver takes out of line
 };
 
 // A TCP header + payload as bytes (from a frame or a reassembled datagram).
@@ -23,30 +24,44 @@ void add_tcp(std::map<std::string, std::vector<Segment>>& flows, const std::stri
   if (hl < 20 || hl > l4.size()) return;
   uint32_t seq = dp::load32(l4.data() + 4);
   if (l4[13] & dp::kSyn) ++seq;
-  if (hl < l4.size()) flows[key].push_back({seq, std::string(l4.begin() + static_cast<long>(hl), l4.end())});
+  if (hl >= l4.size()) return;
+  Segment s{seq, std::string(l4.begin() + static_cast<long>(hl), l4.end())};
+  // Linux by default (no SO_OOBINLINE) takes the byte before the urgent pointer out of the
+  // stream (RFC 9293 3.8.5; BSD semantics: the pointer points past the urgent data).
+  const uint16_t urp = dp::load16(l4.data() + 18);
+  if ((l4[13] & dp::kUrg) && urp >= 1 && urp <= s.data.size()) s.urgent_byte = urp - 1;
+  flows[key].push_back(std::move(s));
 }
 
-std::string stream(std::vector<Segment> segs, bool first_wins) {
+// The stream as a receiver reads it: overlapping bytes from the first or the last copy; with
+// `drop_urgent`, without the bytes sent as urgent data (read out of line).
+std::string stream(std::vector<Segment> segs, bool first_wins, bool drop_urgent = false) {
   if (segs.empty()) return {};
   uint32_t base = segs.front().seq;
   for (const auto& s : segs)
     if (static_cast<int32_t>(s.seq - base) < 0) base = s.seq;
   std::string out;
-  std::vector<bool> have;
+  std::vector<bool> have, urgent;
   for (const auto& s : segs) {
     size_t off = s.seq - base;
     if (off > (1u << 24)) continue;  // not this stream's window: ignore
     if (out.size() < off + s.data.size()) {
       out.resize(off + s.data.size(), '\0');
       have.resize(off + s.data.size(), false);
+      urgent.resize(off + s.data.size(), false);
     }
+    if (s.urgent_byte >= 0) urgent[off + static_cast<size_t>(s.urgent_byte)] = true;
     for (size_t i = 0; i < s.data.size(); ++i) {
       if (first_wins && have[off + i]) continue;
       out[off + i] = s.data[i];
       have[off + i] = true;
     }
   }
-  return out;
+  if (!drop_urgent) return out;
+  std::string inline_only;
+  for (size_t i = 0; i < out.size(); ++i)
+    if (!urgent[i]) inline_only += out[i];
+  return inline_only;
 }
 
 }  // namespace
@@ -100,6 +115,7 @@ CaptureText capture_text(const std::vector<PcapFrame>& frames) {
   for (auto& [key, segs] : flows) {
     t.streams.push_back(stream(segs, true));
     t.streams.push_back(stream(segs, false));
+    t.streams.push_back(stream(segs, true, true));
   }
   return t;
 }
