@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "policy/compiled_policy.h"
 
@@ -56,22 +57,124 @@ TEST(Http, BasicIsDeniedBeforeTheCredential) {
   }
 }
 
-TEST(Http, OtherSchemesPass) {
+TEST(Http, ChallengeResponseSchemesPass) {
   Flow f;
-  EXPECT_EQ(why(f.c("GET / HTTP/1.1\r\nAuthorization: Bearer abc\r\n\r\n"
-                    "GET /b HTTP/1.1\r\nAuthorization: Digest username=\"x\"\r\n\r\n"
-                    "GET /c HTTP/1.1\r\nAuthorization: Basicish x\r\n\r\n")),
+  EXPECT_EQ(why(f.c("GET / HTTP/1.1\r\nAuthorization: Digest username=\"x\", nonce=\"y\"\r\n\r\n"
+                    "GET /b HTTP/1.1\r\nProxy-Authorization: NTLM TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAA\r\n\r\n"
+                    "GET /c HTTP/1.1\r\nAuthorization: Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag\r\n\r\n"
+                    "GET /d HTTP/1.1\r\nauthorization: scram-sha-256 data=biwsbj11c2VyLHI9\r\n\r\n"
+                    "GET /e HTTP/1.1\r\nAuthorization:\r\n\r\n")),
             Reason::Forwarded);
   EXPECT_EQ(why(f.s("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"x\"\r\n\r\n")),
             Reason::Forwarded);
+}
+
+// RFC 9110 11.4: credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]. A bearer token is
+// a credential in clear text; a scheme the gateway does not know, or one split or wrapped by a
+// byte that is not a token character, is something a lax server might read as Basic: refused.
+TEST(Http, SchemesThatCannotBeClassifiedAreRefused) {
+  struct Case {
+    std::string header;
+    Reason want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"Authorization: Bearer eyJhbGciOi", Reason::HttpCleartextCredential},
+           {"Authorization: Basicish x", Reason::HttpCleartextCredential},
+           {"Authorization: \vBasic Ym9iOnNlY3JldA==", Reason::HttpCleartextCredential},
+           {"Authorization: \fBasic Ym9iOnNlY3JldA==", Reason::HttpCleartextCredential},
+           {"Authorization: Ba\vsic Ym9iOnNlY3JldA==", Reason::HttpCleartextCredential},
+           {"Authorization: Basic\vYm9iOnNlY3JldA==", Reason::HttpCleartextCredential},
+           {"Authorization: Basic\fYm9iOnNlY3JldA==", Reason::HttpCleartextCredential},
+           {std::string("Authorization: Ba\0sic Ym9i", 26), Reason::HttpCleartextCredential},
+           {"Authorization: \xa0" "Basic Ym9i", Reason::HttpCleartextCredential},
+           {"Authorization: ,Basic Ym9i", Reason::HttpCleartextCredential},
+           {"Authorization: " + std::string(40, 'B') + " x", Reason::HttpCleartextCredential},
+           {"Authorization: Basic\tYm9iOnNlY3JldA==", Reason::HttpBasicCleartext},
+           {"Authorization: Basic", Reason::HttpBasicCleartext},  // scheme alone, ends at CRLF
+           {"Authorization : Basic Ym9i", Reason::MalformedHttp},  // space before the colon
+           {"Authorization\v: Basic Ym9i", Reason::MalformedHttp},
+       }) {
+    for (size_t chunk : {0, 1, 3}) {
+      Flow f;
+      EXPECT_EQ(why(f.c("GET / HTTP/1.1\r\nHost: p\r\n" + c.header + "\r\n\r\n", chunk)), c.want)
+          << c.header << " / " << chunk;
+    }
+  }
+}
+
+TEST(Http, CredentialsInTrailersAreJudgedToo) {
+  Flow f;
+  EXPECT_EQ(why(f.c("POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "5\r\nhello\r\n0\r\nAuthorization: Basic Ym9iOnNlY3JldA==\r\n\r\n")),
+            Reason::HttpBasicCleartext);
 }
 
 TEST(Http, PasswordInTheTarget) {
   Flow f;
   EXPECT_EQ(why(f.c("GET http://bob:secret@files.test/x HTTP/1.1\r\n\r\n")),
             Reason::HttpBasicCleartext);
+  // Refused at the first byte that cannot be a port: "s", before the rest of the password.
+  Flow one;
+  const std::string req = "GET http://bob:secret@files.test/x HTTP/1.1\r\n\r\n";
+  EXPECT_EQ(why(one.c(req, 1)), Reason::HttpBasicCleartext);
+  EXPECT_EQ(one.at(), req.find("secret"));
+  // Userinfo without a password is refused too (RFC 9110 4.2.4: never sent in a target).
   Flow g;
-  EXPECT_EQ(why(g.c("GET http://bob@files.test/x HTTP/1.1\r\n\r\n")), Reason::Forwarded);
+  EXPECT_EQ(why(g.c("GET http://bob@files.test/x HTTP/1.1\r\n\r\n")), Reason::HttpBasicCleartext);
+  // Authority-form (CONNECT) and IPv6 literals.
+  for (std::string t : {"CONNECT bob:pw@files.test:443 HTTP/1.1", "GET http://[2001:db8::1]@x/ HTTP/1.1",
+                        "GET http://files.test:8080x@y/ HTTP/1.1",
+                        "GET http://files.test:1234567/ HTTP/1.1", "GET http://a%3Ab@c/ HTTP/1.1"}) {
+    Flow h;
+    EXPECT_EQ(why(h.c(t + "\r\n\r\n")), Reason::HttpBasicCleartext) << t;
+  }
+  for (std::string t : {"GET http://[2001:db8::1]:631/ipp HTTP/1.1", "GET http://files.test:8080/a@b HTTP/1.1",
+                        "CONNECT files.test:443 HTTP/1.1", "CONNECT [2001:db8::5]:443 HTTP/1.1",
+                        "OPTIONS * HTTP/1.1", "GET /mail/bob@example.org HTTP/1.1",
+                        "GET http://ocsp.test/MEwwSjBIMEYwRDAJBgUrDgMCGgUABBQ= HTTP/1.1"}) {
+    Flow h;
+    EXPECT_EQ(why(h.c(t + "\r\nHost: x\r\n\r\n")), Reason::Forwarded) << t;
+  }
+}
+
+// Units the inspector keeps only in part are judged as they stream, or refused: nothing beyond
+// the kept bytes is forwarded unjudged.
+TEST(Http, LongUnitsAreJudgedWholeOrRefused) {
+  // Userinfo pushed past the first 256 bytes of the target (and past a long host name).
+  for (size_t pad : {200, 300, 3000}) {
+    Flow f;
+    EXPECT_EQ(why(f.c("GET http://" + std::string(pad, 'h') + ":pw@files.test/ HTTP/1.1\r\n\r\n")),
+              Reason::HttpBasicCleartext)
+        << pad;
+    Flow g;
+    EXPECT_EQ(why(g.c("GET http://" + std::string(pad, 'h') + "@files.test/ HTTP/1.1\r\n\r\n", 7)),
+              Reason::HttpBasicCleartext)
+        << pad;
+  }
+  // A long target is fine (SCEP GETs carry a PKCS#7 message in the query).
+  Flow ok;
+  EXPECT_EQ(why(ok.c("GET /cgi-bin/pkiclient.exe?operation=PKIOperation&message=" +
+                     std::string(6000, 'M') + " HTTP/1.1\r\nHost: ndes\r\n\r\n")),
+            Reason::Forwarded);
+  // An Authorization field with long whitespace before its scheme is still judged at the scheme.
+  Flow a;
+  EXPECT_EQ(why(a.c("GET / HTTP/1.1\r\nAuthorization:" + std::string(500, ' ') + "Basic Ym9i\r\n\r\n")),
+            Reason::HttpBasicCleartext);
+  // A framing field whose value is longer than what is kept: refused, since the gateway could
+  // not know where the next request starts (chunked hidden after padding).
+  Flow te;
+  EXPECT_EQ(why(te.c("POST / HTTP/1.1\r\nTransfer-Encoding: gzip," + std::string(300, ' ') +
+                     "chunked\r\n\r\n")),
+            Reason::UnitTooLong);
+  Flow cl;
+  EXPECT_EQ(why(cl.c("POST / HTTP/1.1\r\nContent-Length: " + std::string(300, '0') + "5\r\n\r\n")),
+            Reason::UnitTooLong);
+  // Other long fields are fine (cookies).
+  Flow ck;
+  EXPECT_EQ(why(ck.c("GET / HTTP/1.1\r\nCookie: " + std::string(4000, 'c') + "\r\n\r\n")),
+            Reason::Forwarded);
+  Flow big;
+  EXPECT_EQ(why(big.c("GET / HTTP/1.1\r\nX: " + std::string(9000, 'x') + "\r\n")), Reason::LineTooLong);
 }
 
 TEST(Http, BodiesAreSkippedAndTheNextRequestSeen) {
@@ -93,7 +196,14 @@ TEST(Http, AmbiguousFramingIsMalformed) {
                         "GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n",
                         "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",
                         "GET /\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
-                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n",
+                        "GET / HTTP/1.1\rX: y\r\n\r\n", "GET / HTTP/1.1\r\nX: y\rZ: w\r\n\r\n",
+                        "GET / HTTP/1.1 extra\r\n\r\n", "GET / HTTP/x.y\r\n\r\n",
+                        " GET / HTTP/1.1\r\n\r\n", "GET http:/x HTTP/1.1\r\n\r\n",
+                        "GET / HTTP/1.1\r\n: novalue\r\n\r\n", "GET / HTTP/1.1\r\nnocolon\r\n\r\n"}) {
     Flow f;
     EXPECT_EQ(why(f.c(r)), Reason::MalformedHttp) << r;
   }
