@@ -138,8 +138,10 @@ Decision collect(LdapState& st, LdapSide& s, Dir d, std::span<const std::byte> b
       if (j.verdict == Verdict::Deny || s.decided) return j;
     }
     if (bytes.empty()) return cont(0);
-    // Full and undecided: a pool buffer, or fail closed.
-    if (pooled || !ctx.buffers) return deny(Reason::InspectorStateFull);
+    // Full and undecided: a pool buffer, or fail closed (a beginning longer than a pool buffer
+    // is a unit the inspector cannot judge whole).
+    if (pooled) return deny(Reason::UnitTooLong);
+    if (!ctx.buffers) return deny(Reason::InspectorStateFull);
     s.buf = ctx.buffers->acquire();
     if (s.buf == BufferPool::kNone) return deny(Reason::InspectorStateFull);
     if (ctx.buffers->size() <= inline_cap) {

@@ -28,6 +28,7 @@ void Command::reset() {
   verb_done = false;
   bad = false;
   args_len = 0;
+  args_cut = false;
   line_len = 0;
 }
 
@@ -72,7 +73,10 @@ Command::Event Command::feed(uint8_t c, size_t max_line) {
     verb[verb_len++] = static_cast<char>(c);
     return Event::None;
   }
-  if (c != '\r' && args_len < kArgsMax) args[args_len++] = static_cast<char>(c);
+  if (c != '\r') {
+    if (args_len < kArgsMax) args[args_len++] = static_cast<char>(c);
+    else args_cut = true;
+  }
   return Event::None;
 }
 

@@ -24,6 +24,7 @@ struct Command {
   bool bad = false;  // a byte that cannot be in a verb (control, telnet IAC, non-ASCII)
   char args[kArgsMax];
   uint16_t args_len = 0;
+  bool args_cut = false;  // more argument bytes came than are kept: args_sv() is a prefix
   uint32_t line_len = 0;
 
   enum class Event : uint8_t { None, VerbDone, LineDone, VerbAndLineDone, TooLong };

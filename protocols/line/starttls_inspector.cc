@@ -76,6 +76,10 @@ Decision StartTlsInspector::judge_verb(const State& st, const Context& ctx) cons
 
 Decision StartTlsInspector::line_done(State& st, const Context& ctx) const {
   Command& c = st.cmd;
+  // The verbs judged on their arguments are judged on all of them, or refused.
+  if (c.args_cut && (c.verb_is(spec_.upgrade) ||
+                     (spec_.ftp_rules && (c.verb_is("PORT") || c.verb_is("EPRT")))))
+    return deny(Reason::UnitTooLong);
   uint8_t kind = kOther;
   if (c.verb_is(spec_.upgrade)) {
     kind = kUpgrade;

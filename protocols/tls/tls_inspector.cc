@@ -281,7 +281,8 @@ Decision handshake_bytes(TlsFlow& f, Dir d, const uint8_t* p, size_t n, Context&
       s.hs_len = uint32_t{s.hs_hdr[1]} << 16 | uint32_t{s.hs_hdr[2]} << 8 | s.hs_hdr[3];
       s.hs_have = 0;
       if (wants_body(f, d, s.hs_hdr[0])) {
-        if (!ctx.buffers || s.hs_len > ctx.buffers->size()) return deny(Reason::MalformedTls);
+        if (!ctx.buffers) return deny(Reason::InspectorStateFull);
+        if (s.hs_len > ctx.buffers->size()) return deny(Reason::UnitTooLong);
         s.buf = ctx.buffers->acquire();
         if (s.buf == BufferPool::kNone) return deny(Reason::InspectorStateFull);
       }

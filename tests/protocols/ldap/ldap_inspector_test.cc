@@ -477,6 +477,16 @@ TEST(Ldap, NoBufferFailsClosed) {
   EXPECT_TRUE(ok(h.s(big_entry(50'000))));
 }
 
+// A bind whose beginning (the DN before the authentication choice) does not fit a pool buffer
+// cannot be judged whole: refused as such, never forwarded past what was seen.
+TEST(Ldap, BeginningLongerThanAPoolBufferIsUnitTooLong) {
+  Flow f(TlsMode::Optional, 1);  // 16 KiB buffers
+  EXPECT_EQ(why(f.c(simple_bind("cn=" + std::string(20000, 'x'), "Pw-s3cr3t"))),
+            Reason::UnitTooLong);
+  f.close();
+  EXPECT_EQ(f.pool_.available(), 1u);
+}
+
 TEST(Ldap, PoolGoneMidMessageFailsClosed) {
   Flow f(TlsMode::Optional, 1);
   Bytes b = simple_bind("cn=" + std::string(2000, 'x'), "");

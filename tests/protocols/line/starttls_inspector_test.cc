@@ -152,6 +152,23 @@ TEST(Ftp, BounceWhenPlaintextIsAllowed) {
   EXPECT_FALSE(line::ftp_port_ok("PORT", "198,18,0,700,4,1", *parse_ip("198.18.0.7")));
 }
 
+// Arguments the decision rests on (AUTH's mechanism, PORT/EPRT's address) are judged whole:
+// longer than what is kept, the command is refused instead of judged on a prefix.
+TEST(Ftp, ArgumentsLongerThanKeptAreUnitTooLong) {
+  Flow f(kFtp);
+  f.svc_.plaintext_auth = true;
+  f.s("220 ready\r\n");
+  EXPECT_EQ(why(f.c("PORT 198,18,0,7,200,10" + std::string(200, ' ') + "\r\n")), Reason::UnitTooLong);
+  Flow g(kFtp, policy::TlsMode::Optional);
+  g.s("220 ready\r\n");
+  EXPECT_EQ(why(g.c("AUTH TLS" + std::string(200, ' ') + "\r\n", 7)), Reason::UnitTooLong);
+  // Other commands may carry long arguments (a long path in a plaintext-allowed session).
+  Flow h(kFtp);
+  h.svc_.plaintext_auth = true;
+  h.s("220 ready\r\n");
+  EXPECT_TRUE(ok(h.c("STOR " + std::string(300, 'p') + "\r\n")));
+}
+
 TEST(Smtp, StarttlsPath) {
   Flow f(kSmtp);
   EXPECT_TRUE(ok(f.s("220 mail.test ESMTP\r\n")));

@@ -315,6 +315,9 @@ TEST(Tls, NotTls) {
   // The server talking first.
   EXPECT_EQ(h.feed({{Dir::ToClient, record({0x02, 0x00, 0x00, 0x00})}}).reason,
             Reason::MalformedTls);
+  // A handshake message longer than a reassembly buffer cannot be judged whole.
+  EXPECT_EQ(h.feed({{Dir::ToServer, record({0x01, 0x01, 0x00, 0x01, 0x03, 0x03})}}).reason,
+            Reason::UnitTooLong);
   // A truncated ClientHello inside a complete message.
   EXPECT_EQ(h.feed({{Dir::ToServer, record({0x01, 0x00, 0x00, 0x02, 0x03, 0x03})}}).reason,
             Reason::MalformedTls);
