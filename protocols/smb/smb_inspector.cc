@@ -275,6 +275,11 @@ Judgement on_smb1_header(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
     }
     if (!rules_of(ctx).smb1) return deny(Reason::Smb1);
     if (f.phase != Phase::Negotiated || !f.smb1_session) return kMalformed;
+    if (h.command == smb1::kSessionSetupAndx || h.command == smb1::kTreeConnectAndx) {
+      // The requests that carry passwords: their words up to the password fields.
+      collect(s, Part::Smb1Params, std::min<size_t>(s.frame_len, smb1::kSetupPasswordsOffset));
+      return kGo;
+    }
     skip_to(s, s.frame_len);
     return kGo;
   }
@@ -297,9 +302,79 @@ Judgement on_smb1_header(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
   return kGo;
 }
 
+// SESSION_SETUP_ANDX and TREE_CONNECT_ANDX requests of an SMB1 session (only with `smb1
+// allow`): a clear-text password is refused whatever the SMB version setting. Where the words
+// leave a doubt (a 24-byte field, an NTLMv2-sized one) the password bytes are read next.
+Judgement smb1_password_words(const SmbFlow& f, SmbSide& s, uint8_t command) {
+  const uint8_t words = s.buf[32];
+  const bool challenge_response = f.server_security_mode & smb1::kSecurityEncryptPasswords;
+  const auto have = [&](size_t n) { return s.frame_len >= n && s.have >= n; };
+  if (command == smb1::kTreeConnectAndx) {
+    if (words != smb1::kTreeConnectWords || !have(smb1::kTreeConnectPasswordOffset)) return kMalformed;
+    const uint16_t len = le16(s.buf + smb1::kTreeConnectPasswordLenOffset);
+    if (len > 1) {  // share-level security: a password, or its challenge response
+      if (!challenge_response || len != smb1::kChallengeResponse)
+        return deny(Reason::SmbPlaintextPassword);
+      const size_t want = smb1::kTreeConnectPasswordOffset + smb1::kChallengeResponse;
+      if (want > s.frame_len) return kMalformed;
+      collect(s, Part::Smb1Passwords, want);
+      return kGo;
+    }
+    skip_to(s, s.frame_len);
+    return kGo;
+  }
+  // SESSION_SETUP_ANDX. A chained command is not followed: refused rather than let through.
+  if (!have(smb1::kAndxCommandOffset + 1) || s.buf[smb1::kAndxCommandOffset] != smb1::kNoAndx)
+    return kMalformed;
+  if (words == smb1::kSetupExtendedWords) {  // a security blob (NTLMSSP, Kerberos)
+    skip_to(s, s.frame_len);
+    return kGo;
+  }
+  if (words != smb1::kSetupPasswordWords || !have(smb1::kSetupPasswordsOffset)) return kMalformed;
+  const uint16_t oem = le16(s.buf + smb1::kOemPasswordLenOffset);
+  const uint16_t uni = le16(s.buf + smb1::kUnicodePasswordLenOffset);
+  if (!challenge_response && (oem > 1 || uni > 0)) return deny(Reason::SmbPlaintextPassword);
+  // Responses are 24 bytes (LM, LMv2, NTLM) or an NTLMv2 blob; empty or a NUL: anonymous.
+  if (oem > 1 && oem != smb1::kChallengeResponse) return deny(Reason::SmbPlaintextPassword);
+  if (uni != 0 && uni != smb1::kChallengeResponse && uni < smb1::kNtlmv2Min)
+    return deny(Reason::SmbPlaintextPassword);
+  const size_t want = smb1::kSetupPasswordsOffset + oem + std::min<size_t>(uni, smb1::kChallengeResponse);
+  if (want > s.frame_len) return kMalformed;
+  if (oem != smb1::kChallengeResponse && uni == 0) {
+    skip_to(s, s.frame_len);
+    return kGo;
+  }
+  collect(s, Part::Smb1Passwords, want);
+  return kGo;
+}
+
+// The password fields of such a request: a challenge response, not a password.
+Judgement on_smb1_passwords(SmbSide& s) {
+  const Smb1Header h = parse_smb1_header(at<kSmb1HeaderSize>(s, 0));
+  constexpr size_t kR = smb1::kChallengeResponse;
+  if (h.command == smb1::kTreeConnectAndx) {
+    if (looks_like_oem_password(at<kR>(s, smb1::kTreeConnectPasswordOffset)))
+      return deny(Reason::SmbPlaintextPassword);
+  } else {
+    const uint16_t oem = le16(s.buf + smb1::kOemPasswordLenOffset);
+    const uint16_t uni = le16(s.buf + smb1::kUnicodePasswordLenOffset);
+    size_t off = smb1::kSetupPasswordsOffset;
+    if (oem == kR && looks_like_oem_password(at<kR>(s, off))) return deny(Reason::SmbPlaintextPassword);
+    off += oem;
+    if (uni == kR && looks_like_unicode_password(at<kR>(s, off)))
+      return deny(Reason::SmbPlaintextPassword);
+    if (uni >= smb1::kNtlmv2Min && (s.buf[off + 16] != 1 || s.buf[off + 17] != 1))
+      return deny(Reason::SmbPlaintextPassword);  // not an NTLMv2 response (MS-NLMP 2.2.2.7)
+  }
+  skip_to(s, s.frame_len);
+  return kGo;
+}
+
 Judgement on_smb1_params(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
   const Smb1Header h = parse_smb1_header(at<kSmb1HeaderSize>(s, 0));
   const uint8_t words = s.buf[32];
+  if (d == Dir::ToServer && h.command != smb1::kNegotiate)
+    return smb1_password_words(f, s, h.command);
   if (d == Dir::ToServer) {  // NEGOTIATE request (MS-CIFS 2.2.4.52.1)
     if (words != 0) return kMalformed;
     const uint16_t bytes = le16(s.buf + 33);
@@ -315,6 +390,10 @@ Judgement on_smb1_params(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
   if (h.command == smb1::kNegotiate) {  // MS-CIFS 2.2.4.52.2
     if (words == smb1::kNtLmNegotiateWords && s.have > smb1::kSecurityModeOffset) {
       f.smb1_session = true;
+      f.server_security_mode = s.buf[smb1::kSecurityModeOffset];
+      // A server without challenge/response asks its clients for clear-text passwords.
+      if (!(f.server_security_mode & smb1::kSecurityEncryptPasswords))
+        return deny(Reason::SmbPlaintextPassword);
       j = negotiated(f, s.buf[smb1::kSecurityModeOffset] & smb1::kSecuritySignaturesRequired, ctx);
     } else if (words == 1 && le16(s.buf + 33) == 0xFFFF) {
       f.phase = Phase::AwaitNegotiate;  // no common dialect: the server closes
@@ -343,6 +422,8 @@ Judgement on_collected(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
       return on_smb1_header(f, s, d, ctx);
     case Part::Smb1Params:
       return on_smb1_params(f, s, d, ctx);
+    case Part::Smb1Passwords:
+      return on_smb1_passwords(s);
   }
   return kMalformed;
 }

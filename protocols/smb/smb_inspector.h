@@ -30,9 +30,12 @@ struct SmbSide {
     Smb2Header,  // 64 bytes (the first message, or a compounded one at `elem_off`)
     Smb2Body,    // header plus the body prefix of NEGOTIATE / SESSION_SETUP
     Smb1Header,  // 32 bytes
-    Smb1Params,  // header plus the parameter words the inspector reads (at most 39 bytes)
+    Smb1Params,  // header plus the parameter words the inspector reads (at most 61 bytes)
+    Smb1Passwords,  // SMB1 password fields (at most 24 bytes of each), after the words
   };
-  static constexpr size_t kBufSize = kSmb2HeaderSize + kNegotiateResponsePrefix + 2;
+  // The largest prefix read: an SMB1 SESSION_SETUP_ANDX up to its passwords, 24 bytes of each.
+  static constexpr size_t kBufSize = smb1::kSetupPasswordsOffset + 2 * smb1::kChallengeResponse;
+  static_assert(kBufSize >= kSmb2HeaderSize + kNegotiateResponsePrefix + 2 && kBufSize < 256);
 
   uint8_t buf[kBufSize] = {};
   uint8_t have = 0;

@@ -62,6 +62,21 @@ SessionSetupResponse parse_session_setup_response(
   return {le16(&b[0]), le16(&b[2])};
 }
 
+bool looks_like_oem_password(std::span<const uint8_t, 24> b) {
+  size_t n = 0;
+  while (n < b.size() && b[n] >= 0x20 && b[n] < 0x7f) ++n;
+  if (n == 0) return false;
+  for (size_t i = n; i < b.size(); ++i)
+    if (b[i] != 0) return false;
+  return true;
+}
+
+bool looks_like_unicode_password(std::span<const uint8_t, 24> b) {
+  for (size_t i = 1; i < b.size(); i += 2)
+    if (b[i] != 0) return false;
+  return b[0] != 0;
+}
+
 bool Smb1Header::is_reply() const { return flags & smb1::kFlagReply; }
 bool Smb1Header::nt_status() const { return flags2 & smb1::kFlags2NtStatus; }
 

@@ -165,6 +165,27 @@ inline constexpr uint16_t kFlags2NtStatus = 0x4000;
 inline constexpr uint8_t kNtLmNegotiateWords = 17;
 inline constexpr size_t kSecurityModeOffset = 35;
 inline constexpr uint8_t kSecuritySignaturesRequired = 0x08;
+// NEGOTIATE_ENCRYPT_PASSWORDS: challenge/response; clear, the server wants clear-text passwords.
+inline constexpr uint8_t kSecurityEncryptPasswords = 0x02;
+inline constexpr uint8_t kTreeConnectAndx = 0x75;   // SMB_COM_TREE_CONNECT_ANDX (2.2.4.55)
+inline constexpr uint8_t kNoAndx = 0xFF;            // AndXCommand: no further command
+// SESSION_SETUP_ANDX request (2.2.4.53.1). WordCount 12: extended security (a security blob,
+// never a password); WordCount 13: OEMPasswordLen at 47, UnicodePasswordLen at 49, the
+// passwords from 61 (after ByteCount), OEM first.
+inline constexpr uint8_t kSetupExtendedWords = 12;
+inline constexpr uint8_t kSetupPasswordWords = 13;
+inline constexpr size_t kAndxCommandOffset = 33;
+inline constexpr size_t kOemPasswordLenOffset = 47;
+inline constexpr size_t kUnicodePasswordLenOffset = 49;
+inline constexpr size_t kSetupPasswordsOffset = 61;
+// TREE_CONNECT_ANDX request (2.2.4.55.1), WordCount 4: PasswordLength at 39, Password from 43.
+inline constexpr uint8_t kTreeConnectWords = 4;
+inline constexpr size_t kTreeConnectPasswordLenOffset = 39;
+inline constexpr size_t kTreeConnectPasswordOffset = 43;
+// An LM / NTLM challenge response is 24 bytes; an NTLMv2 response is a 16-byte proof then a
+// blob that starts 0x01 0x01 (MS-NLMP 2.2.2.7), at least 44 bytes in all.
+inline constexpr size_t kChallengeResponse = 24;
+inline constexpr size_t kNtlmv2Min = 44;
 // SESSION_SETUP_ANDX response (WordCount 3 or 4): Action at message offset 37.
 inline constexpr size_t kActionOffset = 37;
 inline constexpr uint16_t kSetupGuest = 0x0001;
@@ -173,6 +194,12 @@ inline constexpr size_t kPrefix = 39;
 }  // namespace smb1
 // ERRSRV/ERRbadpw in the DOS error form, or an NTSTATUS auth failure.
 bool smb1_auth_failure(const Smb1Header& h);
+
+// Whether 24 bytes in a password field read as a clear-text password rather than a challenge
+// response: OEM, printable ASCII (NUL padding after at least one character); Unicode, UTF-16LE
+// with every high byte zero. A random response looks like either with odds below 1e-10.
+bool looks_like_oem_password(std::span<const uint8_t, 24> b);
+bool looks_like_unicode_password(std::span<const uint8_t, 24> b);
 
 // The SMB1 NEGOTIATE request's dialect list (MS-CIFS 2.2.4.52.1): a sequence of 0x02 followed
 // by a NUL-terminated ASCII dialect name. Streaming and bounded: it keeps at most 9 characters

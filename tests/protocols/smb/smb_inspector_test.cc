@@ -390,6 +390,122 @@ TEST_F(Smb, Smb1AllowedByTheService) {
   EXPECT_EQ(o.reason, Reason::MalformedSmb);
 }
 
+// --- SMB1 passwords: never in clear, whatever `smb1` says ----------------------------------------
+
+// SESSION_SETUP_ANDX request without extended security (MS-CIFS 2.2.4.53.1, WordCount 13), as
+// Samba's client sends it with `client use spnego = no` (and `client plaintext auth = yes` for a
+// server without challenge/response).
+Bytes smb1_session_setup_plain(const Bytes& oem, const Bytes& unicode, uint8_t andx = 0xFF) {
+  W w;
+  w.bytes(smb1_header(smb1::kSessionSetupAndx, false, 0xC005))
+      .u8(13)                              // WordCount
+      .u8(andx).u8(0).le16(0)              // AndXCommand, AndXReserved, AndXOffset
+      .le16(16644).le16(50).le16(0)        // MaxBufferSize, MaxMpxCount, VcNumber
+      .le32(0)                             // SessionKey
+      .le16(uint16_t(oem.size()))          // OEMPasswordLen
+      .le16(uint16_t(unicode.size()))      // UnicodePasswordLen
+      .le32(0)                             // Reserved
+      .le32(0x0000D4)                      // Capabilities
+      .le16(uint16_t(oem.size() + unicode.size() + 16))  // ByteCount
+      .bytes(oem)
+      .bytes(unicode)
+      .raw(std::string("printer\0WORKGROUP\0", 18));  // AccountName, PrimaryDomain
+  return frame(w.b);
+}
+// SESSION_SETUP_ANDX request with extended security (WordCount 12): an NTLMSSP blob.
+Bytes smb1_session_setup_blob() {
+  const Bytes blob = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0x07, 0x82, 0x08, 0xa2};
+  W w;
+  w.bytes(smb1_header(smb1::kSessionSetupAndx, false))
+      .u8(12).u8(0xFF).u8(0).le16(0).le16(16644).le16(50).le16(0).le32(0)
+      .le16(uint16_t(blob.size())).le32(0).le32(0x8000D4)
+      .le16(uint16_t(blob.size()))
+      .bytes(blob);
+  return frame(w.b);
+}
+// TREE_CONNECT_ANDX request (2.2.4.55.1) with a share-level password.
+Bytes smb1_tree_connect(const Bytes& password) {
+  W w;
+  w.bytes(smb1_header(smb1::kTreeConnectAndx, false))
+      .u8(4).u8(0xFF).u8(0).le16(0).le16(0)  // WordCount, AndX, Flags
+      .le16(uint16_t(password.size()))        // PasswordLength
+      .le16(uint16_t(password.size() + 20))   // ByteCount
+      .bytes(password)
+      .raw(std::string("\\\\P\\SCANS\0?????\0", 16)).zeros(4);
+  return frame(w.b);
+}
+Bytes oem_text(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes utf16(const std::string& s) {
+  Bytes b;
+  for (char c : s) b.insert(b.end(), {uint8_t(c), 0});
+  return b;
+}
+Bytes response24(uint8_t seed) {
+  Bytes b;
+  for (int i = 0; i < 24; ++i) b.push_back(uint8_t(seed * 37 + i * 91 + 0x85));
+  return b;
+}
+Bytes ntlmv2(size_t n, bool blob_ok = true) {
+  Bytes b = response24(3);
+  b.resize(n, 0x42);
+  b[16] = blob_ok ? 1 : 0x42;
+  b[17] = blob_ok ? 1 : 0x42;
+  return b;
+}
+
+TEST_F(Smb, Smb1ClearTextPasswordsAreDeniedEvenWhenSmb1IsAllowed) {
+  svc.smb1 = true;
+  const Msg neg = {C, smb1_negotiate({"NT LM 0.12"})};
+  const Msg resp = {S, smb1_negotiate_response(0x07)};  // USER, ENCRYPT, SIGNATURES_ENABLED
+  auto session = [&](const Bytes& setup) {
+    return std::vector<Msg>{neg, resp, {C, setup}, {S, smb1_session_setup_response(status::kSuccess, 0)}};
+  };
+  // Clear text, OEM or Unicode, refused at the words (an odd length) or at the password bytes.
+  for (const Bytes& setup : {
+           smb1_session_setup_plain(oem_text("PW-S3CR3T"), {}),
+           smb1_session_setup_plain({}, utf16("Pw-s3cr3t")),
+           smb1_session_setup_plain(oem_text(std::string("PW-S3CR3T-TWENTY-THREE!") + '\0'), {}),
+           smb1_session_setup_plain(oem_text("PW-S3CR3T-TWENTY-FOUR!!"), {}),
+           smb1_session_setup_plain({}, utf16("Pw-s3cr3t-12")),
+           smb1_session_setup_plain(response24(1), utf16("Pw-s3cr3t-twenty-two-c")),
+           smb1_session_setup_plain(response24(1), ntlmv2(60, false)),
+       }) {
+    reset();
+    auto o = run_split(session(setup));
+    EXPECT_EQ(o.reason, Reason::SmbPlaintextPassword);
+    EXPECT_EQ(o.message, 2u);
+  }
+  // Challenge responses (LM + NTLM, LMv2 + NTLMv2), anonymous, extended security: allowed.
+  for (const Bytes& setup : {smb1_session_setup_plain(response24(1), response24(2)),
+                             smb1_session_setup_plain(response24(1), ntlmv2(60)),
+                             smb1_session_setup_plain(Bytes{0}, {}),
+                             smb1_session_setup_plain({}, {}), smb1_session_setup_blob()}) {
+    reset();
+    auto o = run_split(session(setup));
+    EXPECT_EQ(o.verdict, Verdict::PassThrough);
+  }
+  // A server without challenge/response asks for clear-text passwords: refused at its answer.
+  reset();
+  auto o = run_split({neg, {S, smb1_negotiate_response(0x05)}}, 4 + 35);
+  EXPECT_EQ(o.reason, Reason::SmbPlaintextPassword);
+  // Share-level TREE_CONNECT passwords: clear text refused, a 24-byte response or none allowed.
+  reset();
+  o = run_split({neg, resp, {C, smb1_tree_connect(oem_text(std::string("secret") + '\0'))}});
+  EXPECT_EQ(o.reason, Reason::SmbPlaintextPassword);
+  reset();
+  o = run_split({neg, resp, {C, smb1_tree_connect(oem_text(std::string(23, 'p') + '\0'))}});
+  EXPECT_EQ(o.reason, Reason::SmbPlaintextPassword);
+  for (const Bytes& pw : {Bytes{0}, response24(5)}) {
+    reset();
+    o = run({neg, resp, {C, smb1_tree_connect(pw)}});
+    EXPECT_EQ(o.verdict, Verdict::Continue);
+  }
+  // A chained command behind SESSION_SETUP_ANDX is not followed: refused.
+  reset();
+  o = run({neg, resp, {C, smb1_session_setup_plain(response24(1), response24(2), smb1::kTreeConnectAndx)}});
+  EXPECT_EQ(o.reason, Reason::MalformedSmb);
+}
+
 // --- Sessions ----------------------------------------------------------------------------------
 
 TEST_F(Smb, GuestAndNullSessionsAreCounted) {
