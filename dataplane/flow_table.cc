@@ -79,7 +79,9 @@ uint64_t FlowTable::timeout(const Flow& f) const {
   switch (f.state) {
     case FlowState::TcpSynSent:
     case FlowState::TcpSynReceived: return timeouts_.tcp_syn_ns;
-    case FlowState::TcpEstablished: return timeouts_.tcp_established_ns;
+    case FlowState::TcpEstablished:
+      return f.inspector_state && !f.secured ? timeouts_.tcp_inspecting_ns
+                                             : timeouts_.tcp_established_ns;
     case FlowState::TcpClosing: return timeouts_.tcp_closing_ns;
     case FlowState::Udp: return timeouts_.udp_ns;
     case FlowState::Icmp: return timeouts_.icmp_ns;

@@ -64,6 +64,7 @@ struct Flow {
   std::array<uint64_t, 2> bytes{};
   std::array<TcpSide, 2> tcp{};
   uint64_t generation = 0;  // policy generation the verdict was taken under
+  uint64_t inspection_key = 0;  // CompiledService::inspection_key of the service that opened it
   uint32_t stream = UINT32_MAX;  // normaliser slot, or none
   void* inspector_state = nullptr;
   const void* inspector = nullptr;  // the proto::Inspector that owns inspector_state
@@ -81,7 +82,14 @@ struct Flow {
   bool ftp_control = false;   // an FTP control flow registered in the FTP session table
   bool ftp_data = false;      // a passive data connection of such a session
   bool live = false;          // handed out by insert(), not yet removed
+  bool secured = false;       // its inspector reported the session protected (TLS up)
+  bool inspect_closed = false;  // FIN both ways or RST: inspection state given back
+  uint8_t buffers_held = 0;     // BufferPool buffers its inspector holds (counted per source)
   uint32_t hash = 0;
+  // Links of the list of flows under inspection, least recently active first (pool index + 1;
+  // 0: none). Cold: touched per inspected segment only.
+  uint32_t list_prev = 0, list_next = 0;
+  bool listed = false;
 
   // 0 for a frame from the initiator, 1 from the responder.
   int side_of(bool src_is_a) const { return src_is_a == initiator_is_a ? 0 : 1; }
@@ -100,7 +108,9 @@ inline FlowEnds flow_ends(const Flow& f) {
 }
 
 struct FlowTimeouts {
-  uint64_t tcp_syn_ns = 30'000'000'000ull;
+  uint64_t tcp_syn_ns = 10'000'000'000ull;
+  // An established TCP flow whose inspector holds state and has not finished (before TLS).
+  uint64_t tcp_inspecting_ns = 30'000'000'000ull;
   uint64_t tcp_established_ns = 7200'000'000'000ull;
   uint64_t tcp_closing_ns = 30'000'000'000ull;
   uint64_t udp_ns = 60'000'000'000ull;
@@ -148,6 +158,7 @@ class FlowTable {
   // Pool entry `i` (0..capacity-1), live or not: for incremental scans.
   const Flow& at(size_t i) const { return pool_[i]; }
   Flow& at(size_t i) { return pool_[i]; }
+  uint32_t index_of(const Flow& f) const { return static_cast<uint32_t>(&f - pool_.data()); }
   template <typename Fn>
   void for_each(Fn&& fn) const {
     for (const auto& f : pool_)
@@ -230,5 +241,45 @@ size_t FlowTable::expire(uint64_t now, size_t budget, OnExpire&& on_expire) {
   }
   return n;
 }
+
+// Flows of one table in a doubly linked list through Flow::list_prev/list_next, oldest first:
+// the flows under inspection in order of their last activity (expiry and eviction take the
+// front). O(1) everything, no allocation.
+class FlowList {
+ public:
+  explicit FlowList(FlowTable& t) : t_(t) {}
+  void push_back(Flow& f) {
+    const uint32_t i = t_.index_of(f) + 1;
+    f.list_prev = tail_;
+    f.list_next = 0;
+    f.listed = true;
+    if (tail_) t_.at(tail_ - 1).list_next = i;
+    else head_ = i;
+    tail_ = i;
+    ++size_;
+  }
+  void remove(Flow& f) {
+    if (!f.listed) return;
+    if (f.list_prev) t_.at(f.list_prev - 1).list_next = f.list_next;
+    else head_ = f.list_next;
+    if (f.list_next) t_.at(f.list_next - 1).list_prev = f.list_prev;
+    else tail_ = f.list_prev;
+    f.list_prev = f.list_next = 0;
+    f.listed = false;
+    --size_;
+  }
+  void touch(Flow& f) {
+    if (!f.listed || t_.index_of(f) + 1 == tail_) return;
+    remove(f);
+    push_back(f);
+  }
+  Flow* front() { return head_ ? &t_.at(head_ - 1) : nullptr; }
+  size_t size() const { return size_; }
+
+ private:
+  FlowTable& t_;
+  uint32_t head_ = 0, tail_ = 0;
+  size_t size_ = 0;
+};
 
 }  // namespace pw::dp

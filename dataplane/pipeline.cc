@@ -55,13 +55,18 @@ PipelineLimits PipelineLimits::from_model(const policy::Model& m, size_t lcores)
   l.table_full = m.flows.evict_oldest ? FlowTable::FullAction::EvictOldest
                                       : FlowTable::FullAction::DropNew;
   constexpr uint64_t kNs = 1'000'000'000ull;
-  l.timeouts = {m.flows.tcp_syn_s * kNs, m.flows.tcp_established_s * kNs,
-                m.flows.tcp_closing_s * kNs, m.flows.udp_s * kNs, m.flows.icmp_s * kNs};
+  l.timeouts.tcp_syn_ns = m.flows.tcp_syn_s * kNs;
+  l.timeouts.tcp_inspecting_ns = m.flows.tcp_inspecting_s * kNs;
+  l.timeouts.tcp_established_ns = m.flows.tcp_established_s * kNs;
+  l.timeouts.tcp_closing_ns = m.flows.tcp_closing_s * kNs;
+  l.timeouts.udp_ns = m.flows.udp_s * kNs;
+  l.timeouts.icmp_ns = m.flows.icmp_s * kNs;
   l.reassembly.max_datagrams = std::max<size_t>(16, m.reassembly.max_datagrams / lcores);
   l.reassembly.max_fragments = m.reassembly.max_fragments;
   l.reassembly.timeout_ns = m.reassembly.timeout_s * kNs;
   l.reassembly.max_size = m.reassembly.max_size;
   l.streams = std::max<size_t>(16, m.stream.max_flows / lcores);
+  l.per_source = std::max<size_t>(1, m.stream.max_flows_per_source);
   l.stream_window = std::max<size_t>(1024, pow2_floor(m.stream.window_bytes));
   l.inspector_states = l.streams + l.streams / 2;
   return l;
@@ -76,6 +81,10 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       streams_(limits.streams, limits.stream_window),
       arena_(limits.inspector_states),
       buffers_(limits.buffers, limits.buffer_size),
+      inspected_(flows_),
+      per_source_(limits.inspector_states),
+      buffers_per_source_(std::max<size_t>(1, limits.buffers)),
+      buffer_quota_(std::max<size_t>(1, limits.buffers / 8)),
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
       auth_failures_(limits.scan_sources, 5, 180'000'000'000ull),
       dpi_(limits.dpi_flows, limits.shared_dpi_module),
@@ -140,6 +149,15 @@ void Pipeline::housekeeping(uint64_t now_ns, PipelineSink& sink) {
 
 void Pipeline::expire(uint64_t now, PipelineSink&) {
   c_.flows_expired += flows_.expire(now, lim_.expire_budget, [&](Flow& f) { release_flow(f); });
+  // Flows under inspection, least recently active first: their state is what an attacker
+  // would pin, so they are reclaimed at their (short) timeout, not when the clock hand passes.
+  for (size_t i = 0; i < lim_.expire_budget; ++i) {
+    Flow* f = inspected_.front();
+    if (!f || !flows_.expired(*f, now)) break;
+    release_flow(*f);
+    flows_.remove(f);
+    ++c_.flows_expired;
+  }
   size_t frames = reasm_.expire(now, 16);
   if (frames) {
     c_.dropped += frames;
@@ -320,17 +338,79 @@ void Pipeline::release_flow(Flow& fl) {
     if (Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {}))
       if (s->packets[0] == 0 || --s->packets[0] == 0) ftp_sessions_.remove(s);
   }
+  release_inspection(fl);
+}
+
+void Pipeline::release_inspection(Flow& fl) {
   if (fl.stream != proto::StreamNormaliser::kNone) {
     streams_.close(fl.stream);
     fl.stream = proto::StreamNormaliser::kNone;
   }
+  inspected_.remove(fl);
   if (fl.inspector_state) {
     proto::Context ctx = context(fl, nullptr);
     static_cast<const proto::Inspector*>(fl.inspector)
         ->close(static_cast<proto::FlowState*>(fl.inspector_state), arena_, ctx);
     fl.inspector_state = nullptr;
-    fl.inspector = nullptr;
+    const IpAddr client = flow_ends(fl).client;
+    per_source_.remove(client);
+    for (; fl.buffers_held; --fl.buffers_held) buffers_per_source_.remove(client);
   }
+}
+
+bool Pipeline::evict_idle_inspected(PipelineSink& sink) {
+  Flow* old = inspected_.front();
+  if (!old || now_ - old->last_ns < kEvictIdleNs) return false;
+  const auto [client, server] = flow_ends(*old);
+  Event e{now_, EventAction::Drop, Reason::InspectionEvicted, old->key.proto, client, server,
+          old->initiator_is_a ? old->key.port_a : old->key.port_b,
+          old->initiator_is_a ? old->key.port_b : old->key.port_a, old->key.vlan_outer,
+          old->service, policy_->generation(), old->id, 1};
+  emit_event(e, sink);
+  c_.reasons.add(Reason::InspectionEvicted);
+  release_flow(*old);
+  flows_.remove(old);
+  return true;
+}
+
+Reason Pipeline::open_inspection(Flow& fl, bool tcp, PipelineSink& sink) {
+  const IpAddr client = flow_ends(fl).client;
+  if (per_source_.count(client) >= lim_.per_source) return Reason::SourceFlowLimit;
+  const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
+  if (tcp) {
+    fl.stream = streams_.open();
+    if (fl.stream == proto::StreamNormaliser::kNone && evict_idle_inspected(sink))
+      fl.stream = streams_.open();
+    if (fl.stream == proto::StreamNormaliser::kNone) return Reason::StreamPoolFull;
+  }
+  proto::FlowState* st = insp->open(arena_);
+  if (!st && evict_idle_inspected(sink)) st = insp->open(arena_);
+  if (!st || !per_source_.add(client)) {
+    if (st) {
+      proto::Context ctx = context(fl, nullptr);
+      insp->close(st, arena_, ctx);
+    }
+    if (fl.stream != proto::StreamNormaliser::kNone) {
+      streams_.close(fl.stream);
+      fl.stream = proto::StreamNormaliser::kNone;
+    }
+    return Reason::InspectorStateFull;
+  }
+  fl.inspector_state = st;
+  if (tcp) {
+    // Both directions from their initial sequence numbers (the handshake is complete).
+    streams_.start(fl.stream, proto::Dir::ToServer, fl.tcp[0].isn + 1);
+    streams_.start(fl.stream, proto::Dir::ToClient, fl.tcp[1].isn + 1);
+  }
+  inspected_.push_back(fl);
+  return Reason::Forwarded;
+}
+
+const proto::Inspector* Pipeline::inspector_of(const CompiledService& svc, uint8_t ip_proto,
+                                               bool ftp_data) const {
+  if (ftp_data || svc.inspect == Inspect::None || !inspectors_) return nullptr;
+  if (ip_proto != kProtoTcp && ip_proto != kProtoUdp) return nullptr;
+  return inspectors_(svc.inspect, ip_proto == kProtoUdp);
 }
 
 proto::Context Pipeline::context(const Flow& fl, const CompiledService* svc) {
@@ -625,37 +705,58 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   fl->generation = policy_->generation();
   fl->mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
   fl->mirror_never = svc->mirror == policy::MirrorMode::Never;
+  fl->inspection_key = svc->inspection_key;
   fl->state = tcp ? FlowState::TcpSynSent
               : v.ip_proto == kProtoUdp ? FlowState::Udp
                                         : FlowState::Icmp;
-  if (svc->inspect != Inspect::None && !ftp_data && v.ip_proto != kProtoIcmp &&
-      v.ip_proto != kProtoIcmpv6) {
-    const proto::Inspector* insp =
-        inspectors_ ? inspectors_(svc->inspect, v.ip_proto == kProtoUdp) : nullptr;
-    if (!insp) ++c_.uninspected;
-    Reason fail = Reason::Forwarded;
-    // The stream is normalised for an inspector only: a service whose inspector is not built
-    // (counted above) forwards like an uninspected one rather than hold and reorder its bytes.
-    if (tcp && insp) {
-      fl->stream = streams_.open();
-      if (fl->stream == proto::StreamNormaliser::kNone) fail = Reason::StreamPoolFull;
-    }
-    if (fail == Reason::Forwarded && insp) {
-      proto::FlowState* st = insp->open(arena_);
-      if (!st) fail = Reason::InspectorStateFull;
-      fl->inspector_state = st;
-      fl->inspector = insp;
-    }
-    if (fail != Reason::Forwarded) {
-      release_flow(*fl);
-      flows_.remove(fl);
-      deny(v, f, fail, false, svc, 0, sink, false);
-      return {false, true, fail};
-    }
-    if (fl->stream != proto::StreamNormaliser::kNone)
-      streams_.start(fl->stream, proto::Dir::ToServer, v.seq + 1);
-  }
+  // The inspector is chosen now; its state (and a TCP flow's normaliser stream) is taken only at
+  // the first payload, after the handshake: a SYN flood costs flow entries, nothing more. A
+  // service whose inspector is not built forwards like an uninspected one (counted).
+  fl->inspector = inspector_of(*svc, v.ip_proto, ftp_data);
+  if (!fl->inspector && svc->inspect != Inspect::None && !ftp_data &&
+      (tcp || v.ip_proto == kProtoUdp))
+    ++c_.uninspected;
   return existing_flow(v, *fl, src_is_a, f, sink);
+}
+
+// Whether the flow's verdict, inspector and inspection settings hold under the policy now in
+// force; updates its service and mirror settings when they do.
+bool Pipeline::still_allowed(Flow& fl, const CompiledService** deciding) {
+  const auto [init, resp] = flow_ends(fl);
+  uint16_t port = fl.initiator_is_a ? fl.key.port_b : fl.key.port_a;
+  const IpAddr& printer = fl.to_printers ? resp : init;
+  const IpAddr& peer = fl.to_printers ? init : resp;
+  GroupMask pm = policy_->classify(printer);
+  // The printer end must still be in a printer network (multicast discovery flows have none).
+  bool mcast = printer.family == Family::V4 ? (printer.bytes[0] >> 4) == 0xe : printer.bytes[0] == 0xff;
+  if (mcast) pm |= policy::kPrinterBit;
+  const CompiledService* svc =
+      (pm & policy::kPrinterBit)
+          ? policy_->match(fl.to_printers ? PolicyDir::ToPrinters : PolicyDir::FromPrinters,
+                           l4_of(fl.key.proto), l4_of(fl.key.proto) == L4::Icmp ? 0 : port, pm,
+                           policy_->classify(peer))
+          : nullptr;
+  if (fl.ftp_data && fl.to_printers) {
+    PacketView dv;
+    dv.src = init;
+    dv.dst = resp;
+    dv.vlan_outer = fl.key.vlan_outer;
+    dv.vlan_inner = fl.key.vlan_inner;
+    dv.dport = port;
+    svc = ftp_data_service(dv);
+  }
+  *deciding = svc;
+  if (!svc || svc->action != Action::Allow) return false;
+  // Re-judged on what the new policy decides for this flow, never on incidental state: the same
+  // inspector (or none), and for an inspected flow the same inspection settings.
+  const proto::Inspector* want = inspector_of(*svc, fl.key.proto, fl.ftp_data);
+  if (want != fl.inspector) return false;
+  if (want && svc->inspection_key != fl.inspection_key) return false;
+  fl.service = svc->id;
+  fl.generation = policy_->generation();
+  fl.mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
+  fl.mirror_never = svc->mirror == policy::MirrorMode::Never;
+  return true;
 }
 
 Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a, const Frame& f,
@@ -668,35 +769,8 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
   const bool first = fl.packets[0] == 0 && fl.packets[1] == 0;
   bool urgent = false;  // forward without the urgent data mark (inspected TCP)
   if (fl.generation != policy_->generation()) {
-    // Re-check under the new policy, from the initiator's point of view.
-    const auto [init, resp] = flow_ends(fl);
-    uint16_t port = fl.initiator_is_a ? fl.key.port_b : fl.key.port_a;
-    const IpAddr& printer = fl.to_printers ? resp : init;
-    const IpAddr& peer = fl.to_printers ? init : resp;
-    GroupMask pm = policy_->classify(printer);
-    // The printer end must still be in a printer network (multicast discovery flows have none).
-    bool mcast = printer.family == Family::V4 ? (printer.bytes[0] >> 4) == 0xe : printer.bytes[0] == 0xff;
-    if (mcast) pm |= policy::kPrinterBit;
-    const CompiledService* svc =
-        (pm & policy::kPrinterBit)
-            ? policy_->match(fl.to_printers ? PolicyDir::ToPrinters : PolicyDir::FromPrinters,
-                             l4_of(fl.key.proto), l4_of(fl.key.proto) == L4::Icmp ? 0 : port, pm,
-                             policy_->classify(peer))
-            : nullptr;
-    if (fl.ftp_data && fl.to_printers) {
-      PacketView dv;
-      dv.src = init;
-      dv.dst = resp;
-      dv.vlan_outer = fl.key.vlan_outer;
-      dv.vlan_inner = fl.key.vlan_inner;
-      dv.dport = port;
-      svc = ftp_data_service(dv);
-    }
-    bool allowed = svc && svc->action == Action::Allow;
-    bool same_inspection = allowed && (fl.ftp_data || (svc->inspect != Inspect::None) ==
-                                          (fl.stream != proto::StreamNormaliser::kNone ||
-                                           fl.inspector_state != nullptr || fl.pass_through));
-    if (!allowed || !same_inspection) {
+    const CompiledService* svc = nullptr;
+    if (!still_allowed(fl, &svc)) {
       bool reject = svc && svc->action == Action::Reject;
       deny(v, f, Reason::PolicyChanged, false, svc, fl.id, sink, false);
       if (reject && fl.key.proto == kProtoTcp) {
@@ -707,72 +781,30 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       }
       return {false, true, Reason::PolicyChanged};
     }
-    fl.service = svc->id;
-    fl.generation = policy_->generation();
-    fl.mirror_all = policy_->model().mirror.all || svc->mirror == policy::MirrorMode::Always;
-    fl.mirror_never = svc->mirror == policy::MirrorMode::Never;
   }
   if (v.ip_proto == kProtoTcp) {
     if (!first) {
       Reason r = check_tcp(v, fl, side);
       if (r != Reason::Forwarded) return {false, true, r};
     }
-    if (fl.stream != proto::StreamNormaliser::kNone && !fl.pass_through) {
-      // A segment the receiver would discard must not be inspected as if it arrived (the
-      // classic insertion evasion): checksums are verified for every inspected segment.
-      if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
-      // Urgent data (RFC 9293 3.8.5): a receiver with default settings takes the urgent byte
-      // out of the stream, so it would read other bytes than the inspector did. The gateway
-      // forwards such segments without URG and urgent pointer: the byte arrives in line, as
-      // inspected. A fragmented segment is not rewritten (its header sits in another frame).
-      if ((v.tcp_flags & kUrg) || v.tcp_urgent_pointer()) {
-        const bool in_frame = v.ip.data() >= f.data.data() &&
-                              v.ip.data() + v.ip.size() <= f.data.data() + f.data.size();
-        if (!in_frame) return {false, true, Reason::TcpUrgentFragment};
-        urgent = true;
-      }
-      const proto::Dir dir = side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient;
-      if (side == 1 && (v.tcp_flags & kSyn)) streams_.start(fl.stream, dir, v.seq + 1);
-      const CompiledService& svc = policy_->services()[fl.service];
-      const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
-      proto::Context ctx = context(fl, &svc);
-      std::optional<uint32_t> ack;
-      if (v.tcp_flags & kAck) ack = v.ack;
-      uint32_t seq = v.seq + ((v.tcp_flags & kSyn) ? 1 : 0);
-      const uint64_t failed_before = c_.reasons[Reason::AuthFailed];
-      auto res = streams_.segment(fl.stream, dir, seq, v.payload(), v.tcp_flags & kFin, ack,
-                                  fl.inspector_state ? insp : nullptr,
-                                  static_cast<proto::FlowState*>(fl.inspector_state), ctx);
-      note_auth_failures(failed_before, fl, v, sink);
-      using A = proto::SegmentResult::Action;
-      if (res.action == A::Drop) {
-        if (res.reason == Reason::TcpOverlapConflict) {
-          fl.suspicious = true;
-          Event e{now_, EventAction::Drop, res.reason, v.ip_proto, v.src, v.dst, v.sport,
-                  v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
-          emit_event(e, sink);
-        }
-        return {false, mirror_flow(fl), res.reason};
-      }
-      if (res.action == A::Kill) {
-        fl.suspicious = true;
-        Event e{now_, EventAction::Reject, res.reason, v.ip_proto, v.src, v.dst, v.sport,
-                v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
-        emit_event(e, sink);
-        bool mirror = !fl.mirror_never;
-        kill_flow(fl, v, side, sink, f);
-        return {false, mirror, res.reason};
-      }
-      if (res.pass_through) {
-        release_flow(fl);
-        fl.pass_through = true;
-      }
+    if (fl.inspector && !fl.pass_through) {
+      Verdict iv = inspect_tcp(v, fl, side, f, sink, &urgent);
+      if (!iv.forward) return iv;
     }
     commit_tcp(v, fl, side);
-  } else if (fl.inspector_state && !fl.pass_through) {
+  } else if (fl.inspector && !fl.pass_through) {
     // Datagram protocols: each datagram is one in-order chunk.
     if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
     const CompiledService& svc = policy_->services()[fl.service];
+    if (!fl.inspector_state) {
+      Reason fail = open_inspection(fl, false, sink);
+      if (fail != Reason::Forwarded) {
+        deny(v, f, fail, false, &svc, fl.id, sink, false);
+        release_flow(fl);
+        flows_.remove(&fl);
+        return {false, true, fail};
+      }
+    }
     const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
     proto::Context ctx = context(fl, &svc);
     const uint64_t failed_before = c_.reasons[Reason::AuthFailed];
@@ -787,16 +819,105 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       return {false, !fl.mirror_never, r};
     }
     if (dec.verdict == proto::Verdict::PassThrough) {
-      release_flow(fl);
+      release_inspection(fl);
       fl.pass_through = true;
     }
   }
   if (fl.dpi != NdpiClassifier::kNone && !fl.pass_through && !classify(fl, v, f, side, sink))
     return {false, true, Reason::WrongProtocol};
   fl.last_ns = now_;
+  inspected_.touch(fl);
   ++fl.packets[static_cast<size_t>(side)];
   fl.bytes[static_cast<size_t>(side)] += f.data.size();
   return {true, mirror_flow(fl), Reason::Forwarded, urgent};
+}
+
+Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const Frame& f,
+                                        PipelineSink& sink, bool* urgent) {
+  // A segment the receiver would discard must not be inspected as if it arrived (the classic
+  // insertion evasion): checksums are verified for every inspected segment.
+  if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
+  // Urgent data (RFC 9293 3.8.5): a receiver with default settings takes the urgent byte out
+  // of the stream, so it would read other bytes than the inspector did. The gateway forwards
+  // such segments without URG and urgent pointer: the byte arrives in line, as inspected. A
+  // fragmented segment is not rewritten (its header sits in another frame).
+  if ((v.tcp_flags & kUrg) || v.tcp_urgent_pointer()) {
+    const bool in_frame = v.ip.data() >= f.data.data() &&
+                          v.ip.data() + v.ip.size() <= f.data.data() + f.data.size();
+    if (!in_frame) return {false, true, Reason::TcpUrgentFragment};
+    *urgent = true;
+  }
+  const bool payload = v.payload_length > 0;
+  // Bytes on a SYN or SYN-ACK (TCP Fast Open) are refused: they are sent again after the
+  // handshake, where the normaliser starts.
+  if (payload && (v.tcp_flags & kSyn)) return {false, true, Reason::TcpSynData};
+  if (fl.stream == proto::StreamNormaliser::kNone) {
+    if (!payload) return {true, false, Reason::Forwarded};  // handshake, pure ACKs, bare FIN
+    if (fl.inspect_closed) return {false, true, Reason::TcpAfterClose};
+    Reason fail = open_inspection(fl, true, sink);
+    if (fail != Reason::Forwarded) {
+      Event e{now_, EventAction::Reject, fail, v.ip_proto, v.src, v.dst, v.sport, v.dport,
+              v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
+      emit_event(e, sink);
+      kill_flow(fl, v, side, sink, f);
+      return {false, true, fail};
+    }
+  }
+  // A pool buffer may be needed for this segment's message: make room from idle flows first.
+  if (payload && buffers_.available() == 0) evict_idle_inspected(sink);
+  const proto::Dir dir = side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient;
+  const CompiledService& svc = policy_->services()[fl.service];
+  const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
+  auto* state = static_cast<proto::FlowState*>(fl.inspector_state);
+  proto::Context ctx = context(fl, &svc);
+  // One source may hold at most an eighth of the message buffers: beyond, its inspectors get
+  // none and fail closed when they need one (slow-handshake floods pin nobody else's).
+  const IpAddr client = flow_ends(fl).client;
+  // (A flow that holds one already keeps its pool: its inspector is using it.)
+  if (fl.buffers_held == 0 && buffers_per_source_.count(client) >= buffer_quota_)
+    ctx.buffers = nullptr;
+  const size_t buffers_before = buffers_.available();
+  std::optional<uint32_t> ack;
+  if (v.tcp_flags & kAck) ack = v.ack;
+  const uint64_t failed_before = c_.reasons[Reason::AuthFailed];
+  auto res = streams_.segment(fl.stream, dir, v.seq, v.payload(), v.tcp_flags & kFin, ack, insp,
+                              state, ctx);
+  note_auth_failures(failed_before, fl, v, sink);
+  // Buffers taken or given back by this call, on the flow's and its source's account.
+  for (size_t now_free = buffers_.available(), k = buffers_before; k > now_free; --k)
+    if (buffers_per_source_.add(client)) ++fl.buffers_held;
+  for (size_t now_free = buffers_.available(), k = now_free; k > buffers_before && fl.buffers_held;
+       --k, --fl.buffers_held)
+    buffers_per_source_.remove(client);
+  using A = proto::SegmentResult::Action;
+  if (res.action == A::Drop) {
+    if (res.reason == Reason::TcpOverlapConflict) {
+      fl.suspicious = true;
+      Event e{now_, EventAction::Drop, res.reason, v.ip_proto, v.src, v.dst, v.sport, v.dport,
+              v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
+      emit_event(e, sink);
+    }
+    return {false, mirror_flow(fl), res.reason};
+  }
+  if (res.action == A::Kill) {
+    fl.suspicious = true;
+    Event e{now_, EventAction::Reject, res.reason, v.ip_proto, v.src, v.dst, v.sport, v.dport,
+            v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
+    emit_event(e, sink);
+    bool mirror = !fl.mirror_never;
+    kill_flow(fl, v, side, sink, f);
+    return {false, mirror, res.reason};
+  }
+  if (res.pass_through) {
+    release_inspection(fl);
+    fl.pass_through = true;
+  } else if (!fl.secured && insp->secured(*state)) {
+    // The session is protected (TLS up); the inspector stays only to watch the framing: the
+    // flow leaves the list of flows under inspection (no short timeout, never evicted).
+    fl.secured = true;
+    inspected_.remove(fl);
+  }
+  return {true, false, Reason::Forwarded};
 }
 
 Reason Pipeline::check_tcp(const PacketView& v, Flow& fl, int side) const {
@@ -811,10 +932,13 @@ Reason Pipeline::check_tcp(const PacketView& v, Flow& fl, int side) const {
       return Reason::Forwarded;
     }
     if (!(fg & kAck) || v.ack != peer.isn + 1) return Reason::TcpOutOfWindow;
-    if (fl.state == FlowState::TcpSynReceived && v.seq != me.isn) return Reason::TcpOutOfWindow;
-    if (fl.state != FlowState::TcpSynSent && fl.state != FlowState::TcpSynReceived)
-      return Reason::TcpOutOfWindow;
-    return Reason::Forwarded;
+    if (fl.state == FlowState::TcpSynSent) return Reason::Forwarded;
+    // A retransmitted SYN-ACK (the responder did not get the handshake's ACK) carries the same
+    // ISN; it changes nothing. Any other SYN-ACK is forged.
+    if ((fl.state == FlowState::TcpSynReceived || fl.state == FlowState::TcpEstablished) &&
+        v.seq == me.isn)
+      return Reason::Forwarded;
+    return Reason::TcpOutOfWindow;
   }
   if (fl.state == FlowState::TcpSynSent) {
     // Before the SYN-ACK only the responder's RST acknowledging the SYN is acceptable.
@@ -826,9 +950,11 @@ Reason Pipeline::check_tcp(const PacketView& v, Flow& fl, int side) const {
   const uint32_t peer_win = std::max<uint32_t>(peer.max_win, 1);
   const uint32_t slack = std::max<uint32_t>(peer.max_win, 65535);
   if (fg & kRst) {
-    // RFC 5961 section 3: a RST is taken only with a sequence number inside the window.
-    if (seq_lt(v.seq, me.end - slack) || seq_gt(v.seq, me.end + slack))
-      return Reason::TcpRstOutOfWindow;
+    // RFC 5961 section 3: the receiver resets only on a RST at exactly its RCV.NXT, which lies
+    // between the last byte it acknowledged and the end of what was sent to it. Any other RST,
+    // even inside the window, is blind or stale: the gateway neither forwards it (an older
+    // printer stack would honour it) nor lets it close the flow.
+    if (seq_lt(v.seq, peer.acked) || seq_gt(v.seq, me.end)) return Reason::TcpRstOutOfWindow;
     return Reason::Forwarded;
   }
   // Data must fit the receiver's window (plus one byte: zero-window probes), and must not be
@@ -847,6 +973,7 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
   TcpSide& peer = fl.tcp[static_cast<size_t>(1 - side)];
   const uint8_t fg = v.tcp_flags;
   if (fg & kSyn) {
+    if (side == 1 && fl.state != FlowState::TcpSynSent) return;  // a retransmitted SYN-ACK
     me.isn = v.seq;
     me.end = v.seq + 1 + v.payload_length;
     me.wscale = v.wscale;
@@ -861,12 +988,16 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
   const bool scaled = fl.tcp[0].wscale != 0xff && fl.tcp[1].wscale != 0xff;
   const uint32_t win = uint32_t{v.window} << (scaled ? me.wscale : 0);
   me.max_win = std::max(me.max_win, win);
-  const uint32_t end = v.seq + v.payload_length + ((fg & kFin) ? 1 : 0);
-  if (seq_gt(end, me.end)) me.end = end;
+  // Only bytes move the end of what a side sent: a pure ACK's sequence number is not checked by
+  // the receiver, so a forged one must not move it (the RSTs the gateway builds use it).
+  const uint32_t len = v.payload_length + ((fg & kFin) ? 1 : 0);
+  const uint32_t end = v.seq + len;
+  if (len > 0 && seq_gt(end, me.end)) me.end = end;
   if ((fg & kAck) && seq_gt(v.ack, me.acked)) me.acked = v.ack;
   if (fg & kFin) me.fin = true;
   if (fg & kRst) {
     fl.state = FlowState::TcpClosing;
+    close_inspection(fl);
     return;
   }
   if (fl.state == FlowState::TcpSynReceived && side == 0 && (fg & kAck) && v.ack == peer.isn + 1) {
@@ -889,7 +1020,19 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
       }
     }
   }
-  if (me.fin && peer.fin) fl.state = FlowState::TcpClosing;
+  if (me.fin && peer.fin) {
+    fl.state = FlowState::TcpClosing;
+    close_inspection(fl);
+  }
+}
+
+void Pipeline::close_inspection(Flow& fl) {
+  // Closed both ways (or reset): the inspection state is given back now, not at the end of the
+  // closing timeout; later bytes on the flow are refused (tcp-after-close).
+  if (fl.inspector && !fl.pass_through && !fl.inspect_closed) {
+    release_inspection(fl);
+    fl.inspect_closed = true;
+  }
 }
 
 void Pipeline::kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink,

@@ -22,6 +22,7 @@
 #include "dataplane/ndpi_classifier.h"
 #include "dataplane/packet.h"
 #include "dataplane/scan_detector.h"
+#include "dataplane/source_counts.h"
 #include "policy/compiled_policy.h"
 #include "protocols/inspector.h"
 #include "protocols/stream/stream_normaliser.h"
@@ -59,6 +60,7 @@ struct PipelineLimits {
   FlowTimeouts timeouts;
   ReassemblyLimits reassembly;
   size_t streams = 4096;        // flows under inspection at once
+  size_t per_source = 128;      // of them, held by one initiator address
   size_t stream_window = 16384;  // bytes kept per direction (power of two)
   size_t inspector_states = 4096;
   size_t buffers = 256;           // message reassembly buffers (TLS handshakes), per lcore
@@ -136,6 +138,8 @@ class Pipeline {
   // Releases every flow (inspector states, streams, FTP sessions): `clear flows`.
   void clear_flows();
   const FlowTable& flows() const { return flows_; }
+  // Flows holding inspection state (normaliser stream and/or inspector state) right now.
+  size_t inspected_flows() const { return per_source_.total(); }
   size_t memory_bytes() const;
 
  private:
@@ -163,6 +167,8 @@ class Pipeline {
   };
   static constexpr size_t kChunk = 32;
   static constexpr size_t kMaxRewriteFrame = 16384;  // above every MTU af_packet and PMDs deliver
+  // A flow under inspection idle this long may be evicted when a pool is empty.
+  static constexpr uint64_t kEvictIdleNs = 2'000'000'000ull;
 
   void process_one(size_t index, const Frame& f, Pre& pre, PipelineSink& sink);
   Verdict decide_ip(PacketView& v, const Frame& f, PipelineSink& sink, const Pre* pre = nullptr);
@@ -171,10 +177,30 @@ class Pipeline {
                    const Frame& f, PipelineSink& sink);
   Verdict existing_flow(PacketView& v, Flow& fl, bool src_is_a, const Frame& f,
                         PipelineSink& sink);
+  // A flow of an older policy generation: whether the policy now in force decides the same for
+  // it (verdict, inspector, inspection settings); `*deciding` is the service that decides now.
+  bool still_allowed(Flow& fl, const policy::CompiledService** deciding);
   Reason check_tcp(const PacketView& v, Flow& fl, int side) const;
   void commit_tcp(const PacketView& v, Flow& fl, int side);
   bool icmp_error_for_known_flow(const PacketView& v, uint64_t now);
   bool resolve_ends(const PacketView& v, Ends& e) const;
+  // The inspection of a TCP segment of a flow whose inspector has not passed it through:
+  // takes the flow's inspection state at its first payload, runs the normaliser and the
+  // inspector. {forward, ...} to go on; otherwise the verdict (the flow may be gone).
+  Verdict inspect_tcp(PacketView& v, Flow& fl, int side, const Frame& f, PipelineSink& sink,
+                      bool* urgent);
+  // Takes the normaliser stream (TCP) and inspector state of `fl`, making room in a full pool
+  // by evicting the least recently active idle inspected flow; Forwarded or the reason why not.
+  Reason open_inspection(Flow& fl, bool tcp, PipelineSink& sink);
+  // Gives back the stream and inspector state (pass-through, FIN/RST, end of the flow).
+  void release_inspection(Flow& fl);
+  // FIN both ways or an accepted RST: release_inspection, and refuse later bytes.
+  void close_inspection(Flow& fl);
+  // Evicts the least recently active flow under inspection if it has been idle long enough.
+  bool evict_idle_inspected(PipelineSink& sink);
+  // The inspector a flow of `svc` gets (null: none, or not built yet).
+  const proto::Inspector* inspector_of(const policy::CompiledService& svc, uint8_t ip_proto,
+                                       bool ftp_data) const;
   // Whether a frame arrived on the side its source cannot be on (Unknown ingress: replay).
   static bool wrong_side(const Frame& f, bool src_is_printer);
   const policy::CompiledService* match(const PacketView& v, const Ends& e) const;
@@ -208,6 +234,10 @@ class Pipeline {
   proto::StreamNormaliser streams_;
   proto::FlowArena arena_;
   proto::BufferPool buffers_;
+  FlowList inspected_;     // flows holding inspection state, not yet secured, oldest first
+  SourceCounts per_source_;  // inspection states per initiator address
+  SourceCounts buffers_per_source_;  // message buffers (BufferPool) per initiator address
+  size_t buffer_quota_;              // of them, one source may hold at once
   ScanDetector scans_;
   FailureDetector auth_failures_;
   NdpiClassifier dpi_;

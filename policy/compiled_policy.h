@@ -65,6 +65,9 @@ struct CompiledService {
   bool weak_certificate_deny = true;  // security tls weak-certificate deny|alert
   GroupMask peer_mask = 0;     // 0: any peer
   GroupMask printer_mask = 0;  // 0: every printer
+  // A fingerprint of everything above that an inspector's verdict depends on (inspect and its
+  // settings): a flow keeps its inspection across a commit only if this is unchanged.
+  uint64_t inspection_key = 0;
   std::string name;
 };
 

@@ -36,6 +36,29 @@ void sweep(std::vector<std::tuple<Key, int, int>>& events, std::vector<Key>& sta
 
 int lowest_bit(GroupMask m) { return __builtin_ctzll(m); }
 
+// FNV-1a over the inspection settings, field by field (no padding bytes).
+uint64_t inspection_key(const CompiledService& c) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 0x100000001b3ull;
+    }
+  };
+  mix(static_cast<uint64_t>(c.inspect));
+  mix(static_cast<uint64_t>(c.tls));
+  mix(static_cast<uint64_t>(c.min_tls));
+  mix(c.plaintext_auth);
+  mix(static_cast<uint64_t>(c.snmp_min_version));
+  mix(static_cast<uint64_t>(c.snmp_min_security));
+  mix(c.smb_signing_required);
+  mix(c.smb1);
+  mix(uint64_t{c.passive_ports.lo} << 16 | c.passive_ports.hi);
+  mix(c.min_rsa_bits);
+  mix(c.weak_certificate_deny);
+  return h;
+}
+
 }  // namespace
 
 void AddressMap::build(const std::vector<Entry>& entries) {
@@ -220,6 +243,7 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.min_rsa_bits = model.tls.min_rsa_bits;
     c.weak_certificate_deny = model.tls.weak_certificate_deny;
     c.name = s.name;
+    c.inspection_key = inspection_key(c);
     c.peer_mask = mask_of(s.peer_groups);
     c.printer_mask = mask_of(s.printer_groups);
     // A restriction must never widen to "any": build_model rejects undefined groups.

@@ -296,6 +296,7 @@ class Builder {
     f.max_entries = num("flows max-entries");
     f.evict_oldest = get("flows table-full") == "evict-oldest";
     f.tcp_syn_s = secs("flows timeout tcp-syn");
+    f.tcp_inspecting_s = secs("flows timeout tcp-inspecting");
     f.tcp_established_s = secs("flows timeout tcp-established");
     f.tcp_closing_s = secs("flows timeout tcp-closing");
     f.udp_s = secs("flows timeout udp");
@@ -307,6 +308,7 @@ class Builder {
     ra.timeout_s = secs("reassembly timeout");
     ra.max_size = num("reassembly max-size");
     m_.stream.max_flows = static_cast<uint32_t>(num("stream max-flows"));
+    m_.stream.max_flows_per_source = static_cast<uint32_t>(num("stream max-flows-per-source"));
     m_.stream.window_bytes = size_bytes(get("stream window"));
 
   }

@@ -121,7 +121,8 @@ struct Model {
   struct {
     uint64_t max_entries = 1 << 20;
     bool evict_oldest = false;
-    uint64_t tcp_syn_s = 30, tcp_established_s = 7200, tcp_closing_s = 30, udp_s = 60,
+    uint64_t tcp_syn_s = 10, tcp_inspecting_s = 30, tcp_established_s = 7200, tcp_closing_s = 30,
+             udp_s = 60,
              icmp_s = 30, other_s = 60;
   } flows;
   struct {
@@ -129,6 +130,7 @@ struct Model {
   } reassembly;
   struct {
     uint32_t max_flows = 4096;
+    uint32_t max_flows_per_source = 128;
     uint64_t window_bytes = 16 << 10;
   } stream;
 

@@ -111,6 +111,11 @@ class Inspector {
   virtual void close(FlowState* s, FlowArena& a, Context&) const { a.release(s); }
   virtual Decision on_data(FlowState&, Dir, std::span<const std::byte> in_order,
                            Context&) const = 0;
+  // Whether the session is protected: a TLS handshake accepted, the inspector staying only to
+  // watch the framing (FTP's control connection, for CCC). The dataplane then treats the flow as
+  // past its risky phase (no short idle timeout, never evicted) and opens what depends on it
+  // (FTP data channels). Inspectors that pass the flow through at that point need not say.
+  virtual bool secured(const FlowState&) const { return false; }
   // Bytes that will never be seen (the stream cannot be completed): fail closed by default.
   virtual Decision on_gap(FlowState&, Dir, uint32_t, Context&) const {
     return {Verdict::Deny, 0, Reason::TcpGap};

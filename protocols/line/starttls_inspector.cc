@@ -64,6 +64,11 @@ Decision StartTlsInspector::on_data(FlowState& fs, Dir d, std::span<const std::b
                             : server_bytes(st, p, in.size(), ctx);
 }
 
+bool StartTlsInspector::secured(const FlowState& fs) const {
+  const State& st = static_cast<const State&>(fs);
+  return st.phase == State::Phase::Tls && st.tls.phase == tls::TlsFlow::Phase::Done;
+}
+
 Decision StartTlsInspector::judge_verb(const State& st, const Context& ctx) const {
   const Command& c = st.cmd;
   if (plaintext_ok(ctx)) return cont(0);  // the admin allowed clear-text logins here

@@ -41,6 +41,7 @@ class StartTlsInspector : public Inspector {
   FlowState* open(FlowArena& a) const override;
   void close(FlowState* s, FlowArena& a, Context& ctx) const override;
   Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  bool secured(const FlowState& s) const override;
 
  private:
   struct State;

@@ -5,33 +5,12 @@
 #include <string>
 
 #include "tests/support/packet_builder.h"
+#include "tests/support/pipeline_harness.h"
 
 namespace pw::dp {
 namespace {
 
 using namespace pw::testing;
-
-// Records everything the pipeline outputs.
-class Collect : public PipelineSink {
- public:
-  std::vector<size_t> forwarded;  // input indexes
-  std::vector<Bytes> emitted;
-  std::vector<Bytes> mirrored;
-  std::vector<Event> events;
-  void forward_input(size_t i, Side) override { forwarded.push_back(i); }
-  void emit(std::span<const uint8_t> f, Side, uint64_t) override { emitted.emplace_back(f.begin(), f.end()); }
-  void mirror(std::span<const uint8_t> f, uint64_t) override { mirrored.emplace_back(f.begin(), f.end()); }
-  bool event(const Event& e) override {
-    events.push_back(e);
-    return true;
-  }
-  void clear() { *this = Collect{}; }
-  size_t count(Reason r) const {
-    size_t n = 0;
-    for (const auto& e : events) n += e.reason == r;
-    return n;
-  }
-};
 
 constexpr const char* kPolicy =
     "set printer-network 198.18.20.0/24\n"
@@ -70,14 +49,6 @@ constexpr const char* kPolicy =
     "set service ping protocol icmp\n"
     "set detection port-scan ports 10\n"
     "set detection port-scan printers 100\n";
-
-std::shared_ptr<const policy::CompiledPolicy> compile_text(const std::string& text, uint64_t gen = 1) {
-  policy::ParseResult r = policy::parse_config(text, "p.conf");
-  for (const auto& e : r.errors) ADD_FAILURE() << e.str();
-  policy::ModelResult m = policy::build_model(r.config);
-  for (const auto& e : m.errors) ADD_FAILURE() << e.str();
-  return policy::compile(m.model, gen);
-}
 
 // A test inspector: denies a stream that contains "PASS ", passes through after "234 ".
 struct Text : proto::FlowState {
