@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "protocols/inspector_registry.h"
+
 namespace pw::dp {
 
 using policy::Action;
@@ -169,13 +171,13 @@ namespace {
 constexpr uint8_t kFtpSession = 0xfd;  // a pseudo protocol number for FTP session keys
 }
 
-FlowKey Pipeline::ftp_session_key(const IpAddr& client, const IpAddr& printer,
-                                  const PacketView& v) const {
+FlowKey Pipeline::ftp_session_key(const IpAddr& client, const IpAddr& printer, uint16_t vlan_outer,
+                                  uint16_t vlan_inner) const {
   PacketView k;
   k.src = client;
   k.dst = printer;
-  k.vlan_outer = v.vlan_outer;
-  k.vlan_inner = v.vlan_inner;
+  k.vlan_outer = vlan_outer;
+  k.vlan_inner = vlan_inner;
   k.ip_proto = kFtpSession;
   bool unused;
   FlowKey key = flow_key(k, &unused);
@@ -184,19 +186,49 @@ FlowKey Pipeline::ftp_session_key(const IpAddr& client, const IpAddr& printer,
   return key;
 }
 
-// A passive FTP data connection (RFC 959 PASV / RFC 2428 EPSV) toward a printer's passive port
-// range is allowed only from a client that holds an established control flow to that printer:
-// before TLS that flow cannot have sent PASV (the allow-list), so it is an FTPS session.
-const CompiledService* Pipeline::ftp_data_service(const PacketView& v) {
-  FlowKey k = ftp_session_key(v.src, v.dst, v);
+// FTP data connections (RFC 959, RFC 2428, RFC 4217) are allowed only between a client and a
+// printer whose control connection has completed AUTH TLS and its TLS handshake, and only while
+// it lives: passive mode (PASV/EPSV) from the client into the printer's passive range, active mode
+// (PORT/EPRT) from the printer to an unprivileged port of the client. The control connection is
+// encrypted by then, so the ports cannot be read from it: the range and the pair are the bound.
+const CompiledService* Pipeline::ftp_data_service(const IpAddr& client, const IpAddr& printer,
+                                                  uint16_t vlan_outer, uint16_t vlan_inner,
+                                                  uint16_t port, bool active) {
+  FlowKey k = ftp_session_key(client, printer, vlan_outer, vlan_inner);
   Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {});
   if (!s || s->packets[0] == 0) return nullptr;
   const auto& svcs = policy_->services();
   if (s->service >= svcs.size()) return nullptr;
   const CompiledService& svc = svcs[s->service];
-  if (svc.inspect != Inspect::Ftp || svc.action != Action::Allow || !svc.passive_ports.lo) return nullptr;
-  if (v.dport < svc.passive_ports.lo || v.dport > svc.passive_ports.hi) return nullptr;
+  if (svc.inspect != Inspect::Ftp || svc.action != Action::Allow) return nullptr;
+  if (active) return port >= 1024 ? &svc : nullptr;  // RFC 2577: never a privileged port
+  if (!svc.passive_ports.lo || port < svc.passive_ports.lo || port > svc.passive_ports.hi)
+    return nullptr;
   return &svc;
+}
+
+void Pipeline::ftp_session_open(Flow& fl) {
+  const auto [client, printer] = flow_ends(fl);  // FTP control: the client opened it
+  FlowKey k = ftp_session_key(client, printer, fl.key.vlan_outer, fl.key.vlan_inner);
+  uint32_t h = flow_hash(k);
+  Flow* s = ftp_sessions_.find(k, h, now_, [](Flow&) {});
+  if (!s && (s = ftp_sessions_.insert(k, h, now_, [](Flow&) {}))) {
+    s->state = FlowState::TcpEstablished;
+    s->service = fl.service;
+  }
+  if (!s) return;  // table full: this session's data connections are refused (fail closed)
+  ++s->packets[0];
+  s->last_ns = now_;
+  fl.ftp_control = true;
+}
+
+void Pipeline::ftp_session_close(Flow& fl) {
+  if (!fl.ftp_control) return;
+  fl.ftp_control = false;
+  const auto [client, printer] = flow_ends(fl);
+  FlowKey k = ftp_session_key(client, printer, fl.key.vlan_outer, fl.key.vlan_inner);
+  if (Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {}))
+    if (s->packets[0] == 0 || --s->packets[0] == 0) ftp_sessions_.remove(s);
 }
 
 void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v,
@@ -328,16 +360,7 @@ void Pipeline::release_flow(Flow& fl) {
     dpi_.close(fl.dpi);
     fl.dpi = NdpiClassifier::kNone;
   }
-  if (fl.ftp_control) {
-    fl.ftp_control = false;
-    PacketView pv;
-    pv.vlan_outer = fl.key.vlan_outer;
-    pv.vlan_inner = fl.key.vlan_inner;
-    const auto [client, printer] = flow_ends(fl);  // FTP control: the client opened it
-    FlowKey k = ftp_session_key(client, printer, pv);
-    if (Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {}))
-      if (s->packets[0] == 0 || --s->packets[0] == 0) ftp_sessions_.remove(s);
-  }
+  ftp_session_close(fl);
   release_inspection(fl);
 }
 
@@ -407,8 +430,11 @@ Reason Pipeline::open_inspection(Flow& fl, bool tcp, PipelineSink& sink) {
 }
 
 const proto::Inspector* Pipeline::inspector_of(const CompiledService& svc, uint8_t ip_proto,
-                                               bool ftp_data) const {
-  if (ftp_data || svc.inspect == Inspect::None || !inspectors_) return nullptr;
+                                               bool ftp_data, bool to_printers) const {
+  if (!inspectors_) return nullptr;
+  // An FTP data connection must start with TLS (PROT P) unless the service says otherwise.
+  if (ftp_data) return svc.ftp_data_tls ? proto::ftp_data_inspector(!to_printers) : nullptr;
+  if (svc.inspect == Inspect::None) return nullptr;
   if (ip_proto != kProtoTcp && ip_proto != kProtoUdp) return nullptr;
   return inspectors_(svc.inspect, ip_proto == kProtoUdp);
 }
@@ -678,8 +704,12 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   if (tcp && (v.tcp_flags & (kSyn | kAck)) != kSyn) return {false, true, Reason::TcpNoFlow};
   const CompiledService* svc = match(v, e);
   bool ftp_data = false;
-  if (tcp && e.to_printers && (!svc || svc->action != Action::Allow)) {
-    if (const CompiledService* data = ftp_data_service(v)) {
+  if (tcp && (!svc || svc->action != Action::Allow)) {
+    // An FTP data connection of a secured session: passive toward the printer, active from it.
+    const CompiledService* data =
+        e.to_printers ? ftp_data_service(v.src, v.dst, v.vlan_outer, v.vlan_inner, v.dport, false)
+                      : ftp_data_service(v.dst, v.src, v.vlan_outer, v.vlan_inner, v.dport, true);
+    if (data) {
       svc = data;
       ftp_data = true;
     }
@@ -712,7 +742,7 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   // The inspector is chosen now; its state (and a TCP flow's normaliser stream) is taken only at
   // the first payload, after the handshake: a SYN flood costs flow entries, nothing more. A
   // service whose inspector is not built forwards like an uninspected one (counted).
-  fl->inspector = inspector_of(*svc, v.ip_proto, ftp_data);
+  fl->inspector = inspector_of(*svc, v.ip_proto, ftp_data, e.to_printers);
   if (!fl->inspector && svc->inspect != Inspect::None && !ftp_data &&
       (tcp || v.ip_proto == kProtoUdp))
     ++c_.uninspected;
@@ -736,20 +766,16 @@ bool Pipeline::still_allowed(Flow& fl, const CompiledService** deciding) {
                            l4_of(fl.key.proto), l4_of(fl.key.proto) == L4::Icmp ? 0 : port, pm,
                            policy_->classify(peer))
           : nullptr;
-  if (fl.ftp_data && fl.to_printers) {
-    PacketView dv;
-    dv.src = init;
-    dv.dst = resp;
-    dv.vlan_outer = fl.key.vlan_outer;
-    dv.vlan_inner = fl.key.vlan_inner;
-    dv.dport = port;
-    svc = ftp_data_service(dv);
+  if (fl.ftp_data) {
+    svc = fl.to_printers
+              ? ftp_data_service(init, resp, fl.key.vlan_outer, fl.key.vlan_inner, port, false)
+              : ftp_data_service(resp, init, fl.key.vlan_outer, fl.key.vlan_inner, port, true);
   }
   *deciding = svc;
   if (!svc || svc->action != Action::Allow) return false;
   // Re-judged on what the new policy decides for this flow, never on incidental state: the same
   // inspector (or none), and for an inspected flow the same inspection settings.
-  const proto::Inspector* want = inspector_of(*svc, fl.key.proto, fl.ftp_data);
+  const proto::Inspector* want = inspector_of(*svc, fl.key.proto, fl.ftp_data, fl.to_printers);
   if (want != fl.inspector) return false;
   if (want && svc->inspection_key != fl.inspection_key) return false;
   fl.service = svc->id;
@@ -916,6 +942,8 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
     // flow leaves the list of flows under inspection (no short timeout, never evicted).
     fl.secured = true;
     inspected_.remove(fl);
+    // An FTP control connection in TLS: its data connections may open from now on.
+    if (svc.inspect == Inspect::Ftp && fl.to_printers && !fl.ftp_data) ftp_session_open(fl);
   }
   return {true, false, Reason::Forwarded};
 }
@@ -1002,23 +1030,6 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
   }
   if (fl.state == FlowState::TcpSynReceived && side == 0 && (fg & kAck) && v.ack == peer.isn + 1) {
     fl.state = FlowState::TcpEstablished;
-    const auto& svcs = policy_->services();
-    if (fl.service < svcs.size() && svcs[fl.service].inspect == Inspect::Ftp && !fl.ftp_data &&
-        fl.to_printers) {
-      // v is from the initiator (the client) to the printer.
-      FlowKey k = ftp_session_key(v.src, v.dst, v);
-      uint32_t h = flow_hash(k);
-      Flow* s = ftp_sessions_.find(k, h, now_, [](Flow&) {});
-      if (!s && (s = ftp_sessions_.insert(k, h, now_, [](Flow&) {}))) {
-        s->state = FlowState::TcpEstablished;
-        s->service = fl.service;
-      }
-      if (s) {
-        ++s->packets[0];
-        s->last_ns = now_;
-        fl.ftp_control = true;
-      }
-    }
   }
   if (me.fin && peer.fin) {
     fl.state = FlowState::TcpClosing;
@@ -1029,6 +1040,7 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
 void Pipeline::close_inspection(Flow& fl) {
   // Closed both ways (or reset): the inspection state is given back now, not at the end of the
   // closing timeout; later bytes on the flow are refused (tcp-after-close).
+  ftp_session_close(fl);  // the control connection ends: so do its data connections' rights
   if (fl.inspector && !fl.pass_through && !fl.inspect_closed) {
     release_inspection(fl);
     fl.inspect_closed = true;

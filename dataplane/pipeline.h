@@ -200,7 +200,7 @@ class Pipeline {
   bool evict_idle_inspected(PipelineSink& sink);
   // The inspector a flow of `svc` gets (null: none, or not built yet).
   const proto::Inspector* inspector_of(const policy::CompiledService& svc, uint8_t ip_proto,
-                                       bool ftp_data) const;
+                                       bool ftp_data, bool to_printers) const;
   // Whether a frame arrived on the side its source cannot be on (Unknown ingress: replay).
   static bool wrong_side(const Frame& f, bool src_is_printer);
   const policy::CompiledService* match(const PacketView& v, const Ends& e) const;
@@ -213,8 +213,17 @@ class Pipeline {
   bool classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
   // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
   void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
-  FlowKey ftp_session_key(const IpAddr& client, const IpAddr& printer, const PacketView& v) const;
-  const policy::CompiledService* ftp_data_service(const PacketView& v);
+  FlowKey ftp_session_key(const IpAddr& client, const IpAddr& printer, uint16_t vlan_outer,
+                          uint16_t vlan_inner) const;
+  // The FTP service whose secured session between `client` and `printer` this data connection
+  // belongs to (passive: to the printer's `port` in its range; active: from the printer to the
+  // client's `port`), or null.
+  const policy::CompiledService* ftp_data_service(const IpAddr& client, const IpAddr& printer,
+                                                  uint16_t vlan_outer, uint16_t vlan_inner,
+                                                  uint16_t port, bool active);
+  // An FTP control flow in TLS opens its (client, printer) session; its end closes it.
+  void ftp_session_open(Flow& fl);
+  void ftp_session_close(Flow& fl);
   proto::Context context(const Flow& fl, const policy::CompiledService* svc);
   void emit_event(const Event& e, PipelineSink& sink);
   // Transmits a copy of input frame `f` (TCP segment `v`) with URG cleared and the urgent pointer

@@ -61,6 +61,7 @@ struct CompiledService {
   bool smb1 = false;
   MirrorMode mirror = MirrorMode::Suspicious;
   PortRange passive_ports{};
+  bool ftp_data_tls = true;  // FTP data connections start with TLS
   uint32_t min_rsa_bits = 2048;       // security tls min-rsa-bits
   bool weak_certificate_deny = true;  // security tls weak-certificate deny|alert
   GroupMask peer_mask = 0;     // 0: any peer

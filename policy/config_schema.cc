@@ -99,6 +99,8 @@ SchemaNode build_schema() {
           secure(choice("smb-signing", {"required", "optional"}, "SMB2/3 signing")),
           secure(choice("smb1", {"deny", "allow"}, "SMB1 dialect", "deny")),
           leaf("passive-ports", ValueType::PortRange, "FTP passive data ports on the printer"),
+          secure(choice("data-tls", {"required", "optional"},
+                        "FTP data connections must start with TLS (PROT P)", "required")),
           secure(choice("mirror", {"suspicious", "always", "never"},
                         "which frames of this service go to the NIDS mirror", "suspicious")),
       });

@@ -54,6 +54,7 @@ uint64_t inspection_key(const CompiledService& c) {
   mix(c.smb_signing_required);
   mix(c.smb1);
   mix(uint64_t{c.passive_ports.lo} << 16 | c.passive_ports.hi);
+  mix(c.ftp_data_tls);
   mix(c.min_rsa_bits);
   mix(c.weak_certificate_deny);
   return h;
@@ -240,6 +241,7 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.smb1 = s.smb1;
     c.mirror = s.mirror;
     c.passive_ports = s.passive_ports.value_or(PortRange{});
+    c.ftp_data_tls = s.ftp_data_tls;
     c.min_rsa_bits = model.tls.min_rsa_bits;
     c.weak_certificate_deny = model.tls.weak_certificate_deny;
     c.name = s.name;

@@ -170,6 +170,7 @@ class Builder {
       else if (leaf == "smb-signing") sv.smb_signing_required = v == "required";
       else if (leaf == "smb1") sv.smb1 = v == "allow";
       else if (leaf == "passive-ports") sv.passive_ports = port_range(v);
+      else if (leaf == "data-tls") sv.ftp_data_tls = v == "required";
       else if (leaf == "mirror") sv.mirror = static_cast<MirrorMode>(choice_index(*s.node, v));
       return;
     }
@@ -376,6 +377,7 @@ class Builder {
         error(*s, "service '" + sv.name + "': " + leaf + " needs inspect " + name);
     };
     only_with("passive-ports", Inspect::Ftp, "ftp");
+    only_with("data-tls", Inspect::Ftp, "ftp");
     only_with("snmp-version", Inspect::Snmp, "snmp");
     only_with("snmp-security", Inspect::Snmp, "snmp");
     only_with("smb-signing", Inspect::Smb, "smb");

@@ -53,6 +53,7 @@ struct Service {
   bool smb_signing_required = false;
   bool smb1 = false;
   std::optional<PortRange> passive_ports;
+  bool ftp_data_tls = true;  // FTP: data connections start with TLS (PROT P)
   MirrorMode mirror = MirrorMode::Suspicious;
   SourceLoc loc;  // the service's first statement
 };

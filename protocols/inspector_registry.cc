@@ -13,6 +13,12 @@
 
 namespace pw::proto {
 
+const Inspector* ftp_data_inspector(bool active) {
+  static const tls::TlsInspector kPassive(false);
+  static const tls::TlsInspector kActive(true);
+  return active ? &kActive : &kPassive;
+}
+
 const Inspector* inspector_for(policy::Inspect p, bool datagram) {
   // One instance of each inspector, immutable, shared by every lcore.
   static const tls::TlsInspector kTls;

@@ -399,6 +399,7 @@ FlowState* TlsInspector::open(FlowArena& a) const {
 
 Decision TlsInspector::on_data(FlowState& st, Dir d, std::span<const std::byte> in,
                                Context& ctx) const {
+  if (flip_) d = d == Dir::ToServer ? Dir::ToClient : Dir::ToServer;
   return tls::on_data(static_cast<State&>(st).tls, d, in, ctx);
 }
 

@@ -46,13 +46,20 @@ Decision on_data(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx)
 // Gives back the buffers `f` holds (call when the flow ends or goes pass-through).
 void release(TlsFlow& f, Context& ctx);
 
-// The inspector for `inspect tls` services (implicit TLS from the first byte).
+// The inspector for `inspect tls` services (implicit TLS from the first byte). With
+// `responder_is_client`, the TCP responder is the TLS client: an FTP active-mode data connection,
+// which the server opens toward the client while the client still starts the TLS handshake
+// (RFC 4217 section 7).
 class TlsInspector : public Inspector {
  public:
-  const char* name() const override { return "tls"; }
+  explicit TlsInspector(bool responder_is_client = false) : flip_(responder_is_client) {}
+  const char* name() const override { return flip_ ? "tls-responder-client" : "tls"; }
   FlowState* open(FlowArena& a) const override;
   void close(FlowState* s, FlowArena& a, Context& ctx) const override;
   Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+
+ private:
+  bool flip_;
 };
 
 }  // namespace pw::proto::tls

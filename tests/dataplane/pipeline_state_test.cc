@@ -29,6 +29,14 @@ constexpr const char* kPolicy =
     "set service ftp port 21\n"
     "set service ftp inspect ftp\n"
     "set service ftp tls required\n"
+    "set service ftp passive-ports 50000-50100\n"
+    "set service ftp-clear-data direction to-printers\n"
+    "set service ftp-clear-data protocol tcp\n"
+    "set service ftp-clear-data port 2121\n"
+    "set service ftp-clear-data inspect ftp\n"
+    "set service ftp-clear-data tls required\n"
+    "set service ftp-clear-data passive-ports 51000-51100\n"
+    "set service ftp-clear-data data-tls optional\n"
     "set service raw direction to-printers\n"
     "set service raw protocol tcp\n"
     "set service raw port 9100\n";
@@ -214,6 +222,104 @@ TEST_F(State, SynDataIsRefusedOnInspectedFlows) {
   // Uninspected services keep their SYN data.
   Conn raw = conn(7, 40001, 9100);
   EXPECT_TRUE(h->run(tcp_frame(raw.c2s, {raw.sport, 9100, kSyn, raw.cseq - 1, 0}, "%!PS")));
+}
+
+// --- FTP data connections ----------------------------------------------------------------------
+
+struct Ftp : State {
+  // A control connection on `port` through AUTH TLS and a real TLS 1.3 handshake.
+  Conn control(int host, uint16_t port = 21, bool tls_handshake_too = true) {
+    Conn c = conn(host, 40000, port);
+    EXPECT_TRUE(handshake(c));
+    EXPECT_TRUE(server(c, "220 ready\r\n"));
+    EXPECT_TRUE(client(c, "AUTH TLS\r\n"));
+    EXPECT_TRUE(server(c, "234 Proceed with negotiation.\r\n"));
+    if (tls_handshake_too) {
+      EXPECT_TRUE(tls(c));
+    }
+    return c;
+  }
+  // A passive data connection from `host` to the printer's `port`; true when its SYN crossed.
+  bool passive(int host, uint16_t port, Conn* out = nullptr) {
+    Conn d = conn(host, 41000, port);
+    bool ok = h->run(tcp_frame(d.c2s, {d.sport, port, kSyn, d.cseq - 1, 0}));
+    if (ok && out) {
+      h->run(tcp_frame(d.s2c, {port, d.sport, kSyn | kAck, d.sseq - 1, d.cseq}));
+      h->run(tcp_frame(d.c2s, {d.sport, port, kAck, d.cseq, d.sseq}));
+      *out = d;
+    }
+    return ok;
+  }
+};
+
+TEST_F(Ftp, BareHandshakeOrAuthWithoutTlsOpensNoDataPort) {
+  Conn bare = conn(7, 40000, 21);
+  ASSERT_TRUE(handshake(bare));
+  ASSERT_TRUE(server(bare, "220 ready\r\n"));
+  EXPECT_FALSE(passive(7, 50010));
+  Conn half = control(8, 21, false);  // AUTH TLS answered, no TLS handshake yet
+  EXPECT_FALSE(passive(8, 50010));
+  EXPECT_EQ(h->out.count(Reason::DefaultDeny), 2u);
+}
+
+TEST_F(Ftp, PassiveDataOpensForTheSecuredPairWhileItsControlLives) {
+  Conn c = control(7);
+  Conn d;
+  ASSERT_TRUE(passive(7, 50010, &d));
+  // Another client, another printer, a port outside the range: closed.
+  EXPECT_FALSE(passive(8, 50010));
+  EXPECT_FALSE(passive(7, 50101));
+  Conn other = conn(7, 41001, 50010);
+  other.c2s.dst = "198.18.20.6";
+  EXPECT_FALSE(h->run(tcp_frame(other.c2s, {41001, 50010, kSyn, 1, 0})));
+  // PROT P: the data connection starts with TLS.
+  EXPECT_TRUE(tls(d));
+  // The control connection ends: so do its data rights.
+  ASSERT_TRUE(client(c, std::string(), kAck | kFin));
+  ASSERT_TRUE(server(c, std::string(), kAck | kFin));
+  EXPECT_FALSE(passive(7, 50011));
+}
+
+TEST_F(Ftp, DataInClearIsRefusedUnlessTheServiceAllowsIt) {
+  control(7);
+  Conn d;
+  ASSERT_TRUE(passive(7, 50010, &d));
+  EXPECT_FALSE(client(d, "%!PS-Adobe-3.0\n"));
+  EXPECT_EQ(h->out.count(Reason::NonTlsOnTlsPort), 1u);
+  // data-tls optional: clear data on a secured session's data connection passes.
+  control(8, 2121);
+  Conn clear;
+  ASSERT_TRUE(passive(8, 51000, &clear));
+  EXPECT_TRUE(client(clear, "%!PS-Adobe-3.0\n"));
+}
+
+TEST_F(Ftp, ActiveModeUnderTheSameRules) {
+  // PORT/EPRT: the printer connects to the client, from port 20, to an unprivileged port.
+  Ip p2c{"198.18.20.5", "198.18.0.7"}, c2p{"198.18.0.7", "198.18.20.5"};
+  EXPECT_FALSE(h->run(tcp_frame(p2c, {20, 45000, kSyn, 500, 0})));  // no secured session yet
+  control(7);
+  EXPECT_FALSE(h->run(tcp_frame(p2c, {20, 1023, kSyn, 500, 0})));  // privileged port
+  EXPECT_FALSE(h->run(tcp_frame({"198.18.20.5", "198.18.0.8"}, {20, 45000, kSyn, 500, 0})));
+  ASSERT_TRUE(h->run(tcp_frame(p2c, {20, 45000, kSyn, 500, 0})));
+  ASSERT_TRUE(h->run(tcp_frame(c2p, {45000, 20, kSyn | kAck, 7000, 501})));
+  ASSERT_TRUE(h->run(tcp_frame(p2c, {20, 45000, kAck, 501, 7001})));
+  // The FTP client is still the TLS client (RFC 4217): its ClientHello goes first, from the
+  // TCP responder; the printer answering in clear first would be refused.
+  uint32_t cs = 7001, ps = 501;
+  for (const auto& chunk : tls_handshake()) {
+    if (chunk.to_server) {
+      EXPECT_TRUE(h->run(tcp_frame(c2p, {45000, 20, kAck | kPsh, cs, ps}, chunk.bytes)));
+      cs += static_cast<uint32_t>(chunk.bytes.size());
+    } else {
+      EXPECT_TRUE(h->run(tcp_frame(p2c, {20, 45000, kAck | kPsh, ps, cs}, chunk.bytes)));
+      ps += static_cast<uint32_t>(chunk.bytes.size());
+    }
+  }
+  ASSERT_TRUE(h->run(tcp_frame(p2c, {20, 45001, kSyn, 800, 0})));
+  ASSERT_TRUE(h->run(tcp_frame(c2p, {45001, 20, kSyn | kAck, 9000, 801})));
+  ASSERT_TRUE(h->run(tcp_frame(p2c, {20, 45001, kAck, 801, 9001})));
+  EXPECT_FALSE(h->run(tcp_frame(p2c, {20, 45001, kAck | kPsh, 801, 9001}, "scan.pdf data")));
+  EXPECT_EQ(h->out.count(Reason::NonTlsOnTlsPort) + h->out.count(Reason::MalformedTls), 1u);
 }
 
 // --- Forged segments -------------------------------------------------------------------------
