@@ -1,0 +1,229 @@
+#!/bin/bash
+# A commit leaves unaffected flows alone, with real TCP stacks on both sides: printwalld inline
+# (af_packet) between a client and a printer namespace, small-office profile. While 1,000
+# commits land through the CLI (`configure; set service ... description N; commit`), transfers
+# run on allowed services:
+#   - RAW 9100 and LPD 515 (inspect pjl / lpd: accepted, not built): long TCP streams whose every
+#     byte the receiver checks against the sender's deterministic sequence;
+#   - HTTPS 443 (inspect tls): a TLS session (Python ssl, TLS 1.3) carrying such a stream;
+#   - WS-Discovery 3702/udp: numbered datagrams, counted at both ends.
+# Asserted: no transfer reset or cut short (every byte arrives, in order, identical), no
+# datagram lost, no RST injected by the gateway, no frame dropped (its own counters), no
+# policy-changed event, every commit in force.
+# usage: commit_load_test.sh PATH/TO/printwalld [PATH/TO/printwall] [COMMITS]
+set -u
+pwd_bin=$1
+cli_bin=${2:-$(dirname "$1")/printwall}
+commits=${3:-${PW_COMMITS:-1000}}
+tag=$(printf '%05d' $(( $$ % 100000 )))
+ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag
+tmp=$(mktemp -d)
+fail=0
+pid= pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for n in $ns_c $ns_p $ns_g; do ip netns del "$n" 2>/dev/null; done
+  [ -n "${PW_KEEP:-}" ] || rm -rf "$tmp"
+  rm -rf "/var/run/dpdk/pwc$tag"
+}
+trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ] || ! command -v openssl >/dev/null || ! command -v tcpdump >/dev/null; then
+  echo "commit_load_test: needs root, openssl and tcpdump (appliance/install-deps)"; exit 77
+fi
+for n in $ns_c $ns_p $ns_g; do ip netns add "$n" || exit 1; done
+ip link add cli$tag type veth peer name gwo$tag
+ip link add prn$tag type veth peer name gwi$tag
+ip link set cli$tag netns $ns_c
+ip link set prn$tag netns $ns_p
+for i in gwo gwi; do ip link set $i$tag netns $ns_g; done
+setup $ns_c cli$tag 198.18.20.100/24 2001:db8:20::100/64
+setup $ns_p prn$tag 198.18.20.5/24 2001:db8:20::5/64
+for i in gwo gwi; do setup $ns_g $i$tag; done
+
+cat >"$tmp/pw.conf" <<CONF
+set profile small-office
+set printer-network 198.18.20.0/28
+set interface outside device "net_af_packet0,iface=gwo$tag"
+set interface inside device "net_af_packet1,iface=gwi$tag"
+set dataplane workers 1
+set dataplane mbufs 8192
+set flows max-entries 65536
+CONF
+ip netns exec $ns_c tcpdump -i cli$tag -U -w "$tmp/client.pcap" \
+  'src host 198.18.20.5 and tcp[tcpflags] & tcp-rst != 0' >/dev/null 2>&1 &
+pids+=($!)
+ip netns exec $ns_g "$pwd_bin" --lcores '(0-1)@(0,1)' --no-huge -m 512 --no-pci --file-prefix pwc$tag \
+  --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" \
+  --socket "$tmp/ctl.sock" --state-dir "$tmp/state" >"$tmp/gw.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q -e forwarding -e 'printwalld: ' "$tmp/gw.log" && break; sleep 0.1; done
+grep -q forwarding "$tmp/gw.log" || { bad "printwalld did not start"; cat "$tmp/gw.log"; exit 1; }
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=printer -keyout "$tmp/key.pem" \
+  -out "$tmp/cert.pem" >/dev/null 2>&1
+
+# The stream: block i is 4 KiB of SHA-256(i) repeated; the receiver recomputes and compares.
+cat >"$tmp/stream.py" <<'PY'
+import hashlib, os, socket, ssl, sys, time
+
+def block(i):
+    return hashlib.sha256(i.to_bytes(8, "big")).digest() * 128  # 4096 bytes
+
+def serve(port, tls, out):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("198.18.20.5", port))
+    ls.listen(1)
+    ls.settimeout(30)
+    c, _ = ls.accept()
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+        c = ctx.wrap_socket(c, server_side=True)
+    c.settimeout(30)
+    got, i, buf, err = 0, 0, b"", "ok"
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            buf += d
+            got += len(d)
+            while len(buf) >= 4096:
+                if buf[:4096] != block(i):
+                    err = "mismatch at block %d" % i
+                    raise SystemExit
+                buf, i = buf[4096:], i + 1
+    except (OSError, SystemExit) as e:
+        if err == "ok":
+            err = "error: %s" % e
+    if buf and err == "ok":
+        err = "trailing %d bytes" % len(buf)
+    open(out, "w").write("%d %s\n" % (i, err))
+
+def send(port, tls, stop, out):
+    s = socket.create_connection(("198.18.20.5", port), timeout=30)
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        s = ctx.wrap_socket(s)
+    i, err = 0, "ok"
+    try:
+        while not os.path.exists(stop):
+            for _ in range(16):
+                s.sendall(block(i))
+                i += 1
+            time.sleep(0.01)  # ~6 MB/s: the stream spans every commit
+        s.shutdown(socket.SHUT_WR)  # (on a TLS socket: no close_notify, a plain FIN)
+        s.recv(1)
+    except OSError as e:
+        err = "error: %s" % e
+    open(out, "w").write("%d %s\n" % (i, err))
+
+role, port, tls = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "tls"
+if role == "serve":
+    serve(port, tls, sys.argv[6])
+else:
+    send(port, tls, sys.argv[4], sys.argv[5])
+PY
+cat >"$tmp/udp.py" <<'PY'
+import os, socket, sys, time
+if sys.argv[1] == "rx":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind(("198.18.20.5", 3702))
+    s.settimeout(5.0)
+    seen = set()
+    while True:
+        try:
+            d, _ = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        seen.add(int(d.split(b" ")[1]))
+    open(sys.argv[2], "w").write("%d\n" % len(seen))
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    n = 0
+    while not os.path.exists(sys.argv[2]):
+        s.sendto(b"probe %d " % n + b"x" * 200, ("198.18.20.5", 3702))
+        n += 1
+        time.sleep(0.002)
+    open(sys.argv[3], "w").write("%d\n" % n)
+PY
+
+stop=$tmp/stop
+for spec in 9100:plain 515:plain 443:tls; do
+  port=${spec%%:*} mode=${spec##*:}
+  ip netns exec $ns_p python3 "$tmp/stream.py" serve $port $mode "$tmp/cert.pem" "$tmp/key.pem" "$tmp/rx.$port" &
+  pids+=($!)
+done
+ip netns exec $ns_p python3 "$tmp/udp.py" rx "$tmp/rx.udp" &
+udp_rx=$!
+sleep 0.5
+senders=()
+for spec in 9100:plain 515:plain 443:tls; do
+  port=${spec%%:*} mode=${spec##*:}
+  ip netns exec $ns_c python3 "$tmp/stream.py" send $port $mode "$stop" "$tmp/tx.$port" &
+  senders+=($!)
+done
+ip netns exec $ns_c python3 "$tmp/udp.py" tx "$stop" "$tmp/tx.udp" &
+senders+=($!)
+sleep 1
+
+# The commits: each a description change on a service in use, through the control socket.
+start=$(date +%s)
+done_commits=0
+for i in $(seq 1 "$commits"); do
+  case $(( i % 3 )) in 0) svc=raw-print ;; 1) svc=remote-ui-https ;; 2) svc=wsd-discovery ;; esac
+  if "$cli_bin" --socket "$tmp/ctl.sock" "configure; set service $svc description \"commit $i\"; commit" \
+      >"$tmp/commit.out" 2>&1; then
+    done_commits=$((done_commits + 1))
+  else
+    cat "$tmp/commit.out"
+    break
+  fi
+done
+elapsed=$(( $(date +%s) - start ))
+touch "$stop"
+for s in "${senders[@]}"; do wait "$s"; done
+wait $udp_rx
+sleep 0.5
+[ "$done_commits" = "$commits" ] && ok "$commits commits in ${elapsed}s under load" ||
+  bad "only $done_commits of $commits commits went through"
+
+for port in 9100 515 443; do
+  read -r sent serr <"$tmp/tx.$port" || sent=0 serr=missing
+  wait_rx=0
+  for _ in $(seq 50); do [ -s "$tmp/rx.$port" ] && break; sleep 0.1; done
+  read -r got rerr <"$tmp/rx.$port" || got=0 rerr=missing
+  if [ "$serr" = ok ] && [ "$rerr" = ok ] && [ "$sent" = "$got" ] && [ "$sent" -gt 100 ]; then
+    ok "port $port: $sent blocks of 4 KiB sent, all received identical"
+  else
+    bad "port $port: sender $sent ($serr), receiver $got ($rerr)"
+  fi
+done
+sent=$(cat "$tmp/tx.udp") got=$(cat "$tmp/rx.udp")
+[ "$sent" = "$got" ] && [ "$sent" -gt 100 ] && ok "udp 3702: $sent datagrams sent, $got received" ||
+  bad "udp 3702: $sent datagrams sent, $got received"
+
+gens=$(grep -c "policy generation .* in force" "$tmp/gw.log")
+[ "$gens" -ge "$commits" ] && ok "$gens policy generations in force" || bad "$gens generations in force"
+changed=$(grep -c '"policy-changed"' "$tmp/events.jsonl" 2>/dev/null)
+[ "${changed:-0}" = 0 ] && ok "no policy-changed event" || bad "$changed policy-changed events"
+kill -TERM $pid
+wait $pid
+pid=
+for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+sleep 0.5
+rsts=$(tcpdump -nn -r "$tmp/client.pcap" 2>/dev/null | wc -l)
+[ "$rsts" = 0 ] && ok "no RST reached the client" || bad "$rsts RSTs reached the client"
+# The gateway's own account: nothing dropped, nothing injected.
+summary=$(grep "stopping:" "$tmp/gw.log")
+if echo "$summary" | grep -q " 0 dropped, .* 0 injected,"; then ok "gateway: 0 dropped, 0 injected"; else
+  bad "gateway: $summary"; fi
+exit $fail
