@@ -28,6 +28,7 @@
 #include "policy/config_diff.h"
 #include "policy/compiled_policy.h"
 #include "policy/config_printer.h"
+#include "policy/inspection_guard.h"
 #include "policy/policy_model.h"
 
 namespace pw::mgmt {
@@ -104,6 +105,7 @@ struct ControlServer::Impl {
   ConfirmedCommit confirmed;
   Actor confirmed_by;             // who armed the pending confirmed commit
   uint64_t confirmed_commit = 0;  // and its commit id
+  uint8_t confirmed_needs = 0;    // the roles that commit needed: only they may confirm it
   uint64_t sessions = 0;
   std::string running_text;
   policy::Config running;
@@ -122,6 +124,17 @@ struct ControlServer::Impl {
   void record_audit(json rec) {
     audit.append(rec);
     for (auto& f : audit_hooks) f(rec);
+  }
+  // The running configuration compiled (what the dataplane enforces), or null if it does not
+  // build (it always does: it was committed).
+  std::shared_ptr<const policy::CompiledPolicy> compiled_running() const {
+    policy::ModelResult mr = policy::build_model(running);
+    if (!mr.ok()) return nullptr;
+    try {
+      return policy::compile(mr.model, 0);
+    } catch (const std::exception&) {
+      return nullptr;
+    }
   }
   bool set_running(const std::string& text, std::vector<std::string>* errors) {
     policy::ParseResult pr = policy::parse_config(text, "running");
@@ -479,6 +492,16 @@ void Connection::dispatch(const json& req, const std::string& cmd, const json& a
       send(r);
       return;
     }
+    // A pending confirmed commit is confirmed by any later commit: only by a user who holds
+    // every role it needed (a security change is not confirmed by an admin).
+    if (S.confirmed.pending() && (S.confirmed_needs & ~roles)) {
+      const uint8_t lack = static_cast<uint8_t>(S.confirmed_needs & ~roles);
+      S.record_audit(audit_denied(actor(), "commit (confirm)", lack));
+      send(reply(req, kDenied, "permission denied: commit " + std::to_string(S.confirmed_commit) +
+                                   " by " + S.confirmed_by.user +
+                                   " awaits confirmation, which needs the role " + role_names(lack)));
+      return;
+    }
     if (!session->dirty()) {
       if (S.confirmed.pending()) {
         S.confirmed.confirm();
@@ -493,6 +516,25 @@ void Connection::dispatch(const json& req, const std::string& cmd, const json& a
     if (!c.ok()) {
       json r = reply(req, kConfigError, "the candidate does not validate; nothing changed");
       r["errors"] = error_list(c.errors);
+      send(r);
+      return;
+    }
+    // What the commit does, judged on the compiled policies: less inspection of any traffic is
+    // the security administrator's decision, however the statements spell it.
+    uint8_t needs = 0;
+    forbidden(*session, 0, &needs);
+    std::vector<policy::InspectionLoss> losses;
+    if (std::shared_ptr<const policy::CompiledPolicy> now = S.compiled_running())
+      losses = policy::inspection_losses(*now, *c.compiled);
+    if (!losses.empty()) needs |= kSecurity;
+    if (!losses.empty() && !(roles & kSecurity)) {
+      std::vector<std::string> lines;
+      for (const auto& l : losses) lines.push_back(l.text);
+      S.record_audit(audit_denied(actor(), "commit", kSecurity, lines));
+      json r = reply(req, kDenied,
+                     "permission denied: the candidate inspects traffic less than the running "
+                     "policy does, which needs the role security");
+      r["errors"] = error_list(lines);
       send(r);
       return;
     }
@@ -519,6 +561,7 @@ void Connection::dispatch(const json& req, const std::string& cmd, const json& a
       S.confirmed.arm(static_cast<uint32_t>(minutes), previous, ConfirmedCommit::Clock::now());
       S.confirmed_by = actor();
       S.confirmed_commit = m.id;
+      S.confirmed_needs = needs;
     } else if (S.confirmed.pending()) {
       S.confirmed.confirm();
     }

@@ -10,8 +10,10 @@
 //
 // Security-policy statements are the schema nodes marked `security` (docs/configuration.md
 // section 1.6): everything under `security`, `mirror` and `syslog`, and a service's `tls`,
-// `min-tls`, `plaintext-auth`, `snmp-version`, `snmp-security`, `smb-signing`, `smb1` and
-// `mirror`. Every other statement needs admin. A commit needs, for every statement it changes,
+// `min-tls`, `plaintext-auth`, `snmp-version`, `snmp-security`, `smb-signing`, `smb1`, `data-tls`
+// and `mirror`. Every other statement needs admin. Besides, a commit that inspects any traffic
+// less than the running policy needs security whatever its statements (policy/inspection_guard.h,
+// checked by the control server on the compiled policies). A commit needs, for every statement it changes,
 // the role of that statement (forbidden()); "changes" is judged both on the overlay (what was
 // typed) and on the effective configuration (profile merged), so that neither `set profile`
 // nor `delete service X` can remove or weaken security statements without the security role.

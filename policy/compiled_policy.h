@@ -38,6 +38,8 @@ class AddressMap {
   void build(const std::vector<Entry>& entries);
   GroupMask lookup(const IpAddr& a) const;
   size_t intervals() const { return v4_start_.size() + v6_start_.size(); }
+  // The first address of every interval (where the mask may change), per family.
+  std::vector<IpAddr> starts(Family f) const;
 
  private:
   std::vector<uint32_t> v4_start_;
@@ -83,6 +85,14 @@ class CompiledPolicy {
   const CompiledService* match_ethertype(uint16_t ethertype) const;
 
   GroupMask classify(const IpAddr& a) const { return addresses_.lookup(a); }
+  const AddressMap& addresses() const { return addresses_; }
+  // Identifies the candidate list of (dir, proto, port): two ports with the same id are matched
+  // alike (0: no candidate).
+  uint64_t candidate_list(PolicyDir dir, L4 proto, uint16_t port) const {
+    if (proto != L4::Tcp && proto != L4::Udp) return 0;
+    const Slot s = port_slots_[static_cast<size_t>(dir) * 2 + (proto == L4::Udp ? 1 : 0)][port];
+    return uint64_t{s.offset} << 16 | s.count;
+  }
   bool is_printer(const IpAddr& a) const { return classify(a) & kPrinterBit; }
 
   const Model& model() const { return model_; }

@@ -90,6 +90,16 @@ void AddressMap::build(const std::vector<Entry>& entries) {
   sweep(e6, v6_start_, v6_mask_);
 }
 
+std::vector<IpAddr> AddressMap::starts(Family f) const {
+  std::vector<IpAddr> out;
+  if (f == Family::V4) {
+    for (uint32_t s : v4_start_) out.push_back(IpAddr::v4(s));
+  } else {
+    for (unsigned __int128 s : v6_start_) out.push_back(IpAddr::from_u128(Family::V6, s));
+  }
+  return out;
+}
+
 GroupMask AddressMap::lookup(const IpAddr& a) const {
   if (a.family == Family::V4) {
     uint32_t k = a.v4_host_order();

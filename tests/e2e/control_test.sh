@@ -116,6 +116,7 @@ for g in printwall printwall-admin printwall-security; do
 done
 mk() { useradd -M -N -s /usr/sbin/nologin ${2:+-G "$2"} "$1" && made_users+=("$1"); }
 mk "pwop$tag" printwall; mk "pwad$tag" printwall-admin; mk "pwse$tag" printwall-security; mk "pwno$tag" ""
+mk "pwas$tag" printwall-admin,printwall-security
 as() { local u=$1; shift; runuser -u "$u" -- "$cli_bin" --socket "$sock" "$@" 2>&1; }
 out=$(as "pwop$tag" show statistics) && ok "operator: show statistics" || { bad "operator show"; echo "$out"; }
 out=$(as "pwop$tag" configure); [ $? = 1 ] && echo "$out" | grep -q "permission denied" &&
@@ -127,6 +128,26 @@ out=$(as "pwad$tag" 'configure; set security tls min-version 1.0'); [ $? = 1 ] &
 out=$(as "pwse$tag" 'configure; set security tls min-version 1.3; commit comment sec')
 [ $? = 0 ] && running | grep -q 'security tls min-version 1.3' && ok "security admin: TLS minimum raised" ||
   { bad "security commit"; echo "$out"; }
+# An admin cannot switch inspection off by a new service on an inspected port (judged on the
+# compiled policy, not on statement names); the security administrator can.
+shadow='set service ui-plain direction to-printers; set service ui-plain protocol tcp; set service ui-plain port 443; set service ui-plain peer-group management; set group management address 198.18.40.0/24'
+out=$(as "pwad$tag" "configure; $shadow; commit"); [ $? = 1 ] &&
+  echo "$out" | grep -q "inspects traffic less" && echo "$out" | grep -q "remote-ui-https (inspect tls" &&
+  ! running | grep -q ui-plain && ok "admin: a service shadowing an inspected one is refused" ||
+  { bad "admin shadow service"; echo "$out"; }
+out=$(as "pwad$tag" 'configure; set service wsd-print inspect none; commit'); [ $? = 1 ] &&
+  echo "$out" | grep -q "permission denied" && ok "admin: inspect none refused" || { bad "admin inspect none"; echo "$out"; }
+# A confirmed commit that needed the security role is confirmed only by a user who has it.
+out=$(as "pwas$tag" "configure; $shadow; commit confirmed 5"); [ $? = 0 ] && running | grep -q ui-plain &&
+  ok "admin+security: the same change, as a confirmed commit" || { bad "security confirmed"; echo "$out"; }
+out=$(as "pwad$tag" 'configure; commit'); [ $? = 1 ] && echo "$out" | grep -q "awaits confirmation" &&
+  ok "admin: cannot confirm the security commit" || { bad "admin confirm"; echo "$out"; }
+out=$(as "pwad$tag" 'configure; set service raw-print description x; commit'); [ $? = 1 ] &&
+  echo "$out" | grep -q "awaits confirmation" && ok "admin: no other commit confirms it either" ||
+  { bad "admin commit while pending"; echo "$out"; }
+out=$(as "pwas$tag" 'configure; commit'); [ $? = 0 ] && echo "$out" | grep -q "commit confirmed" &&
+  ok "admin+security confirms" || { bad "security confirm"; echo "$out"; }
+out=$(as "pwas$tag" 'configure; delete service ui-plain; delete group management address 198.18.40.0/24; commit')
 out=$(as "pwno$tag" show system); [ $? = 1 ] && echo "$out" | grep -q "permission denied" &&
   ok "no group: refused" || { bad "no role"; echo "$out"; }
 audit=$(pw --json show log audit last 200)
