@@ -1107,6 +1107,8 @@ constexpr const char* kUsage =
     "  --state-dir DIR   commit history; printwalld starts from its last commit\n"
     "                    (default /var/lib/printwall)\n"
     "  --confirm-unit-seconds N   length of a 'commit confirmed' minute (tests; default 60)\n"
+    "  --control-idle-timeout N   close a CLI connection idle for N seconds, discarding its\n"
+    "                    uncommitted candidate (default 900; 0: never; monitor sessions exempt)\n"
     "EAL options may also come from 'set dataplane eal-options \"...\"' when none are given;\n"
     "the devices of 'set interface outside|inside|mirror device ...' are added as --vdev\n"
     "(or PCI allow-list) arguments. 'set dataplane workers N' needs N lcores with RSS-capable\n"
@@ -1136,12 +1138,13 @@ int main(int argc, char** argv) {
   for (int i = sep < 0 ? 1 : sep + 1; i < argc; ++i) {
     std::string a = argv[i];
     if ((a == "--config" || a == "--events" || a == "--socket" || a == "--state-dir" ||
-         a == "--confirm-unit-seconds") && i + 1 < argc) {
+         a == "--confirm-unit-seconds" || a == "--control-idle-timeout") && i + 1 < argc) {
       std::string v = argv[++i];
       if (a == "--config") d.config_path = v;
       else if (a == "--events") d.events_path = v;
       else if (a == "--socket") control.socket_path = v;
       else if (a == "--state-dir") control.state_dir = v;
+      else if (a == "--control-idle-timeout") control.idle_timeout = std::chrono::seconds(std::max(0, std::atoi(v.c_str())));
       else control.confirm_unit = std::chrono::seconds(std::max(1, std::atoi(v.c_str())));
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);

@@ -18,6 +18,7 @@ const char* reply_code_name(int code) {
     case kNotFound: return "not-found";
     case kInternal: return "internal";
     case kBadRequest: return "bad-request";
+    case kTooLarge: return "too-large";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ enum ReplyCode : int {
   kNotFound = 6,     // no such rollback point, flow, ...
   kInternal = 7,
   kBadRequest = 8,   // not JSON, too long, missing id/cmd
+  kTooLarge = 9,     // the reply would exceed the control socket's reply cap: ask for less
 };
 const char* reply_code_name(int code);
 

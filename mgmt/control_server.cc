@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <cstdio>
+#include <cstring>
+#include <cerrno>
 #include <deque>
 #include <future>
 #include <map>
@@ -45,6 +48,14 @@ std::string user_name(uid_t uid) {
   char buf[4096];
   if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res) return res->pw_name;
   return "uid" + std::to_string(uid);
+}
+
+std::optional<gid_t> group_gid(const std::string& name) {
+  struct group gr {};
+  struct group* res = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &res) != 0 || !res) return std::nullopt;
+  return res->gr_gid;
 }
 
 json reply(const json& req, int code, std::string message = {}, json data = nullptr) {
@@ -111,6 +122,7 @@ struct ControlServer::Impl {
   policy::Config running;
   uint64_t running_commit = 0;  // history id of the running configuration
   std::set<std::shared_ptr<Connection>> connections;
+  std::map<uid_t, size_t> per_uid;  // open connections per peer uid
   std::vector<std::function<void(const json&)>> audit_hooks;
 
   Impl(ControlOptions o, ControlBackend& b, LocalLog& e, LocalLog& a)
@@ -158,7 +170,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
   local::socket sock;
   asio::streambuf buf{kMaxRequestBytes + 1};
   std::deque<std::string> out;
+  size_t queued = 0;     // bytes in `out`
+  bool paused = false;   // reading stopped until the peer reads its replies
+  bool reading = false;  // an async read is outstanding
   bool writing = false, closing = false;
+  asio::steady_timer idle;
   uid_t uid = static_cast<uid_t>(-1);
   gid_t gid = static_cast<gid_t>(-1);
   pid_t pid = 0;
@@ -174,25 +190,48 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::string subscribe_reason;
   size_t dropped_events = 0;
 
-  Connection(ControlServer::Impl& server, local::socket s) : s(server), sock(std::move(s)) {}
+  Connection(ControlServer::Impl& server, local::socket s, const ucred& cred)
+      : s(server), sock(std::move(s)), idle(server.io) {
+    uid = cred.uid;
+    gid = cred.gid;
+    pid = cred.pid;
+  }
 
   void start() {
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-      uid = cred.uid;
-      gid = cred.gid;
-      pid = cred.pid;
-      user = user_name(uid);
-      roles = roles_of(uid, gid);
-    }
+    user = user_name(uid);
+    roles = roles_of(uid, gid);
+    ++s.per_uid[uid];
     number = ++s.sessions;
     s.record_audit(audit_session_open(actor(), number, pid));
+    arm_idle();
     read();
   }
+  // The idle timeout: re-armed by every request; a `monitor events` connection is not idle.
+  void arm_idle() {
+    if (s.opt.idle_timeout.count() == 0) return;
+    idle.expires_after(s.opt.idle_timeout);
+    auto self = shared_from_this();
+    idle.async_wait([this, self](boost::system::error_code ec) {
+      if (ec || closing || !sock.is_open()) return;
+      if (subscribe_id) {
+        arm_idle();
+        return;
+      }
+      s.record_audit(audit_session_close(actor(), number, "timeout", session && session->dirty()));
+      session.reset();
+      timed_out = true;
+      send(reply(nullptr, kConflict, "idle for " + std::to_string(s.opt.idle_timeout.count()) +
+                                         " s: connection closed"));
+      close_after_write();
+    });
+  }
+  bool timed_out = false;
   void read() {
+    if (reading || closing) return;
+    reading = true;
     auto self = shared_from_this();
     asio::async_read_until(sock, buf, '\n', [this, self](boost::system::error_code ec, size_t n) {
+      reading = false;
       if (ec == asio::error::not_found) {  // longer than kMaxRequestBytes
         send(reply(nullptr, kBadRequest, "request longer than " + std::to_string(kMaxRequestBytes) + " bytes"));
         close_after_write();
@@ -205,12 +244,31 @@ struct Connection : std::enable_shared_from_this<Connection> {
       std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + static_cast<long>(n));
       buf.consume(n);
       while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      arm_idle();
       if (!line.empty()) handle_line(line);
-      if (!closing) read();
+      if (closing) return;
+      // A peer that does not read its replies gets no more of them computed: its further
+      // requests wait in its socket until it reads (bounded memory, whatever it pipelines).
+      if (queued > s.opt.max_queued_bytes) {
+        paused = true;
+        return;
+      }
+      read();
     });
   }
   void send(const json& j) {
-    out.push_back(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+    std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    if (text.size() > s.opt.max_reply_bytes) {
+      json id = j.is_object() && j.contains("id") ? j["id"] : json(nullptr);
+      json r = {{"id", id}, {"code", kTooLarge},
+                {"message", "reply of " + std::to_string(text.size()) + " bytes is over the " +
+                                std::to_string(s.opt.max_reply_bytes) +
+                                "-byte limit: ask for less (last N, limit N, a filter)"},
+                {"data", nullptr}};
+      text = r.dump() + "\n";
+    }
+    queued += text.size();
+    out.push_back(std::move(text));
     write();
   }
   void write() {
@@ -221,10 +279,16 @@ struct Connection : std::enable_shared_from_this<Connection> {
       writing = false;
       if (ec) {
         out.clear();
+        queued = 0;
         finish();
         return;
       }
+      queued -= out.front().size();
       out.pop_front();
+      if (paused && queued <= s.opt.max_queued_bytes / 2 && !closing) {
+        paused = false;
+        read();
+      }
       if (!out.empty()) {
         write();
       } else if (closing) {
@@ -240,8 +304,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
     boost::system::error_code ec;
     sock.shutdown(local::socket::shutdown_both, ec);
     sock.close(ec);
-    if (s.connections.erase(shared_from_this()))
-      s.record_audit(audit_session_close(actor(), number, "disconnect", session && session->dirty()));
+    idle.cancel();
+    if (s.connections.erase(shared_from_this())) {
+      if (--s.per_uid[uid] == 0) s.per_uid.erase(uid);
+      if (!timed_out)
+        s.record_audit(audit_session_close(actor(), number, "disconnect", session && session->dirty()));
+    }
   }
 
   void handle_line(const std::string& line) {
@@ -311,12 +379,23 @@ bool ControlServer::Impl::commit_text(const std::string& text, CommitMeta& meta,
 void ControlServer::Impl::accept() {
   acceptor->async_accept([this](boost::system::error_code ec, local::socket sock) {
     if (ec) return;  // stopped
-    if (connections.size() >= opt.max_connections) {
-      std::string msg = reply(nullptr, kConflict, "too many control connections").dump() + "\n";
+    ucred cred{};
+    cred.uid = static_cast<uid_t>(-1);
+    socklen_t len = sizeof cred;
+    ::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    auto refuse = [&](const std::string& why) {
+      std::string msg = reply(nullptr, kConflict, why).dump() + "\n";
       boost::system::error_code wec;
       asio::write(sock, asio::buffer(msg), wec);
+    };
+    auto mine = per_uid.find(cred.uid);
+    if (connections.size() >= opt.max_connections) {
+      refuse("too many control connections (at most " + std::to_string(opt.max_connections) + ")");
+    } else if (mine != per_uid.end() && mine->second >= opt.max_connections_per_uid) {
+      refuse("too many control connections for " + user_name(cred.uid) + " (at most " +
+             std::to_string(opt.max_connections_per_uid) + " per user)");
     } else {
-      auto c = std::make_shared<Connection>(*this, std::move(sock));
+      auto c = std::make_shared<Connection>(*this, std::move(sock), cred);
       connections.insert(c);
       c->start();
     }
@@ -652,7 +731,19 @@ bool ControlServer::start(std::string* err) {
     *err = "cannot listen on " + s.opt.socket_path + ": " + e.what();
     return false;
   }
-  ::chmod(s.opt.socket_path.c_str(), 0666);
+  // Who may connect at all: root and the printwall group (roles decide the rest). Without the
+  // group the socket is root's alone.
+  if (std::optional<gid_t> g = group_gid(s.opt.group)) {
+    if (::chown(s.opt.socket_path.c_str(), static_cast<uid_t>(-1), *g) != 0 ||
+        ::chmod(s.opt.socket_path.c_str(), 0660) != 0) {
+      *err = "cannot give " + s.opt.socket_path + " to group " + s.opt.group + ": " + std::strerror(errno);
+      return false;
+    }
+  } else {
+    ::chmod(s.opt.socket_path.c_str(), 0600);
+    std::fprintf(stderr, "printwalld: group %s does not exist: only root can use %s\n",
+                 s.opt.group.c_str(), s.opt.socket_path.c_str());
+  }
   s.timer = std::make_unique<asio::steady_timer>(s.io);
   s.work.emplace(asio::make_work_guard(s.io));
   s.accept();

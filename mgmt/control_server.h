@@ -41,7 +41,18 @@ struct ControlOptions {
   size_t keep_commits = 50;
   std::chrono::seconds confirm_unit{60};  // one "minute" of `commit confirmed N` (tests shorten it)
   size_t max_connections = 64;
+  size_t max_connections_per_uid = 8;  // one user's connections at once (root included)
   size_t max_subscriber_backlog = 4096;  // `monitor events` lines queued per client, then dropped
+  // A reply longer than this is replaced by a too-large answer (ask for less: `last N`, limits).
+  size_t max_reply_bytes = 16u << 20;
+  // Replies waiting for a slow reader, beyond which no further request is read from it (the
+  // peer's requests wait in its socket: memory stays bounded whatever it pipelines).
+  size_t max_queued_bytes = 1u << 20;
+  // A connection with no request for this long is closed (its uncommitted candidate
+  // discarded, audited); `monitor events` connections are exempt. 0: never.
+  std::chrono::seconds idle_timeout{900};
+  // The socket's group (mode 0660); when it does not exist, mode 0600 (root only).
+  std::string group = "printwall";
 };
 
 class ControlServer {
@@ -56,8 +67,8 @@ class ControlServer {
   // history cannot be opened.
   std::string startup_text(const std::string& file_text, const std::string& file_name,
                            std::vector<std::string>* errors);
-  // Binds the socket (mode 0666: roles, not file permissions, decide; refused attempts are
-  // audited) and starts the thread.
+  // Binds the socket (mode 0660, group `printwall`: who may connect at all; roles decide the
+  // rest, refused attempts audited) and starts the thread.
   bool start(std::string* err);
   void stop();
 
