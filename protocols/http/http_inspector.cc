@@ -55,6 +55,7 @@ struct State : FlowState {
   uint32_t rline_len;
   bool rstatus_seen;
   bool rok;
+  Reason denied;  // once denied, every later call is denied again (Forwarded: not denied)
   tls::TlsFlow tls;
 };
 
@@ -494,6 +495,7 @@ FlowState* HttpInspector::open(FlowArena& a) const {
   if (!s) return nullptr;
   start_request(*s);
   s->cr = false;
+  s->denied = Reason::Forwarded;
   tls::start(s->tls);
   return s;
 }
@@ -506,11 +508,14 @@ void HttpInspector::close(FlowState* s, FlowArena& a, Context& ctx) const {
 Decision HttpInspector::on_data(FlowState& fs, Dir d, std::span<const std::byte> in,
                                 Context& ctx) const {
   State& st = static_cast<State&>(fs);
+  if (st.denied != Reason::Forwarded) return deny(st.denied);  // a deny is final
   if (ctx.service && ctx.service->plaintext_auth && st.phase != State::Phase::Tunnel)
     return cont(in.size());  // the admin allowed clear-text credentials on this service
   auto* p = reinterpret_cast<const uint8_t*>(in.data());
-  return d == Dir::ToServer ? client_bytes(st, p, in.size(), ctx)
-                            : server_bytes(st, p, in.size(), ctx);
+  Decision dec = d == Dir::ToServer ? client_bytes(st, p, in.size(), ctx)
+                                    : server_bytes(st, p, in.size(), ctx);
+  if (dec.verdict == Verdict::Deny) st.denied = dec.reason;
+  return dec;
 }
 
 }  // namespace pw::proto::http

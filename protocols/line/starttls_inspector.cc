@@ -38,6 +38,7 @@ struct StartTlsInspector::State : FlowState {
   char upgrade_tag[32];    // IMAP: the tag of STARTTLS
   uint8_t upgrade_tag_len;
   bool greeted;
+  Reason denied;  // once denied, every later call is denied again (Forwarded: not denied)
   tls::TlsFlow tls;
 };
 
@@ -46,6 +47,7 @@ FlowState* StartTlsInspector::open(FlowArena& a) const {
   State* s = a.make<State>();
   if (!s) return nullptr;
   s->cmd.tags = spec_.tags;
+  s->denied = Reason::Forwarded;
   tls::start(s->tls);
   return s;
 }
@@ -58,10 +60,17 @@ void StartTlsInspector::close(FlowState* s, FlowArena& a, Context& ctx) const {
 Decision StartTlsInspector::on_data(FlowState& fs, Dir d, std::span<const std::byte> in,
                                     Context& ctx) const {
   State& st = static_cast<State&>(fs);
-  if (st.phase == State::Phase::Tls) return tls::on_data(st.tls, d, in, ctx);
-  auto* p = reinterpret_cast<const uint8_t*>(in.data());
-  return d == Dir::ToServer ? client_bytes(st, p, in.size(), ctx)
-                            : server_bytes(st, p, in.size(), ctx);
+  if (st.denied != Reason::Forwarded) return deny(st.denied);  // a deny is final
+  Decision dec;
+  if (st.phase == State::Phase::Tls) {
+    dec = tls::on_data(st.tls, d, in, ctx);
+  } else {
+    auto* p = reinterpret_cast<const uint8_t*>(in.data());
+    dec = d == Dir::ToServer ? client_bytes(st, p, in.size(), ctx)
+                             : server_bytes(st, p, in.size(), ctx);
+  }
+  if (dec.verdict == Verdict::Deny) st.denied = dec.reason;
+  return dec;
 }
 
 bool StartTlsInspector::secured(const FlowState& fs) const {

@@ -317,6 +317,7 @@ Decision handshake_bytes(TlsFlow& f, Dir d, const uint8_t* p, size_t n, Context&
 void start(TlsFlow& f) {
   f = TlsFlow{};
   f.phase = TlsFlow::Phase::ClientHello;
+  f.denied = Reason::Forwarded;
   for (auto& s : f.side) s.buf = BufferPool::kNone;
 }
 
@@ -328,7 +329,19 @@ void release(TlsFlow& f, Context& ctx) {
     }
 }
 
+namespace {
+Decision inspect(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx);
+}  // namespace
+
 Decision on_data(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx) {
+  if (f.denied != Reason::Forwarded) return deny(f.denied);  // a deny is final
+  Decision dec = inspect(f, d, in, ctx);
+  if (dec.verdict == Verdict::Deny) f.denied = dec.reason;
+  return dec;
+}
+
+namespace {
+Decision inspect(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx) {
   if (f.phase == TlsFlow::Phase::Done) {
     if (!f.watch_records) return {Verdict::PassThrough, static_cast<uint32_t>(in.size()), Reason::Forwarded};
   }
@@ -384,6 +397,7 @@ Decision on_data(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx)
   }
   return cont(in.size());
 }
+}  // namespace
 
 namespace {
 struct State : FlowState {

@@ -37,6 +37,7 @@ struct TlsFlow {
   // After the handshake, keep checking that every byte is framed as TLS records (so that a
   // downgrade to clear text, such as FTP's CCC, is caught) instead of passing through.
   bool watch_records;
+  Reason denied;  // once denied, every later call is denied again (Forwarded: not denied)
 };
 
 // Resets `f` to expect a ClientHello.

@@ -12,7 +12,10 @@
 #include <cstdlib>
 #include <span>
 
+#include <vector>
+
 #include "policy/compiled_policy.h"
+#include "tests/fuzz/inspector_properties.h"
 #include "protocols/rfb/rfb_inspector.h"
 
 namespace {
@@ -53,6 +56,17 @@ void run(const uint8_t* data, size_t size, const policy::CompiledService& svc) {
   }
   insp.close(st, arena, ctx);
   if (arena.available() != 1 || pool.available() != 2) std::abort();
+  // The properties every inspector target checks (inspector_properties.h), on the records as
+  // chunks: segmentation never lets a byte through that byte-at-a-time feeding denies on.
+  std::vector<fuzz::Chunk> chunks;
+  proto::Dir rdir = proto::Dir::ToClient;
+  for (size_t p = 1; p + 2 <= size;) {
+    const size_t len = std::min<size_t>(size_t{data[p]} << 8 | data[p + 1], size - p - 2);
+    chunks.push_back({rdir, std::span<const uint8_t>(data + p + 2, len)});
+    p += 2 + len;
+    rdir = rdir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
+  }
+  fuzz::check(insp, ctx, arena, chunks);
 }
 
 }  // namespace

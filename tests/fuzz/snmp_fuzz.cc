@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <span>
 
+#include <vector>
+
 #include "policy/compiled_policy.h"
+#include "tests/fuzz/inspector_properties.h"
 #include "protocols/snmp/snmp_inspector.h"
 
 namespace {
@@ -65,6 +68,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     run(tcp, true, in, chunk, ctx, arena);
     // Every TCP message boundary at once: the whole input as one segment.
     run(tcp, true, in, in.size() ? in.size() : 1, ctx, arena);
+    // The properties every inspector target checks (inspector_properties.h), over TCP.
+    std::vector<fuzz::Chunk> chunks;
+    auto cdir = proto::Dir::ToServer;
+    for (size_t off = 0; off < in.size(); off += chunk) {
+      chunks.push_back({cdir, in.subspan(off, std::min(chunk, in.size() - off))});
+      cdir = cdir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
+    }
+    fuzz::check(tcp, ctx, arena, chunks);
   }
   if (pool.available() != kBuffers || arena.available() != kBlocks) std::abort();  // a leak
   return 0;
