@@ -54,6 +54,9 @@ const std::string kOffice = std::string() +
     "set profile small-office\n"
     "set printer-network 198.18.20.0/24\n"
     "set printer-network 2001:db8:20::/48\n"
+    // A few flows per capture: small tables keep each replay's start-up short.
+    "set flows max-entries 4096\n"
+    "set stream max-flows 64\n"
     "set group mail-relay address 198.18.30.10\n"
     "set group ldap-servers address 198.18.30.10\n"
     "set group file-servers address 198.18.30.10\n"
