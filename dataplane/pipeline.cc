@@ -1022,7 +1022,10 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
   const uint32_t end = v.seq + len;
   if (len > 0 && seq_gt(end, me.end)) me.end = end;
   if ((fg & kAck) && seq_gt(v.ack, me.acked)) me.acked = v.ack;
-  if (fg & kFin) me.fin = true;
+  if (fg & kFin) {
+    me.fin = true;
+    ftp_session_close(fl);  // a control connection that ends opens no more data connections
+  }
   if (fg & kRst) {
     fl.state = FlowState::TcpClosing;
     close_inspection(fl);
@@ -1031,15 +1034,17 @@ void Pipeline::commit_tcp(const PacketView& v, Flow& fl, int side) {
   if (fl.state == FlowState::TcpSynReceived && side == 0 && (fg & kAck) && v.ack == peer.isn + 1) {
     fl.state = FlowState::TcpEstablished;
   }
-  if (me.fin && peer.fin) {
-    fl.state = FlowState::TcpClosing;
-    close_inspection(fl);
-  }
+  if (me.fin && peer.fin) fl.state = FlowState::TcpClosing;
+  // Both FINs sent and acknowledged: no byte of the flow can be retransmitted any more, so the
+  // inspection state goes now rather than at the end of the closing timeout.
+  const TcpSide& a = fl.tcp[0];
+  const TcpSide& b = fl.tcp[1];
+  if (a.fin && b.fin && !seq_gt(a.end, b.acked) && !seq_gt(b.end, a.acked)) close_inspection(fl);
 }
 
 void Pipeline::close_inspection(Flow& fl) {
-  // Closed both ways (or reset): the inspection state is given back now, not at the end of the
-  // closing timeout; later bytes on the flow are refused (tcp-after-close).
+  // Closed both ways and acknowledged (or reset): the inspection state is given back now, not at
+  // the end of the closing timeout; later bytes on the flow are refused (tcp-after-close).
   ftp_session_close(fl);  // the control connection ends: so do its data connections' rights
   if (fl.inspector && !fl.pass_through && !fl.inspect_closed) {
     release_inspection(fl);

@@ -480,6 +480,7 @@ Decision server_bytes(State& st, const uint8_t* p, size_t n, Context& ctx) {
     // The tunnel must carry TLS: the proxy's bytes after its answer come from the target.
     st.phase = State::Phase::Tunnel;
     tls::start(st.tls);
+    st.tls.server_first = Reason::StarttlsInjection;
     if (i + 1 < n)
       return tls::on_data(st.tls, Dir::ToClient, std::as_bytes(std::span(p + i + 1, n - i - 1)), ctx);
     return cont(n);

@@ -219,6 +219,7 @@ Decision LdapInspector::on_data(FlowState& fs, Dir d, std::span<const std::byte>
     // first in TLS, so server octets behind the answer are an injection.
     st.phase = Phase::Tls;
     tls::start(st.tls);
+    st.tls.server_first = Reason::StarttlsInjection;
     st.tls_started = true;
     if (i < in.size()) return kill(st, Reason::StarttlsInjection, i);
     return cont(in.size());

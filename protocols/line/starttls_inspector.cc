@@ -167,6 +167,7 @@ Decision StartTlsInspector::reply_line(State& st, bool* upgraded, Context& ctx) 
       st.phase = State::Phase::Tls;
       tls::start(st.tls);
       st.tls.watch_records = spec_.ftp_rules;
+      st.tls.server_first = Reason::StarttlsInjection;
     } else {
       st.phase = State::Phase::PreTls;  // refused: stay in clear, the allow-list still holds
     }

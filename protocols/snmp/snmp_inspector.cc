@@ -184,8 +184,11 @@ Decision SnmpTcpInspector::on_data(FlowState& fs, Dir d, std::span<const std::by
     const Parse r = parse_message(std::as_bytes(std::span<const uint8_t>(buf, s.have)), s.total, m);
     const Judgement j = judge(m, d, ctx);
     if (j.kind == Kind::Deny) return fail(st, j.reason, msg_start);
-    if (r == Parse::Malformed) return fail(st, Reason::MalformedSnmp, msg_start);
     if (j.kind == Kind::Allow) s.decided = true;
+    // A malformation past the point where the message was judged is refused when the message is
+    // whole, as it would be octet by octet (once decided, the beginning is no longer parsed):
+    // the verdict falls on the same octet whatever the segmentation.
+    if (r == Parse::Malformed && !s.decided) return fail(st, Reason::MalformedSnmp, msg_start);
     if (whole) {
       if (r != Parse::Ok || j.kind != Kind::Allow)
         return fail(st, Reason::MalformedSnmp, msg_start);

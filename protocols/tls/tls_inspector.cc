@@ -318,6 +318,7 @@ void start(TlsFlow& f) {
   f = TlsFlow{};
   f.phase = TlsFlow::Phase::ClientHello;
   f.denied = Reason::Forwarded;
+  f.server_first = Reason::MalformedTls;
   for (auto& s : f.side) s.buf = BufferPool::kNone;
 }
 
@@ -342,6 +343,10 @@ Decision on_data(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx)
 
 namespace {
 Decision inspect(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx) {
+  const TlsFlow::Side& client = f.side[static_cast<size_t>(Dir::ToServer)];
+  if (d == Dir::ToClient && !in.empty() && f.phase == TlsFlow::Phase::ClientHello &&
+      !client.seen_any && client.hdr_have == 0)
+    return deny(f.server_first);  // the server speaks first
   if (f.phase == TlsFlow::Phase::Done) {
     if (!f.watch_records) return {Verdict::PassThrough, static_cast<uint32_t>(in.size()), Reason::Forwarded};
   }

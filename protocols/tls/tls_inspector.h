@@ -38,6 +38,10 @@ struct TlsFlow {
   // downgrade to clear text, such as FTP's CCC, is caught) instead of passing through.
   bool watch_records;
   Reason denied;  // once denied, every later call is denied again (Forwarded: not denied)
+  // A TLS client speaks first: server bytes before any client byte are refused, at the first of
+  // them (whatever the segmentation), with this reason: malformed-tls by default,
+  // starttls-injection after an in-band upgrade (the bytes would be read as clear text).
+  Reason server_first;
 };
 
 // Resets `f` to expect a ClientHello.

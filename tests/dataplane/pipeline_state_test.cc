@@ -200,6 +200,8 @@ TEST_F(State, StateIsGivenBackAtFinAndRst) {
   ASSERT_TRUE(client(a, "", kAck | kFin));
   EXPECT_EQ(h->p.inspected_flows(), 1u);  // half-closed: the other way may still send
   ASSERT_TRUE(server(a, "221 bye\r\n", kAck | kPsh | kFin));
+  EXPECT_EQ(h->p.inspected_flows(), 1u);  // its FIN and bytes not yet acknowledged
+  ASSERT_TRUE(client(a, "", kAck));
   EXPECT_EQ(h->p.inspected_flows(), 0u);
   // Bytes after the close are refused: nothing is inspected any more.
   EXPECT_FALSE(h->run(tcp_frame(a.c2s, {a.sport, 21, kAck | kPsh, a.cseq, a.sseq}, "USER x\r\n")));

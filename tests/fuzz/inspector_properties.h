@@ -26,14 +26,46 @@ struct Chunk {
   std::span<const uint8_t> bytes;
 };
 
+// The chunks of the record format of the SMB and RFB targets: after the chunk-size byte
+// `data[0]`, records of [u16 big-endian length][bytes] alternating directions from `first`.
+inline std::vector<Chunk> record_chunks(const uint8_t* data, size_t size, proto::Dir first) {
+  std::vector<Chunk> chunks;
+  proto::Dir dir = first;
+  for (size_t p = 1; p + 2 <= size;) {
+    const size_t len = std::min<size_t>(size_t{data[p]} << 8 | data[p + 1], size - p - 2);
+    chunks.push_back({dir, std::span<const uint8_t>(data + p + 2, len)});
+    p += 2 + len;
+    dir = dir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
+  }
+  return chunks;
+}
+
+// `in` cut into chunks of `chunk` bytes alternating directions from ToServer (LDAP, SNMP).
+inline std::vector<Chunk> alternating_chunks(std::span<const uint8_t> in, size_t chunk) {
+  std::vector<Chunk> chunks;
+  proto::Dir dir = proto::Dir::ToServer;
+  for (size_t off = 0; off < in.size(); off += chunk) {
+    chunks.push_back({dir, in.subspan(off, std::min(chunk, in.size() - off))});
+    dir = dir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
+  }
+  return chunks;
+}
+
 struct Outcome {
   proto::Verdict verdict = proto::Verdict::Continue;
   size_t at = SIZE_MAX;  // the verdict's chunk: [begin, end) in bytes of the whole input
   size_t end = SIZE_MAX;
+  Reason reason = Reason::Forwarded;
 };
 
-[[noreturn]] inline void violated(const char* what) {
+[[noreturn]] inline void violated(const char* what, const Outcome* bytes = nullptr,
+                                  const Outcome* given = nullptr) {
   std::fprintf(stderr, "inspector property violated: %s\n", what);
+  for (const Outcome* o : {bytes, given})
+    if (o)
+      std::fprintf(stderr, "  %s: verdict %d (%s) on bytes [%zu, %zu)\n",
+                   o == bytes ? "byte by byte" : "chunked", static_cast<int>(o->verdict),
+                   reason_code(o->reason), o->at, o->end);
   std::abort();
 }
 
@@ -52,7 +84,7 @@ inline Outcome feed(const proto::Inspector& insp, proto::Context& ctx, proto::Fl
       const proto::Decision d = insp.on_data(*st, ch.dir, std::as_bytes(part), ctx);
       if (d.allowed_bytes > part.size()) violated("allowed_bytes beyond the chunk");
       if (d.verdict == proto::Verdict::Deny) {
-        o = {d.verdict, pos + off, pos + off + part.size()};
+        o = {d.verdict, pos + off, pos + off + part.size(), d.reason};
         // Final: the rest of this chunk, the next chunk, the other direction, nothing at all.
         auto rest = ch.bytes.subspan(off + part.size());
         const proto::Dir other = ch.dir == proto::Dir::ToServer ? proto::Dir::ToClient
@@ -89,7 +121,7 @@ inline void check(const proto::Inspector& insp, proto::Context& ctx, proto::Flow
   if (arena.available() != blocks || (ctx.buffers && ctx.buffers->available() != buffers))
     violated("state or pool buffer not given back at close");
   if (bytes.verdict == proto::Verdict::Continue) {
-    if (given.verdict == proto::Verdict::Deny) violated("denied only when chunked");
+    if (given.verdict == proto::Verdict::Deny) violated("denied only when chunked", &bytes, &given);
     return;
   }
   // The byte-at-a-time verdict falls on byte `bytes.at`: the chunked verdict must fall on the
@@ -97,7 +129,8 @@ inline void check(const proto::Inspector& insp, proto::Context& ctx, proto::Flow
   if (given.verdict != bytes.verdict || given.at > bytes.at || given.end <= bytes.at)
     violated(bytes.verdict == proto::Verdict::Deny
                  ? "the chunked run does not deny on the chunk holding the deciding byte"
-                 : "the chunked run does not pass through on the chunk holding the deciding byte");
+                 : "the chunked run does not pass through on the chunk holding the deciding byte",
+             &bytes, &given);
 }
 
 }  // namespace pw::fuzz

@@ -55,13 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     ldap.close(st, arena, ctx);
     // The properties every inspector target checks (inspector_properties.h).
-    std::vector<fuzz::Chunk> chunks;
-    auto cdir = proto::Dir::ToServer;
-    for (size_t off = 0; off < in.size(); off += chunk) {
-      chunks.push_back({cdir, in.subspan(off, std::min(chunk, in.size() - off))});
-      cdir = cdir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
-    }
-    fuzz::check(ldap, ctx, arena, chunks);
+    fuzz::check(ldap, ctx, arena, fuzz::alternating_chunks(in, chunk));
   }
   if (pool.available() != 2 || arena.available() != 1) std::abort();  // a leak
   return 0;

@@ -59,14 +59,7 @@ void run(const uint8_t* data, size_t size, const policy::CompiledService& svc) {
   if (arena.available() != 1 || pool.available() != 2) std::abort();
   // The properties every inspector target checks (inspector_properties.h), on the records as
   // chunks: segmentation never lets a byte through that byte-at-a-time feeding denies on.
-  std::vector<fuzz::Chunk> chunks;
-  proto::Dir rdir = proto::Dir::ToServer;
-  for (size_t p = 1; p + 2 <= size;) {
-    const size_t len = std::min<size_t>(size_t{data[p]} << 8 | data[p + 1], size - p - 2);
-    chunks.push_back({rdir, std::span<const uint8_t>(data + p + 2, len)});
-    p += 2 + len;
-    rdir = rdir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
-  }
+  const auto chunks = fuzz::record_chunks(data, size, proto::Dir::ToServer);
   fuzz::check(insp, ctx, arena, chunks);
 }
 

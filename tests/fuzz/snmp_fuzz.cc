@@ -69,13 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Every TCP message boundary at once: the whole input as one segment.
     run(tcp, true, in, in.size() ? in.size() : 1, ctx, arena);
     // The properties every inspector target checks (inspector_properties.h), over TCP.
-    std::vector<fuzz::Chunk> chunks;
-    auto cdir = proto::Dir::ToServer;
-    for (size_t off = 0; off < in.size(); off += chunk) {
-      chunks.push_back({cdir, in.subspan(off, std::min(chunk, in.size() - off))});
-      cdir = cdir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
-    }
-    fuzz::check(tcp, ctx, arena, chunks);
+    fuzz::check(tcp, ctx, arena, fuzz::alternating_chunks(in, chunk));
   }
   if (pool.available() != kBuffers || arena.available() != kBlocks) std::abort();  // a leak
   return 0;
