@@ -1,20 +1,28 @@
 #!/bin/bash
 # A commit leaves unaffected flows alone, with real TCP stacks on both sides: printwalld inline
-# (af_packet) between a client and a printer namespace, small-office profile. While 1,000
-# commits land through the CLI (`configure; set service ... description N; commit`), transfers
-# run on allowed services:
+# (af_packet) between a client and a printer namespace, under either built-in profile. While
+# 1,000 commits land through the CLI (`configure; set service ... description N; commit`),
+# transfers run on allowed services:
 #   - RAW 9100 and LPD 515 (inspect pjl / lpd: accepted, not built): long TCP streams whose every
 #     byte the receiver checks against the sender's deterministic sequence;
 #   - HTTPS 443 (inspect tls): a TLS session (Python ssl, TLS 1.3) carrying such a stream;
-#   - WS-Discovery 3702/udp: numbered datagrams, counted at both ends.
+#   - UDP (small-office: WS-Discovery 3702; enterprise: the collection agent's 47545): numbered
+#     datagrams, counted at both ends.
+# Under enterprise the client is a print server, a management host and the collection agent.
 # Asserted: no transfer reset or cut short (every byte arrives, in order, identical), no
 # datagram lost, no RST injected by the gateway, no frame dropped (its own counters), no
 # policy-changed event, every commit in force.
-# usage: commit_load_test.sh PATH/TO/printwalld [PATH/TO/printwall] [COMMITS]
+# usage: commit_load_test.sh PATH/TO/printwalld [PATH/TO/printwall] [COMMITS] [PROFILE]
 set -u
 pwd_bin=$1
 cli_bin=${2:-$(dirname "$1")/printwall}
 commits=${3:-${PW_COMMITS:-1000}}
+profile=${4:-small-office}
+if [ "$profile" = enterprise ]; then
+  services=(print-server-raw remote-ui-management dca-udp) udp_port=47545
+else
+  services=(raw-print remote-ui-https wsd-discovery) udp_port=3702
+fi
 tag=$(printf '%05d' $(( $$ % 100000 )))
 ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag
 tmp=$(mktemp -d)
@@ -44,8 +52,11 @@ setup $ns_p prn$tag 198.18.20.5/24 2001:db8:20::5/64
 for i in gwo gwi; do setup $ns_g $i$tag; done
 
 cat >"$tmp/pw.conf" <<CONF
-set profile small-office
+set profile $profile
 set printer-network 198.18.20.0/28
+set group print-servers address 198.18.20.100
+set group management address 198.18.20.100
+set group collection-agent address 198.18.20.100
 set interface outside device "net_af_packet0,iface=gwo$tag"
 set interface inside device "net_af_packet1,iface=gwi$tag"
 set dataplane workers 1
@@ -136,7 +147,7 @@ import os, socket, sys, time
 if sys.argv[1] == "rx":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    s.bind(("198.18.20.5", 3702))
+    s.bind(("198.18.20.5", int(sys.argv[3])))
     s.settimeout(5.0)
     seen = set()
     while True:
@@ -150,7 +161,7 @@ else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     n = 0
     while not os.path.exists(sys.argv[2]):
-        s.sendto(b"probe %d " % n + b"x" * 200, ("198.18.20.5", 3702))
+        s.sendto(b"probe %d " % n + b"x" * 200, ("198.18.20.5", int(sys.argv[4])))
         n += 1
         time.sleep(0.002)
     open(sys.argv[3], "w").write("%d\n" % n)
@@ -162,7 +173,7 @@ for spec in 9100:plain 515:plain 443:tls; do
   ip netns exec $ns_p python3 "$tmp/stream.py" serve $port $mode "$tmp/cert.pem" "$tmp/key.pem" "$tmp/rx.$port" &
   pids+=($!)
 done
-ip netns exec $ns_p python3 "$tmp/udp.py" rx "$tmp/rx.udp" &
+ip netns exec $ns_p python3 "$tmp/udp.py" rx "$tmp/rx.udp" $udp_port &
 udp_rx=$!
 sleep 0.5
 senders=()
@@ -171,7 +182,7 @@ for spec in 9100:plain 515:plain 443:tls; do
   ip netns exec $ns_c python3 "$tmp/stream.py" send $port $mode "$stop" "$tmp/tx.$port" &
   senders+=($!)
 done
-ip netns exec $ns_c python3 "$tmp/udp.py" tx "$stop" "$tmp/tx.udp" &
+ip netns exec $ns_c python3 "$tmp/udp.py" tx "$stop" "$tmp/tx.udp" $udp_port &
 senders+=($!)
 sleep 1
 
@@ -179,7 +190,7 @@ sleep 1
 start=$(date +%s)
 done_commits=0
 for i in $(seq 1 "$commits"); do
-  case $(( i % 3 )) in 0) svc=raw-print ;; 1) svc=remote-ui-https ;; 2) svc=wsd-discovery ;; esac
+  svc=${services[$(( i % 3 ))]}
   if "$cli_bin" --socket "$tmp/ctl.sock" "configure; set service $svc description \"commit $i\"; commit" \
       >"$tmp/commit.out" 2>&1; then
     done_commits=$((done_commits + 1))
@@ -193,7 +204,7 @@ touch "$stop"
 for s in "${senders[@]}"; do wait "$s"; done
 wait $udp_rx
 sleep 0.5
-[ "$done_commits" = "$commits" ] && ok "$commits commits in ${elapsed}s under load" ||
+[ "$done_commits" = "$commits" ] && ok "$profile: $commits commits in ${elapsed}s under load" ||
   bad "only $done_commits of $commits commits went through"
 
 for port in 9100 515 443; do
@@ -208,8 +219,8 @@ for port in 9100 515 443; do
   fi
 done
 sent=$(cat "$tmp/tx.udp") got=$(cat "$tmp/rx.udp")
-[ "$sent" = "$got" ] && [ "$sent" -gt 100 ] && ok "udp 3702: $sent datagrams sent, $got received" ||
-  bad "udp 3702: $sent datagrams sent, $got received"
+[ "$sent" = "$got" ] && [ "$sent" -gt 100 ] && ok "$profile: udp $udp_port: $sent datagrams sent, $got received" ||
+  bad "udp $udp_port: $sent datagrams sent, $got received"
 
 gens=$(grep -c "policy generation .* in force" "$tmp/gw.log")
 [ "$gens" -ge "$commits" ] && ok "$gens policy generations in force" || bad "$gens generations in force"
