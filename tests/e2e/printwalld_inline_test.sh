@@ -5,6 +5,8 @@
 #   - a 256 KiB print job crosses byte for byte (both directions of the flow on one worker);
 #   - a clear-text FTP login never reaches the printer (its capture has no secret) and the denied
 #     flow is in the NIDS capture while the benign ones are not;
+#   - TCP urgent data (MSG_OOB) inside a header name reaches a Linux server in line, as the HTTP
+#     inspector read it;
 #   - 20 policy commits (SIGHUP) under a steady UDP stream lose none of its datagrams (counted at
 #     both ends) and every generation comes into force;
 #   - /printwall/stats, /printwall/lcores, /printwall/reasons answer over the telemetry socket;
@@ -106,6 +108,47 @@ wait $mon 2>/dev/null
 grep -q '"reason":"plaintext-auth"' "$tmp/monitor.jsonl" && ! grep -q Pw-s3cr3t-e2e "$tmp/monitor.jsonl" &&
   ok "printwall monitor events showed the denial live" || { bad "monitor events"; cat "$tmp/monitor.jsonl"; }
 
+# TCP urgent data on an inspected service (WSD print, inspect http), real stacks both sides: the
+# client's kernel marks one byte inside the header name urgent (MSG_OOB); a Linux server would
+# take it out of the stream and read "Authorization: Basic ...", which the inspector never saw.
+# The gateway delivers the byte in line: the server reads exactly what the inspector read.
+cat >"$tmp/urg.py" <<'PY'
+import socket, sys, time
+if sys.argv[1] == "serve":
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("198.18.20.5", 60000)); ls.listen(1); ls.settimeout(10)
+    c, _ = ls.accept(); c.settimeout(5)
+    got = b""
+    try:
+        while b"\r\n\r\n" not in got:
+            d = c.recv(4096)
+            if not d: break
+            got += d
+    except OSError:
+        pass
+    open(sys.argv[2], "wb").write(got)
+else:
+    s = socket.create_connection(("198.18.20.5", 60000), timeout=5)
+    s.sendall(b"POST /ws HTTP/1.1\r\nHost: printer\r\nAuthori")
+    time.sleep(0.2)
+    s.send(b"X", socket.MSG_OOB)
+    time.sleep(0.2)
+    s.sendall(b"zation: Basic cHJpbnRlcjpQdy11cmc=\r\nContent-Length: 0\r\n\r\n")
+    time.sleep(0.5)
+    s.close()
+PY
+ip netns exec $ns_p timeout 12 python3 "$tmp/urg.py" serve "$tmp/urg.out" &
+srv=$!
+sleep 0.3
+ip netns exec $ns_c timeout 8 python3 "$tmp/urg.py" send
+wait $srv
+if grep -q "AuthoriXzation: Basic" "$tmp/urg.out" && ! grep -q "Authorization: Basic" "$tmp/urg.out"; then
+  ok "urgent byte delivered in line: the server read what the inspector read"
+else
+  bad "urgent data: the server read: $(tr -d '\r' <"$tmp/urg.out" | head -c 200)"
+fi
+
 # Telemetry, as dpdk-telemetry.py reads it (SOCK_SEQPACKET, JSON).
 cat >"$tmp/tel.py" <<'PY'
 import json, socket, sys
@@ -129,6 +172,7 @@ assert s["frames_in"] > 100 and s["forwarded"] > 100, s
 assert set(l) == {"worker0", "worker1"}, l
 assert sum(w["frames_in"] for w in l.values()) == s["frames_in"], (l, s)
 assert r.get("plaintext_auth", 0) >= 1, r
+assert r.get("tcp_urgent_cleared", 0) >= 1, r
 assert set(p) == {"outside", "inside", "mirror"} and p["outside"]["ipackets"] > 0, p
 PY
 then ok "telemetry: /printwall/stats, lcores, reasons, ports"; else bad "telemetry"; cat "$tmp/tel.json" "$tmp/tel.err"; fi
