@@ -276,28 +276,27 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
   return false;
 }
 
-namespace {
-// Every counter of PipelineCounters, for the arithmetic below (keep in step with the struct).
-template <typename Fn>
-void each_counter(PipelineCounters& x, const PipelineCounters& y, Fn fn) {
-  for (auto m : {&PipelineCounters::frames_in, &PipelineCounters::forwarded, &PipelineCounters::dropped,
-                 &PipelineCounters::rejected, &PipelineCounters::injected, &PipelineCounters::mirrored,
-                 &PipelineCounters::events, &PipelineCounters::events_lost,
-                 &PipelineCounters::flows_created, &PipelineCounters::flows_expired,
-                 &PipelineCounters::uninspected, &PipelineCounters::fragments_held,
-                 &PipelineCounters::unclassified})
-    fn(x.*m, y.*m);
-  for (size_t i = 0; i < kReasonCount; ++i) fn(x.reasons.n[i], y.reasons.n[i]);
-}
-}  // namespace
-
 PipelineCounters& PipelineCounters::operator+=(const PipelineCounters& o) {
-  each_counter(*this, o, [](uint64_t& a, uint64_t b) { a += b; });
+#define PW_COUNTER(id, desc) id += o.id;
+#include "dataplane/counters.def"
+#undef PW_COUNTER
+  for (size_t i = 0; i < kReasonCount; ++i) reasons.n[i] += o.reasons.n[i];
   return *this;
 }
 PipelineCounters& PipelineCounters::operator-=(const PipelineCounters& o) {
-  each_counter(*this, o, [](uint64_t& a, uint64_t b) { a -= b; });
+#define PW_COUNTER(id, desc) id -= o.id;
+#include "dataplane/counters.def"
+#undef PW_COUNTER
+  for (size_t i = 0; i < kReasonCount; ++i) reasons.n[i] -= o.reasons.n[i];
   return *this;
+}
+
+const char* counter_description(std::string_view name) {
+#define PW_COUNTER(id, desc) \
+  if (name == #id) return desc;
+#include "dataplane/counters.def"
+#undef PW_COUNTER
+  return nullptr;
 }
 
 const char* to_string(FlowState s) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/reason.h"
@@ -76,26 +77,26 @@ struct PipelineLimits {
   static PipelineLimits from_model(const policy::Model& m, size_t lcores = 1);
 };
 
+// The counters of dataplane/counters.def, and the per-reason counts.
 struct PipelineCounters {
-  uint64_t frames_in = 0;
-  uint64_t forwarded = 0;
-  uint64_t dropped = 0;
-  uint64_t rejected = 0;  // frames answered with a RST or ICMP
-  uint64_t injected = 0;  // frames built by the gateway
-  uint64_t mirrored = 0;
-  uint64_t events = 0;
-  uint64_t events_lost = 0;
-  uint64_t flows_created = 0;
-  uint64_t flows_expired = 0;
-  uint64_t uninspected = 0;  // inspected services whose inspector is not built yet
-  uint64_t fragments_held = 0;
-  uint64_t unclassified = 0;  // new flows nDPI had no room for
+#define PW_COUNTER(id, desc) uint64_t id = 0;
+#include "dataplane/counters.def"
+#undef PW_COUNTER
   ReasonCounters reasons;  // per drop reason (Forwarded: frames forwarded)
 
   // Sums over lcores; differences from a baseline (`clear statistics`).
   PipelineCounters& operator+=(const PipelineCounters& o);
   PipelineCounters& operator-=(const PipelineCounters& o);
+  // fn(name, value) for every counter of counters.def, in its order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+#define PW_COUNTER(id, desc) fn(#id, id);
+#include "dataplane/counters.def"
+#undef PW_COUNTER
+  }
 };
+// The description of a counter of counters.def, or null.
+const char* counter_description(std::string_view name);
 
 // A flow as the management plane lists it (`show flows`).
 struct FlowSummary {

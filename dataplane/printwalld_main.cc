@@ -573,18 +573,8 @@ WorkerStats totals(const Daemon& d) {
 }
 
 void add_counters(rte_tel_data* d, const WorkerStats& s) {
-  const auto& c = s.pipeline;
-  rte_tel_data_add_dict_u64(d, "frames_in", c.frames_in);
-  rte_tel_data_add_dict_u64(d, "forwarded", c.forwarded);
-  rte_tel_data_add_dict_u64(d, "dropped", c.dropped);
-  rte_tel_data_add_dict_u64(d, "rejected", c.rejected);
-  rte_tel_data_add_dict_u64(d, "injected", c.injected);
-  rte_tel_data_add_dict_u64(d, "mirrored", c.mirrored);
-  rte_tel_data_add_dict_u64(d, "events", c.events);
-  rte_tel_data_add_dict_u64(d, "events_lost", c.events_lost);
+  s.pipeline.for_each([&](const char* name, uint64_t v) { rte_tel_data_add_dict_u64(d, name, v); });
   rte_tel_data_add_dict_u64(d, "flows_active", s.flows);
-  rte_tel_data_add_dict_u64(d, "flows_created", c.flows_created);
-  rte_tel_data_add_dict_u64(d, "flows_expired", c.flows_expired);
   rte_tel_data_add_dict_u64(d, "tx_dropped", s.tx_dropped);
   rte_tel_data_add_dict_u64(d, "mirror_dropped", s.mirror_dropped);
   rte_tel_data_add_dict_u64(d, "alloc_failed", s.alloc_failed);
@@ -740,14 +730,13 @@ bool publish(Daemon& d, const std::string& text, const std::string& name,
 }
 
 nlohmann::json counters_json(const WorkerStats& s) {
-  const auto& c = s.pipeline;
-  return {{"frames_in", c.frames_in},         {"forwarded", c.forwarded},
-          {"dropped", c.dropped},             {"rejected", c.rejected},
-          {"injected", c.injected},           {"mirrored", c.mirrored},
-          {"events", c.events},               {"events_lost", c.events_lost},
-          {"flows_active", s.flows},          {"flows_created", c.flows_created},
-          {"flows_expired", c.flows_expired}, {"tx_dropped", s.tx_dropped},
-          {"mirror_dropped", s.mirror_dropped}, {"alloc_failed", s.alloc_failed}};
+  nlohmann::json j = nlohmann::json::object();
+  s.pipeline.for_each([&](const char* name, uint64_t v) { j[name] = v; });
+  j["flows_active"] = s.flows;
+  j["tx_dropped"] = s.tx_dropped;
+  j["mirror_dropped"] = s.mirror_dropped;
+  j["alloc_failed"] = s.alloc_failed;
+  return j;
 }
 
 // Counters since `clear statistics` (the flows in the table are a level, not a count).

@@ -623,3 +623,38 @@ TEST_F(PipelineTest, FlowsAreListedInSlicesAndCleared) {
 
 }  // namespace
 }  // namespace pw::dp
+
+namespace pw::dp {
+namespace {
+
+// counters.def drives the struct, its sums and every listing: each counter has a description,
+// adds up, and subtracts back.
+TEST(PipelineCounters, DeclaredOnceSummedAndListed) {
+  PipelineCounters a, b;
+  uint64_t k = 1;
+  size_t names = 0;
+  a.for_each([&](const char* name, uint64_t) {
+    ++names;
+    EXPECT_NE(counter_description(name), nullptr) << name;
+  });
+  EXPECT_GE(names, 13u);
+#define PW_COUNTER(id, desc) b.id = k++;
+#include "dataplane/counters.def"
+#undef PW_COUNTER
+  b.reasons.add(Reason::DefaultDeny, 7);
+  a += b;
+  a += b;
+  std::vector<uint64_t> twice, once;
+  a.for_each([&](const char*, uint64_t v) { twice.push_back(v); });
+  b.for_each([&](const char*, uint64_t v) { once.push_back(v); });
+  for (size_t i = 0; i < once.size(); ++i) EXPECT_EQ(twice[i], 2 * once[i]) << i;
+  EXPECT_EQ(a.reasons[Reason::DefaultDeny], 14u);
+  a -= b;
+  std::vector<uint64_t> back;
+  a.for_each([&](const char*, uint64_t v) { back.push_back(v); });
+  EXPECT_EQ(back, once);
+  EXPECT_EQ(counter_description("no-such-counter"), nullptr);
+}
+
+}  // namespace
+}  // namespace pw::dp

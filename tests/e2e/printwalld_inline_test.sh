@@ -169,6 +169,7 @@ t = json.load(open(sys.argv[1]))
 s, l, r, p = t["/printwall/stats"], t["/printwall/lcores"], t["/printwall/reasons"], t["/printwall/ports"]
 assert s["workers"] == 2 and s["dispatch"] == "software", s
 assert s["frames_in"] > 100 and s["forwarded"] > 100, s
+assert all(k in s for k in ("uninspected", "fragments_held", "unclassified")), s  # counters.def
 assert set(l) == {"worker0", "worker1"}, l
 assert sum(w["frames_in"] for w in l.values()) == s["frames_in"], (l, s)
 assert r.get("plaintext_auth", 0) >= 1, r
