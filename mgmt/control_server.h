@@ -81,6 +81,9 @@ class ControlServer {
   void publish_event(const nlohmann::json& e);
   // Called for every audit record (so that the daemon can also send it to syslog).
   void on_audit(std::function<void(const nlohmann::json&)> f);
+  // Commands of the shared table (mgmt/commands.h) without a handler here, and handlers for
+  // names the table does not have; empty when the two agree (start() refuses otherwise).
+  static std::vector<std::string> table_mismatches();
 
   struct Impl;
 

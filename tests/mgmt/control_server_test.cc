@@ -4,6 +4,8 @@
 #include "mgmt/control_server.h"
 
 #include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -235,6 +237,68 @@ TEST_F(ControlLimits, APeerThatNeverReadsCannotGrowTheServer) {
     ++got;
   }
   EXPECT_EQ(got, sent);
+}
+
+// --- Commands without a daemon ------------------------------------------------------------------
+
+TEST(ControlServer, EveryCommandOfTheTableHasAHandler) {
+  EXPECT_TRUE(ControlServer::table_mismatches().empty());
+  for (const auto& m : ControlServer::table_mismatches()) ADD_FAILURE() << m;
+}
+
+TEST_F(ControlLimits, CommandsAndTheirReplyCodes) {
+  start();
+  Client c(opt.socket_path);
+  EXPECT_EQ(c.ask("show system")["code"], kOk);
+  EXPECT_EQ(c.ask("frobnicate")["code"], kUnknownCommand);
+  c.send("not json\n");
+  EXPECT_EQ(json::parse(c.line())["code"], kBadRequest);
+  c.send("{\"id\": 4}\n");
+  EXPECT_EQ(json::parse(c.line())["code"], kBadRequest);
+  EXPECT_EQ(c.ask("commit")["code"], kConflict);  // configuration mode first
+  EXPECT_EQ(c.ask("configure")["code"], kOk);
+  EXPECT_EQ(c.ask("configure")["code"], kConflict);
+  json bad = c.ask("set", {{"line", "set servce raw-print port 9100"}});
+  EXPECT_EQ(bad["code"], kConfigError);
+  EXPECT_NE(bad["errors"][0]["text"].get<std::string>().find("candidate:1:5"), std::string::npos) << bad;
+  EXPECT_EQ(c.ask("set", {{"line", "set service raw-print description unit"}})["code"], kOk);
+  EXPECT_EQ(c.ask("exit")["code"], kConflict);  // uncommitted changes
+  EXPECT_EQ(c.ask("commit", {{"confirmed", "0"}})["code"], kUsage);
+  json done = c.ask("commit", {{"comment", "from the unit test"}});
+  EXPECT_EQ(done["code"], kOk) << done;
+  EXPECT_EQ(c.ask("rollback", {{"value", "99"}})["code"], kNotFound);
+  EXPECT_EQ(c.ask("exit")["code"], kOk);
+  json hist = c.ask("show system commit");
+  ASSERT_EQ(hist["code"], kOk);
+  EXPECT_EQ(hist["data"]["commits"][0]["comment"], "from the unit test");
+  json conf = c.ask("show configuration");
+  EXPECT_NE(conf["data"]["text"].get<std::string>().find("raw-print description unit"), std::string::npos);
+  EXPECT_EQ(audited("commit"), 1u);
+}
+
+// Roles come from the peer's Unix identity: a process of `nobody` in the socket's group may
+// connect but holds no role (needs root to change identity; skipped otherwise).
+TEST_F(ControlLimits, NoRoleNoCommandAndTheAttemptIsAudited) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  struct group* g = ::getgrnam("nogroup");
+  struct passwd* pw = ::getpwnam("nobody");
+  if (!g || !pw) GTEST_SKIP() << "no nobody/nogroup";
+  opt.group = "nogroup";
+  fs::permissions(dir, fs::perms::all);  // the peer must reach the socket
+  start();
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(g->gr_gid) != 0 || ::setuid(pw->pw_uid) != 0) _exit(10);
+    Client c(opt.socket_path);
+    if (!c.connected()) _exit(11);
+    json r = c.ask("show system");
+    _exit(r.is_object() && r["code"] == kDenied ? 0 : 12);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(audited("denied"), 1u);
 }
 
 }  // namespace
