@@ -267,8 +267,10 @@ bool wants_body(const TlsFlow& f, Dir d, uint8_t type) {
 
 // Handshake-record body bytes of one direction, possibly several messages or part of one.
 Decision handshake_bytes(TlsFlow& f, Dir d, const uint8_t* p, size_t n, Context& ctx) {
-  // The client's messages after its hello (key exchange, encrypted Finished) decide nothing.
-  if (d == Dir::ToServer && f.phase != TlsFlow::Phase::ClientHello) return cont(0);
+  // The client's messages after its hello (key exchange, encrypted Finished) decide nothing,
+  // but their boundaries are followed all the same (no buffer, on_message ignores them): a
+  // second ClientHello after a HelloRetryRequest must start where a message starts, whether
+  // the bytes before it came one at a time or in one segment.
   TlsFlow::Side& s = f.side[static_cast<size_t>(d)];
   while (n > 0) {
     if (s.hs_hdr_have < 4) {
