@@ -58,6 +58,7 @@
 #include "mgmt/control_server.h"
 #include "mgmt/local_log.h"
 #include "mgmt/syslog.h"
+#include "policy/loader.h"
 #include "policy/config.h"
 #include "protocols/inspector_registry.h"
 
@@ -375,19 +376,11 @@ struct Loaded {
 // Parses, validates and compiles a configuration text; the errors name `name`, line and column.
 bool load(const std::string& text, const std::string& name, uint64_t generation, Loaded& out,
           std::vector<std::string>* errors) {
-  policy::ParseResult pr = policy::parse_config(text, name);
-  for (const auto& e : pr.errors) errors->push_back(e.str());
-  if (!pr.ok()) return false;
-  policy::ModelResult mr = policy::build_model(pr.config);
-  for (const auto& e : mr.errors) errors->push_back(e.str());
-  if (!mr.ok()) return false;
-  try {
-    out.policy = policy::compile(mr.model, generation);
-  } catch (const std::exception& e) {
-    errors->push_back(name + ": error: " + e.what());
-    return false;
-  }
-  out.model = mr.model;
+  policy::Loaded l = policy::load_text(text, name, generation);
+  for (const auto& e : l.errors) errors->push_back(e.str());
+  if (!l.ok()) return false;
+  out.policy = std::move(l.compiled);
+  out.model = std::move(l.model);
   return true;
 }
 

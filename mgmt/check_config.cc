@@ -7,6 +7,7 @@
 #include "policy/compiled_policy.h"
 #include "policy/config.h"
 #include "policy/config_printer.h"
+#include "policy/loader.h"
 #include "policy/policy_model.h"
 
 namespace pw::mgmt {
@@ -56,48 +57,34 @@ int check_config_main(const std::vector<std::string>& args, std::ostream& out, s
     err << "printwall check-config: missing FILE\n" << kUsage;
     return 2;
   }
-  policy::ParseResult pr;
+  policy::Loaded l;
   if (file == "-") {
     std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    pr = policy::parse_config(text, "<stdin>");
+    l = policy::load_text(text, "<stdin>");
   } else {
-    pr = policy::load_config_file(file);
+    l = policy::load_file(file);
   }
-  for (const auto& e : pr.errors) err << e.str() << "\n";
-  if (!pr.ok()) {
-    err << file << ": configuration invalid (" << pr.errors.size() << " error"
-        << (pr.errors.size() == 1 ? "" : "s") << ")\n";
-    return 1;
-  }
-  policy::ModelResult mr = policy::build_model(pr.config);
-  for (const auto& w : mr.warnings) {
+  for (const auto& w : l.warnings) {
     std::string s = w.str();
     s.replace(s.find(": error: "), 9, ": warning: ");
     if (w.loc.file.empty()) s = file + ": warning: " + w.reason;
     err << s << "\n";
   }
-  for (const auto& e : mr.errors) err << e.str() << "\n";
-  if (!mr.ok()) {
-    err << file << ": configuration invalid (" << mr.errors.size() << " error"
-        << (mr.errors.size() == 1 ? "" : "s") << ")\n";
-    return 1;
-  }
-  std::shared_ptr<const policy::CompiledPolicy> cp;
-  try {
-    cp = policy::compile(mr.model, 1);
-  } catch (const std::exception& e) {
-    err << file << ": error: " << e.what() << "\n";
+  for (const auto& e : l.errors) err << e.str() << "\n";
+  if (!l.ok()) {
+    err << file << ": configuration invalid (" << l.errors.size() << " error"
+        << (l.errors.size() == 1 ? "" : "s") << ")\n";
     return 1;
   }
   switch (mode) {
-    case Mode::Print: out << policy::print_config(pr.config); break;
-    case Mode::Expanded: out << policy::print_expanded(pr.config); break;
-    case Mode::Policy: out << cp->describe(); break;
+    case Mode::Print: out << policy::print_config(l.config); break;
+    case Mode::Expanded: out << policy::print_expanded(l.config); break;
+    case Mode::Policy: out << l.compiled->describe(); break;
     case Mode::Check:
       out << file << ": configuration ok (profile "
-          << (mr.model.profile.empty() ? "none" : mr.model.profile) << ", "
-          << mr.model.services.size() << " services, " << mr.model.groups.size() << " groups, "
-          << mr.model.printer_networks.size() << " printer networks)\n";
+          << (l.model.profile.empty() ? "none" : l.model.profile) << ", "
+          << l.model.services.size() << " services, " << l.model.groups.size() << " groups, "
+          << l.model.printer_networks.size() << " printer networks)\n";
       break;
   }
   return 0;

@@ -1,5 +1,7 @@
 #include "mgmt/config_session.h"
 
+#include "policy/loader.h"
+
 #include <exception>
 
 #include "policy/compiled_policy.h"
@@ -74,15 +76,10 @@ CheckResult ConfigSession::check(uint64_t generation) const {
     r.errors.push_back(std::move(e));
     return r;
   }
-  policy::ModelResult mr = policy::build_model(candidate_);
-  r.errors = std::move(mr.errors);
-  r.warnings = std::move(mr.warnings);
-  if (!r.errors.empty()) return r;
-  try {
-    r.compiled = policy::compile(mr.model, generation);
-  } catch (const std::exception& ex) {
-    r.errors.push_back({{kCandidateFile, 0, 0}, ex.what()});
-  }
+  policy::Loaded l = policy::load_config(candidate_, kCandidateFile, generation);
+  r.errors = std::move(l.errors);
+  r.warnings = std::move(l.warnings);
+  r.compiled = std::move(l.compiled);
   return r;
 }
 

@@ -32,6 +32,7 @@
 #include "policy/compiled_policy.h"
 #include "policy/config_printer.h"
 #include "policy/inspection_guard.h"
+#include "policy/loader.h"
 #include "policy/policy_model.h"
 
 namespace pw::mgmt {
@@ -140,13 +141,7 @@ struct ControlServer::Impl {
   // The running configuration compiled (what the dataplane enforces), or null if it does not
   // build (it always does: it was committed).
   std::shared_ptr<const policy::CompiledPolicy> compiled_running() const {
-    policy::ModelResult mr = policy::build_model(running);
-    if (!mr.ok()) return nullptr;
-    try {
-      return policy::compile(mr.model, 0);
-    } catch (const std::exception&) {
-      return nullptr;
-    }
+    return policy::load_config(running, "running", 0).compiled;
   }
   bool set_running(const std::string& text, std::vector<std::string>* errors) {
     policy::ParseResult pr = policy::parse_config(text, "running");
@@ -520,14 +515,12 @@ void Connection::cmd_show_system(const json& req, const std::string&, const json
 }
 
 void Connection::cmd_show_policy(const json& req, const std::string&, const json&) {
-  auto& S = s;
-  policy::ParseResult pr = policy::parse_config(S.running_text, "running");
-  policy::ModelResult mr = policy::build_model(pr.config);
-  if (!mr.ok()) {
+  std::shared_ptr<const policy::CompiledPolicy> now = s.compiled_running();
+  if (!now) {
     send(reply(req, kInternal, "the running configuration does not build"));
     return;
   }
-  send(reply(req, kOk, "", {{"text", policy::compile(mr.model, 0)->describe()}}));
+  send(reply(req, kOk, "", {{"text", now->describe()}}));
 }
 
 void Connection::cmd_show_system_commit(const json& req, const std::string&, const json&) {

@@ -13,7 +13,7 @@
 #include <ostream>
 
 #include "dataplane/pipeline.h"
-#include "policy/config.h"
+#include "policy/loader.h"
 #include "protocols/inspector_registry.h"
 
 namespace pw::mgmt {
@@ -117,19 +117,11 @@ int replay_main(const std::vector<std::string>& args, std::ostream& out, std::os
   }
 
   // The configuration, validated and compiled like a commit.
-  policy::ParseResult pr = policy::load_config_file(config);
-  for (const auto& e : pr.errors) err << e.str() << "\n";
-  if (!pr.ok()) return 1;
-  policy::ModelResult mr = policy::build_model(pr.config);
-  for (const auto& e : mr.errors) err << e.str() << "\n";
-  if (!mr.ok()) return 1;
-  std::shared_ptr<const policy::CompiledPolicy> cp;
-  try {
-    cp = policy::compile(mr.model, 1);
-  } catch (const std::exception& e) {
-    err << config << ": error: " << e.what() << "\n";
-    return 1;
-  }
+  policy::Loaded loaded = policy::load_file(config);
+  for (const auto& e : loaded.errors) err << e.str() << "\n";
+  if (!loaded.ok()) return 1;
+  const std::shared_ptr<const policy::CompiledPolicy>& cp = loaded.compiled;
+  const policy::Model& model = loaded.model;
 
   char ebuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* src = pcap_open_offline_with_tstamp_precision(in.c_str(), PCAP_TSTAMP_PRECISION_NANO,
@@ -177,7 +169,7 @@ int replay_main(const std::vector<std::string>& args, std::ostream& out, std::os
     return 1;
   }
 
-  dp::Pipeline pipeline(dp::PipelineLimits::from_model(mr.model), proto::inspector_for);
+  dp::Pipeline pipeline(dp::PipelineLimits::from_model(model), proto::inspector_for);
   pipeline.set_policy(cp.get());
   ReplaySink sink(fwd, mir, ev, cp.get());
 
