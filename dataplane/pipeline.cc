@@ -109,6 +109,47 @@ void Pipeline::set_policy(const policy::CompiledPolicy* p) {
   }
 }
 
+Event Pipeline::frame_event(const PacketView& v, EventAction a, Reason r, uint16_t service,
+                            uint64_t flow_id, uint32_t count) const {
+  Event e;
+  e.ts_ns = now_;
+  e.action = a;
+  e.reason = r;
+  e.ip_proto = v.is_ip() ? v.ip_proto : 0;
+  if (v.is_ip()) {
+    e.src = v.src;
+    e.dst = v.dst;
+    e.src_port = v.sport;
+    e.dst_port = v.dport;
+  }
+  e.vlan = v.vlan_outer;
+  e.service = service;
+  e.generation = policy_ ? policy_->generation() : 0;
+  e.flow_id = flow_id;
+  e.count = count;
+  return e;
+}
+
+Event Pipeline::flow_event(const Flow& fl, EventAction a, Reason r, uint32_t count) const {
+  const auto [client, server] = flow_ends(fl);
+  Event e;
+  e.ts_ns = now_;
+  e.action = a;
+  e.reason = r;
+  e.ip_proto = fl.key.proto;
+  e.src = client;
+  e.dst = server;
+  e.src_port = fl.initiator_is_a ? fl.key.port_a : fl.key.port_b;
+  e.dst_port = fl.initiator_is_a ? fl.key.port_b : fl.key.port_a;
+  e.vlan = fl.key.vlan_outer;
+  e.service = fl.service;
+  e.generation = policy_ ? policy_->generation() : 0;
+  e.flow_id = fl.id;
+  e.count = count;
+  e.app = fl.app;
+  return e;
+}
+
 void Pipeline::emit_event(const Event& e, PipelineSink& sink) {
   if (sink.event(e))
     ++c_.events;
@@ -231,7 +272,7 @@ void Pipeline::ftp_session_close(Flow& fl) {
     if (s->packets[0] == 0 || --s->packets[0] == 0) ftp_sessions_.remove(s);
 }
 
-void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v,
+void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView&,
                                   PipelineSink& sink) {
   uint64_t now_count = c_.reasons[Reason::AuthFailed];
   if (now_count == before) return;
@@ -239,8 +280,8 @@ void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketV
   for (uint64_t k = before; k < now_count; ++k) {
     uint32_t n = 0;
     if (auth_failures_.record(client, now_, &n)) {
-      Event e{now_, EventAction::Alert, Reason::AuthFailures, v.ip_proto, client, server, 0, 0, v.vlan_outer, fl.service, policy_->generation(),
-              fl.id, n};
+      Event e = flow_event(fl, EventAction::Alert, Reason::AuthFailures, n);
+      e.src_port = e.dst_port = 0;  // about the source, not one connection
       emit_event(e, sink);
     }
   }
@@ -257,15 +298,16 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
   if (r.risk) {
     // A risk marks the flow suspicious (mirrored, reported); it denies nothing by itself.
     fl.suspicious = !fl.mirror_never;
-    Event e{now_, EventAction::Alert, Reason::NdpiRisk, v.ip_proto, v.src, v.dst, v.sport,
-            v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id,
-            static_cast<uint32_t>(__builtin_popcountll(r.risk)), fl.app, r.risk};
+    Event e = frame_event(v, EventAction::Alert, Reason::NdpiRisk, fl.service, fl.id,
+                          static_cast<uint32_t>(__builtin_popcountll(r.risk)));
+    e.app = fl.app;
+    e.risks = r.risk;
     emit_event(e, sink);
   }
   // Only a certain identification refuses a flow; a guess is a name in the events, no more.
   if (fl.ftp_data || !r.certain || protocol_fits(svc.inspect, r.master, r.app)) return true;
-  Event e{now_, EventAction::Reject, Reason::WrongProtocol, v.ip_proto, v.src, v.dst, v.sport,
-          v.dport, v.vlan_outer, fl.service, policy_->generation(), fl.id, 1, fl.app};
+  Event e = frame_event(v, EventAction::Reject, Reason::WrongProtocol, fl.service, fl.id);
+  e.app = fl.app;
   emit_event(e, sink);
   if (v.ip_proto == kProtoTcp) {
     kill_flow(fl, v, side, sink, f);
@@ -383,12 +425,7 @@ void Pipeline::release_inspection(Flow& fl) {
 bool Pipeline::evict_idle_inspected(PipelineSink& sink) {
   Flow* old = inspected_.front();
   if (!old || now_ - old->last_ns < kEvictIdleNs) return false;
-  const auto [client, server] = flow_ends(*old);
-  Event e{now_, EventAction::Drop, Reason::InspectionEvicted, old->key.proto, client, server,
-          old->initiator_is_a ? old->key.port_a : old->key.port_b,
-          old->initiator_is_a ? old->key.port_b : old->key.port_a, old->key.vlan_outer,
-          old->service, policy_->generation(), old->id, 1};
-  emit_event(e, sink);
+  emit_event(flow_event(*old, EventAction::Drop, Reason::InspectionEvicted), sink);
   c_.reasons.add(Reason::InspectionEvicted);
   release_flow(*old);
   flows_.remove(old);
@@ -476,9 +513,8 @@ void Pipeline::process_one(size_t index, const Frame& f, Pre& pre, PipelineSink&
       c_.reasons.add(res.reason, res.dropped_frames);
       sink.mirror(f.data, f.ts_ns);
       ++c_.mirrored;
-      Event e{now_, EventAction::Drop, res.reason, v.ip_proto, v.src, v.dst, 0, 0, v.vlan_outer,
-              UINT16_MAX, policy_->generation(), 0, res.dropped_frames};
-      emit_event(e, sink);
+      emit_event(frame_event(v, EventAction::Drop, res.reason, UINT16_MAX, 0, res.dropped_frames),
+                 sink);
       return;
     }
     PacketView dv = reasm_.datagram();
@@ -550,9 +586,7 @@ Pipeline::Verdict Pipeline::decide_l2(const PacketView& v, const Frame& f, Pipel
     if (s->action == Action::Allow)
       return {true, s->mirror == policy::MirrorMode::Always || policy_->model().mirror.all,
               Reason::Forwarded};
-    Event e{now_, EventAction::Drop, Reason::ServiceDeny, 0, {}, {}, 0, 0, v.vlan_outer, s->id,
-            policy_->generation(), 0, 1};
-    emit_event(e, sink);
+    emit_event(frame_event(v, EventAction::Drop, Reason::ServiceDeny, s->id, 0), sink);
     (void)f;
     return {false, true, Reason::ServiceDeny};
   }
@@ -663,9 +697,8 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
 void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
                     const CompiledService* svc, uint64_t flow_id, PipelineSink& sink,
                     bool count_scan) {
-  Event e{now_, reject ? EventAction::Reject : EventAction::Drop, r, v.ip_proto, v.src, v.dst,
-          v.sport, v.dport, v.vlan_outer, svc ? svc->id : uint16_t{UINT16_MAX}, policy_->generation(),
-          flow_id, 1};
+  Event e = frame_event(v, reject ? EventAction::Reject : EventAction::Drop, r,
+                        svc ? svc->id : uint16_t{UINT16_MAX}, flow_id);
   emit_event(e, sink);
   if (reject) {
     size_t n = 0;
@@ -688,8 +721,7 @@ void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
   }
   uint32_t ports = 0;
   if (count_scan && scans_.record(v.src, v.dst, v.dport, now_, &ports)) {
-    Event s{now_, EventAction::Alert, Reason::PortScan, v.ip_proto, v.src, v.dst, v.sport,
-            v.dport, v.vlan_outer, UINT16_MAX, policy_->generation(), 0, ports};
+    Event s = frame_event(v, EventAction::Alert, Reason::PortScan, UINT16_MAX, 0, ports);
     emit_event(s, sink);
   }
 }
@@ -881,9 +913,7 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
     if (fl.inspect_closed) return {false, true, Reason::TcpAfterClose};
     Reason fail = open_inspection(fl, true, sink);
     if (fail != Reason::Forwarded) {
-      Event e{now_, EventAction::Reject, fail, v.ip_proto, v.src, v.dst, v.sport, v.dport,
-              v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
-      emit_event(e, sink);
+      emit_event(frame_event(v, EventAction::Reject, fail, fl.service, fl.id), sink);
       kill_flow(fl, v, side, sink, f);
       return {false, true, fail};
     }
@@ -918,17 +948,13 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
   if (res.action == A::Drop) {
     if (res.reason == Reason::TcpOverlapConflict) {
       fl.suspicious = true;
-      Event e{now_, EventAction::Drop, res.reason, v.ip_proto, v.src, v.dst, v.sport, v.dport,
-              v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
-      emit_event(e, sink);
+      emit_event(frame_event(v, EventAction::Drop, res.reason, fl.service, fl.id), sink);
     }
     return {false, mirror_flow(fl), res.reason};
   }
   if (res.action == A::Kill) {
     fl.suspicious = true;
-    Event e{now_, EventAction::Reject, res.reason, v.ip_proto, v.src, v.dst, v.sport, v.dport,
-            v.vlan_outer, fl.service, policy_->generation(), fl.id, 1};
-    emit_event(e, sink);
+    emit_event(frame_event(v, EventAction::Reject, res.reason, fl.service, fl.id), sink);
     bool mirror = !fl.mirror_never;
     kill_flow(fl, v, side, sink, f);
     return {false, mirror, res.reason};

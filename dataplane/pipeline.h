@@ -227,6 +227,11 @@ class Pipeline {
   void ftp_session_close(Flow& fl);
   proto::Context context(const Flow& fl, const policy::CompiledService* svc);
   void emit_event(const Event& e, PipelineSink& sink);
+  // The one way events are built: about a frame (its addresses and ports as they are on the
+  // wire), or about a flow (initiator first); time and policy generation are the pipeline's.
+  Event frame_event(const PacketView& v, EventAction a, Reason r, uint16_t service,
+                    uint64_t flow_id, uint32_t count = 1) const;
+  Event flow_event(const Flow& fl, EventAction a, Reason r, uint32_t count = 1) const;
   // Transmits a copy of input frame `f` (TCP segment `v`) with URG cleared and the urgent pointer
   // zeroed; false when the frame is larger than the rewrite buffer.
   bool forward_without_urgent(const PacketView& v, const Frame& f, Side egress, PipelineSink& sink);
