@@ -484,10 +484,9 @@ proto::Context Pipeline::context(const Flow& fl, const CompiledService* svc) {
   const FlowEnds ends = flow_ends(fl);
   ctx.client = ends.client;
   if (svc && policy_) {
-    // The management group by name: SNMP SetRequests are allowed from it only.
+    // The management group (resolved when the policy compiled): SNMP SetRequests only from it.
     const IpAddr& peer = fl.to_printers ? ends.client : ends.server;
-    int bit = policy_->group_bit("management");
-    ctx.peer_is_management = bit >= 0 && (policy_->classify(peer) >> bit & 1);
+    ctx.peer_is_management = policy_->classify(peer) & policy_->management_mask();
   }
   return ctx;
 }

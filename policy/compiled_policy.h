@@ -100,6 +100,9 @@ class CompiledPolicy {
   Action default_action() const { return model_.default_action; }
   uint64_t generation() const { return generation_; }
   const std::string& group_name(int bit) const { return group_names_[static_cast<size_t>(bit)]; }
+  // The `management` group (SNMP SetRequests are allowed from it only), resolved at compile
+  // time: 0 when the policy has no such group.
+  GroupMask management_mask() const { return management_mask_; }
   // The bit of a group, or -1 when the policy has no such group.
   int group_bit(std::string_view name) const {
     for (size_t i = 0; i < 63; ++i)
@@ -131,6 +134,7 @@ class CompiledPolicy {
   std::array<Slot, 2> icmp_slot_{};                       // per dir
   std::vector<std::pair<uint16_t, uint16_t>> ethertypes_; // sorted (ethertype, service id)
   std::vector<std::string> group_names_;                  // by bit
+  GroupMask management_mask_ = 0;
 };
 
 // Compiles a validated model. Throws std::runtime_error on limits the model check cannot see
