@@ -78,7 +78,7 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
     : lim_(limits),
       inspectors_(inspectors),
       flows_(limits.flows, limits.timeouts, limits.table_full),
-      ftp_sessions_(limits.ftp_sessions, limits.timeouts),
+      ftp_sessions_(limits.ftp_sessions),
       reasm_(limits.reassembly),
       streams_(limits.streams, limits.stream_window),
       arena_(limits.inspector_states),
@@ -208,68 +208,41 @@ void Pipeline::expire(uint64_t now, PipelineSink&) {
   }
 }
 
-namespace {
-constexpr uint8_t kFtpSession = 0xfd;  // a pseudo protocol number for FTP session keys
-}
-
-FlowKey Pipeline::ftp_session_key(const IpAddr& client, const IpAddr& printer, uint16_t vlan_outer,
-                                  uint16_t vlan_inner) const {
-  PacketView k;
-  k.src = client;
-  k.dst = printer;
-  k.vlan_outer = vlan_outer;
-  k.vlan_inner = vlan_inner;
-  k.ip_proto = kFtpSession;
-  bool unused;
-  FlowKey key = flow_key(k, &unused);
-  // Direction matters here (client -> printer): mark it in the port fields.
-  key.port_a = unused ? 1 : 2;
-  return key;
-}
-
 // FTP data connections (RFC 959, RFC 2428, RFC 4217) are allowed only between a client and a
 // printer whose control connection has completed AUTH TLS and its TLS handshake, and only while
 // it lives: passive mode (PASV/EPSV) from the client into the printer's passive range, active mode
 // (PORT/EPRT) from the printer to an unprivileged port of the client. The control connection is
 // encrypted by then, so the ports cannot be read from it: the range and the pair are the bound.
+// The FTP service is the one that decides the control connection under the policy in force
+// (a commit may have changed it since the session opened).
 const CompiledService* Pipeline::ftp_data_service(const IpAddr& client, const IpAddr& printer,
                                                   uint16_t vlan_outer, uint16_t vlan_inner,
                                                   uint16_t port, bool active) {
-  FlowKey k = ftp_session_key(client, printer, vlan_outer, vlan_inner);
-  Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {});
-  if (!s || s->packets[0] == 0) return nullptr;
-  const auto& svcs = policy_->services();
-  if (s->service >= svcs.size()) return nullptr;
-  const CompiledService& svc = svcs[s->service];
-  if (svc.inspect != Inspect::Ftp || svc.action != Action::Allow) return nullptr;
-  if (active) return port >= 1024 ? &svc : nullptr;  // RFC 2577: never a privileged port
-  if (!svc.passive_ports.lo || port < svc.passive_ports.lo || port > svc.passive_ports.hi)
+  const uint16_t* control_port = ftp_sessions_.value({client, printer, vlan_outer, vlan_inner});
+  if (!control_port) return nullptr;
+  const CompiledService* svc =
+      policy_->match(PolicyDir::ToPrinters, L4::Tcp, *control_port, policy_->classify(printer),
+                     policy_->classify(client));
+  if (!svc || svc->inspect != Inspect::Ftp || svc->action != Action::Allow) return nullptr;
+  if (active) return port >= 1024 ? svc : nullptr;  // RFC 2577: never a privileged port
+  if (!svc->passive_ports.lo || port < svc->passive_ports.lo || port > svc->passive_ports.hi)
     return nullptr;
-  return &svc;
+  return svc;
 }
 
 void Pipeline::ftp_session_open(Flow& fl) {
   const auto [client, printer] = flow_ends(fl);  // FTP control: the client opened it
-  FlowKey k = ftp_session_key(client, printer, fl.key.vlan_outer, fl.key.vlan_inner);
-  uint32_t h = flow_hash(k);
-  Flow* s = ftp_sessions_.find(k, h, now_, [](Flow&) {});
-  if (!s && (s = ftp_sessions_.insert(k, h, now_, [](Flow&) {}))) {
-    s->state = FlowState::TcpEstablished;
-    s->service = fl.service;
-  }
-  if (!s) return;  // table full: this session's data connections are refused (fail closed)
-  ++s->packets[0];
-  s->last_ns = now_;
-  fl.ftp_control = true;
+  const uint16_t port = fl.initiator_is_a ? fl.key.port_b : fl.key.port_a;
+  // A full table refuses this session's data connections (fail closed).
+  if (ftp_sessions_.add({client, printer, fl.key.vlan_outer, fl.key.vlan_inner}, port))
+    fl.ftp_control = true;
 }
 
 void Pipeline::ftp_session_close(Flow& fl) {
   if (!fl.ftp_control) return;
   fl.ftp_control = false;
   const auto [client, printer] = flow_ends(fl);
-  FlowKey k = ftp_session_key(client, printer, fl.key.vlan_outer, fl.key.vlan_inner);
-  if (Flow* s = ftp_sessions_.find(k, flow_hash(k), now_, [](Flow&) {}))
-    if (s->packets[0] == 0 || --s->packets[0] == 0) ftp_sessions_.remove(s);
+  ftp_sessions_.remove({client, printer, fl.key.vlan_outer, fl.key.vlan_inner});
 }
 
 void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView&,

@@ -214,8 +214,6 @@ class Pipeline {
   bool classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
   // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
   void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
-  FlowKey ftp_session_key(const IpAddr& client, const IpAddr& printer, uint16_t vlan_outer,
-                          uint16_t vlan_inner) const;
   // The FTP service whose secured session between `client` and `printer` this data connection
   // belongs to (passive: to the printer's `port` in its range; active: from the printer to the
   // client's `port`), or null.
@@ -242,9 +240,20 @@ class Pipeline {
   InspectorLookup inspectors_;
   const policy::CompiledPolicy* policy_ = nullptr;
   FlowTable flows_;
-  // (client, printer) pairs holding an established FTP control flow: the key of a flow with
-  // proto kFtpSession and no ports; packets[0] counts the control flows.
-  FlowTable ftp_sessions_;
+  // (client, printer, VLANs) pairs whose FTP control connection is in TLS: how many such
+  // connections, and the control port (to find the FTP service under the policy in force).
+  struct FtpPair {
+    IpAddr client, printer;
+    uint16_t vlan_outer = 0, vlan_inner = 0;
+    bool operator==(const FtpPair&) const = default;
+  };
+  struct FtpPairHash {
+    uint64_t operator()(const FtpPair& p) const {
+      return AddrHash{}(p.client) * 31 ^ AddrHash{}(p.printer) ^
+             (uint64_t{p.vlan_outer} << 16 | p.vlan_inner) * 0x9e3779b97f4a7c15ull;
+    }
+  };
+  CountedTable<FtpPair, FtpPairHash, uint16_t> ftp_sessions_;
   Reassembler reasm_;
   proto::StreamNormaliser streams_;
   proto::FlowArena arena_;

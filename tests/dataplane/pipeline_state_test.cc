@@ -282,6 +282,19 @@ TEST_F(Ftp, PassiveDataOpensForTheSecuredPairWhileItsControlLives) {
   EXPECT_FALSE(passive(7, 50011));
 }
 
+// A commit that renumbers the services (one added before them) leaves the session's data
+// rights as they were: the FTP service is found again under the policy in force.
+TEST_F(Ftp, DataRightsSurviveACommitThatRenumbersServices) {
+  control(7);
+  auto next = compile_text(std::string(kPolicy) +
+                           "set service aaa-first direction to-printers\n"
+                           "set service aaa-first protocol tcp\n"
+                           "set service aaa-first port 7777\n", 2);
+  h->p.set_policy(next.get());
+  EXPECT_TRUE(passive(7, 50010));
+  h->p.set_policy(policy.get());
+}
+
 TEST_F(Ftp, DataInClearIsRefusedUnlessTheServiceAllowsIt) {
   control(7);
   Conn d;

@@ -18,7 +18,7 @@ TEST(SourceCounts, CountsAddAndRemovePerAddress) {
   EXPECT_TRUE(c.add(v4(2)));
   EXPECT_EQ(c.count(v4(1)), 2u);
   EXPECT_EQ(c.count(v4(2)), 1u);
-  EXPECT_EQ(c.sources(), 2u);
+  EXPECT_EQ(c.keys(), 2u);
   c.remove(v4(1));
   c.remove(v4(3));  // holds none: nothing happens
   EXPECT_EQ(c.count(v4(1)), 1u);
@@ -61,7 +61,7 @@ TEST(SourceCounts, MatchesAReferenceUnderChurn) {
     }
   }
   EXPECT_EQ(c.total(), total);
-  EXPECT_EQ(c.sources(), ref.size());
+  EXPECT_EQ(c.keys(), ref.size());
 }
 
 }  // namespace
