@@ -24,6 +24,7 @@
 #include "dataplane/packet.h"
 #include "dataplane/scan_detector.h"
 #include "dataplane/source_counts.h"
+#include "dataplane/tcp_tracker.h"
 #include "policy/compiled_policy.h"
 #include "protocols/inspector.h"
 #include "protocols/stream/stream_normaliser.h"
@@ -181,8 +182,6 @@ class Pipeline {
   // A flow of an older policy generation: whether the policy now in force decides the same for
   // it (verdict, inspector, inspection settings); `*deciding` is the service that decides now.
   bool still_allowed(Flow& fl, const policy::CompiledService** deciding);
-  Reason check_tcp(const PacketView& v, Flow& fl, int side) const;
-  void commit_tcp(const PacketView& v, Flow& fl, int side);
   bool icmp_error_for_known_flow(const PacketView& v, uint64_t now);
   bool resolve_ends(const PacketView& v, Ends& e) const;
   // The inspection of a TCP segment of a flow whose inspector has not passed it through:
