@@ -48,28 +48,18 @@ class AddressMap {
   std::vector<GroupMask> v6_mask_;
 };
 
-// A service as the fast path needs it: no strings on the hot path except for reporting.
-struct CompiledService {
+// A service as the fast path needs it: no strings on the hot path except for reporting. What
+// its inspector may read is the InspectorConfig part; the rest decides matching and mirroring.
+struct CompiledService : InspectorConfig {
   uint16_t id = 0;
   Action action = Action::Allow;
   Direction direction = Direction::ToPrinters;
-  Inspect inspect = Inspect::None;
-  TlsMode tls = TlsMode::None;
-  TlsVersion min_tls = TlsVersion::V1_2;
-  bool plaintext_auth = false;
-  SnmpVersion snmp_min_version = SnmpVersion::V3;
-  SnmpSecurity snmp_min_security = SnmpSecurity::NoAuth;
-  bool smb_signing_required = false;
-  bool smb1 = false;
   MirrorMode mirror = MirrorMode::Suspicious;
   PortRange passive_ports{};
-  bool ftp_data_tls = true;  // FTP data connections start with TLS
-  uint32_t min_rsa_bits = 2048;       // security tls min-rsa-bits
-  bool weak_certificate_deny = true;  // security tls weak-certificate deny|alert
   GroupMask peer_mask = 0;     // 0: any peer
   GroupMask printer_mask = 0;  // 0: every printer
-  // A fingerprint of everything above that an inspector's verdict depends on (inspect and its
-  // settings): a flow keeps its inspection across a commit only if this is unchanged.
+  // A fingerprint of what an inspection's verdicts depend on (the InspectorConfig part and the
+  // FTP passive ports): a flow keeps its inspection across a commit only if it is unchanged.
   uint64_t inspection_key = 0;
   std::string name;
 };

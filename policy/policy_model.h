@@ -10,20 +10,13 @@
 
 #include "common/ip.h"
 #include "policy/config.h"
+#include "policy/inspector_config.h"
 
 namespace pw::policy {
 
 enum class Direction : uint8_t { ToPrinters, FromPrinters, Both };
 enum class L4 : uint8_t { Tcp, Udp, Icmp, Ethertype };
 enum class Action : uint8_t { Allow, Deny, Reject };
-enum class Inspect : uint8_t {
-  None, Ftp, Smtp, Pop3, Imap, Ldap, Http, Tls, Snmp, Smb, Rfb, Ipp, Lpd, Pjl
-};
-enum class TlsMode : uint8_t { None, Optional, Required, Implicit };
-// Wire values of the TLS versions (RFC 8446 section 4.2.1).
-enum class TlsVersion : uint16_t { V1_0 = 0x0301, V1_1 = 0x0302, V1_2 = 0x0303, V1_3 = 0x0304 };
-enum class SnmpVersion : uint8_t { V1, V2c, V3 };
-enum class SnmpSecurity : uint8_t { NoAuth, AuthNoPriv, AuthPriv };
 enum class MirrorMode : uint8_t { Suspicious, Always, Never };
 enum class MirrorOutput : uint8_t { None, Port, Vxlan, Erspan, Pcap };
 enum class SyslogTransport : uint8_t { Udp, Tcp, Tls };

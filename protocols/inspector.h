@@ -11,10 +11,7 @@
 
 #include "common/ip.h"
 #include "common/reason.h"
-
-namespace pw::policy {
-struct CompiledService;
-}
+#include "policy/inspector_config.h"
 
 namespace pw::proto {
 
@@ -91,7 +88,7 @@ class BufferPool {
 
 struct Context {
   uint64_t now_ns = 0;
-  const policy::CompiledService* service = nullptr;  // the flow's requirements
+  const policy::InspectorConfig* service = nullptr;  // the flow's requirements
   bool peer_is_management = false;  // the non-printer end is in the `management` group
   IpAddr client;                     // the initiator's address (FTP bounce checks)
   BufferPool* buffers = nullptr;     // may be null: inspectors then fail closed when they need one

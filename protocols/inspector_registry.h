@@ -2,7 +2,7 @@
 // inspector list): one place says which `inspect` keyword maps to which inspector.
 #pragma once
 
-#include "policy/policy_model.h"
+#include "policy/inspector_config.h"
 #include "protocols/inspector.h"
 
 namespace pw::proto {

@@ -7,9 +7,9 @@ constexpr std::string_view kAllowed[] = {"FEAT", "SYST", "NOOP", "QUIT", "HELP",
 constexpr std::string_view kCredentials[] = {"USER", "PASS", "ACCT"};
 }  // namespace
 
-const line::Spec& spec() {
-  static const line::Spec s{"ftp", 0, 512, kAllowed, kCredentials, "AUTH",
-                            line::Spec::Replies::Numeric, 234, false, true};
+const starttls::Spec& spec() {
+  static const starttls::Spec s{"ftp", 0, 512, kAllowed, kCredentials, "AUTH",
+                            starttls::Spec::Replies::Numeric, 234, false, true};
   return s;
 }
 

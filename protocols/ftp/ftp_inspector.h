@@ -4,13 +4,13 @@
 // With `plaintext-auth allow` (an admin's explicit choice) PORT/EPRT bounces are still denied.
 #pragma once
 
-#include "protocols/line/starttls_inspector.h"
+#include "protocols/starttls/starttls_inspector.h"
 
 namespace pw::proto::ftp {
 
-const line::Spec& spec();
+const starttls::Spec& spec();
 
-class FtpInspector : public line::StartTlsInspector {
+class FtpInspector : public starttls::StartTlsInspector {
  public:
   FtpInspector() : StartTlsInspector(spec()) {}
 };

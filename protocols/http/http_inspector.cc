@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "policy/compiled_policy.h"
-#include "protocols/line/line.h"
+#include "common/ascii.h"
 
 namespace pw::proto::http {
 
@@ -72,10 +71,10 @@ bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 // 7486 HOBA, RFC 8120 Mutual). Basic is a password in base64; Bearer is a token anybody who reads
 // it can replay; any other scheme is one the gateway cannot classify, and is refused as well.
 Reason judge_scheme(std::string_view s) {
-  if (line::iequals(s, "BASIC")) return Reason::HttpBasicCleartext;
+  if (iequals(s, "BASIC")) return Reason::HttpBasicCleartext;
   for (std::string_view ok : {"DIGEST", "NEGOTIATE", "NTLM", "SCRAM-SHA-1", "SCRAM-SHA-256",
                               "HOBA", "MUTUAL"})
-    if (line::iequals(s, ok)) return Reason::Forwarded;
+    if (iequals(s, ok)) return Reason::Forwarded;
   return Reason::HttpCleartextCredential;
 }
 
@@ -124,7 +123,7 @@ Decision request_byte(State& st, uint8_t c) {
     case R::Method:
       if (sp) {
         if (st.method_len == 0) return deny(Reason::MalformedHttp);
-        st.connect = st.method_len == 7 && line::iequals(std::string_view(st.method, 7), "CONNECT");
+        st.connect = st.method_len == 7 && iequals(std::string_view(st.method, 7), "CONNECT");
         st.req = R::TargetStart;
         return kGo;
       }
@@ -247,7 +246,7 @@ Decision transfer_encoding(State& st, std::string_view value) {
   if (last.empty()) return deny(Reason::MalformedHttp);
   for (char ch : last)
     if (!is_tchar(static_cast<uint8_t>(ch))) return deny(Reason::MalformedHttp);
-  st.chunked = line::iequals(last, "CHUNKED");
+  st.chunked = iequals(last, "CHUNKED");
   return kGo;
 }
 
@@ -259,7 +258,7 @@ Decision framing_line(State& st) {
   auto value = l.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  if (line::iequals(name, "CONTENT-LENGTH")) {
+  if (iequals(name, "CONTENT-LENGTH")) {
     uint64_t v = 0;
     if (value.empty() || value.size() > 15) return deny(Reason::MalformedHttp);
     for (char c : value) {
@@ -281,12 +280,12 @@ Decision field_byte(State& st, uint8_t c) {
       if (st.kept == 0) return deny(Reason::MalformedHttp);  // empty field name
       std::string_view name(st.line, st.kept);
       st.in_value = true;
-      st.auth_header = line::iequals(name, "AUTHORIZATION") ||
-                       line::iequals(name, "PROXY-AUTHORIZATION");
+      st.auth_header = iequals(name, "AUTHORIZATION") ||
+                       iequals(name, "PROXY-AUTHORIZATION");
       // Framing fields decide where the next request starts: only in the header section.
       st.framing_header = st.phase == State::Phase::Headers &&
-                          (line::iequals(name, "CONTENT-LENGTH") ||
-                           line::iequals(name, "TRANSFER-ENCODING"));
+                          (iequals(name, "CONTENT-LENGTH") ||
+                           iequals(name, "TRANSFER-ENCODING"));
       return kGo;
     }
     // Field names are tokens; whitespace before the colon is an error (RFC 9112 5.1), and a

@@ -7,9 +7,9 @@ constexpr std::string_view kAllowed[] = {"CAPABILITY", "NOOP", "LOGOUT"};
 constexpr std::string_view kCredentials[] = {"LOGIN", "AUTHENTICATE"};
 }  // namespace
 
-const line::Spec& spec() {
-  static const line::Spec s{"imap", 1, 1024, kAllowed, kCredentials, "STARTTLS",
-                            line::Spec::Replies::ImapTagged, 0, false, false};
+const starttls::Spec& spec() {
+  static const starttls::Spec s{"imap", 1, 1024, kAllowed, kCredentials, "STARTTLS",
+                            starttls::Spec::Replies::ImapTagged, 0, false, false};
   return s;
 }
 

@@ -2,13 +2,13 @@
 // LOGOUT pass; LOGIN and AUTHENTICATE are plaintext logins.
 #pragma once
 
-#include "protocols/line/starttls_inspector.h"
+#include "protocols/starttls/starttls_inspector.h"
 
 namespace pw::proto::imap {
 
-const line::Spec& spec();
+const starttls::Spec& spec();
 
-class ImapInspector : public line::StartTlsInspector {
+class ImapInspector : public starttls::StartTlsInspector {
  public:
   ImapInspector() : StartTlsInspector(spec()) {}
 };

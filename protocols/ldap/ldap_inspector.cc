@@ -4,7 +4,6 @@
 #include <cstring>
 #include <type_traits>
 
-#include "policy/compiled_policy.h"
 #include "protocols/ldap/ldap_parser.h"
 
 namespace pw::proto::ldap {

@@ -7,10 +7,10 @@ constexpr std::string_view kAllowed[] = {"CAPA", "QUIT"};
 constexpr std::string_view kCredentials[] = {"USER", "PASS", "APOP", "AUTH"};
 }  // namespace
 
-const line::Spec& spec() {
+const starttls::Spec& spec() {
   // 255 bytes: RFC 2449 section 4 (command line limit).
-  static const line::Spec s{"pop3", 0, 255, kAllowed, kCredentials, "STLS",
-                            line::Spec::Replies::Pop3, 0, false, false};
+  static const starttls::Spec s{"pop3", 0, 255, kAllowed, kCredentials, "STLS",
+                            starttls::Spec::Replies::Pop3, 0, false, false};
   return s;
 }
 

@@ -2,13 +2,13 @@
 // PASS, APOP and AUTH are plaintext logins.
 #pragma once
 
-#include "protocols/line/starttls_inspector.h"
+#include "protocols/starttls/starttls_inspector.h"
 
 namespace pw::proto::pop3 {
 
-const line::Spec& spec();
+const starttls::Spec& spec();
 
-class Pop3Inspector : public line::StartTlsInspector {
+class Pop3Inspector : public starttls::StartTlsInspector {
  public:
   Pop3Inspector() : StartTlsInspector(spec()) {}
 };

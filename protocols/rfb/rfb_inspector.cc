@@ -4,7 +4,6 @@
 #include <cstring>
 #include <iterator>
 
-#include "policy/compiled_policy.h"
 
 namespace pw::proto::rfb {
 namespace {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "policy/compiled_policy.h"
 
 namespace pw::proto::smb {
 namespace {
@@ -22,7 +21,7 @@ constexpr Judgement kPass{Verdict::PassThrough, Reason::Forwarded};
 constexpr Judgement kMalformed{Verdict::Deny, Reason::MalformedSmb};
 constexpr Judgement deny(Reason r) { return {Verdict::Deny, r}; }
 
-// The service's requirements. A flow without a service gets CompiledService's defaults: SMB1
+// The service's requirements. A flow without a service gets InspectorConfig's defaults: SMB1
 // denied, signing optional.
 struct Rules {
   bool smb1 = false;

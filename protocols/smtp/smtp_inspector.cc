@@ -7,10 +7,10 @@ constexpr std::string_view kAllowed[] = {"EHLO", "HELO", "NOOP", "RSET", "QUIT"}
 constexpr std::string_view kCredentials[] = {"AUTH"};
 }  // namespace
 
-const line::Spec& spec() {
+const starttls::Spec& spec() {
   // 512 bytes: the longest command line of RFC 5321 section 4.5.3.1.4.
-  static const line::Spec s{"smtp", 0, 512, kAllowed, kCredentials, "STARTTLS",
-                            line::Spec::Replies::Numeric, 220, true, false};
+  static const starttls::Spec s{"smtp", 0, 512, kAllowed, kCredentials, "STARTTLS",
+                            starttls::Spec::Replies::Numeric, 220, true, false};
   return s;
 }
 

@@ -3,13 +3,13 @@
 // a plaintext login; a server EHLO reply without STARTTLS on a TLS-required service is stripping.
 #pragma once
 
-#include "protocols/line/starttls_inspector.h"
+#include "protocols/starttls/starttls_inspector.h"
 
 namespace pw::proto::smtp {
 
-const line::Spec& spec();
+const starttls::Spec& spec();
 
-class SmtpInspector : public line::StartTlsInspector {
+class SmtpInspector : public starttls::StartTlsInspector {
  public:
   SmtpInspector() : StartTlsInspector(spec()) {}
 };

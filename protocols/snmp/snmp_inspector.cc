@@ -5,7 +5,6 @@
 #include <type_traits>
 
 #include "common/ber.h"
-#include "policy/compiled_policy.h"
 
 namespace pw::proto::snmp {
 

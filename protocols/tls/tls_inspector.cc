@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "policy/compiled_policy.h"
 
 namespace pw::proto::tls {
 

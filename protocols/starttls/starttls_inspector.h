@@ -15,10 +15,10 @@
 #include <string_view>
 
 #include "protocols/inspector.h"
-#include "protocols/line/line.h"
+#include "protocols/starttls/line.h"
 #include "protocols/tls/tls_inspector.h"
 
-namespace pw::proto::line {
+namespace pw::proto::starttls {
 
 struct Spec {
   enum class Replies : uint8_t { Numeric, Pop3, ImapTagged };
@@ -57,4 +57,4 @@ class StartTlsInspector : public Inspector {
 // FTP's PORT/EPRT argument names `client` (RFC 2577: no bounce, no privileged port).
 bool ftp_port_ok(std::string_view verb, std::string_view args, const IpAddr& client);
 
-}  // namespace pw::proto::line
+}  // namespace pw::proto::starttls

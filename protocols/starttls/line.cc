@@ -1,25 +1,10 @@
-#include "protocols/line/line.h"
+#include "protocols/starttls/line.h"
 
-namespace pw::proto::line {
+namespace pw::proto::starttls {
 
 namespace {
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 bool token_char(uint8_t c) { return c > 0x20 && c < 0x7f; }
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view u) {
-  if (a.size() != u.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (upper(a[i]) != u[i]) return false;
-  return true;
-}
-
-bool icontains(std::string_view hay, std::string_view u) {
-  if (u.size() > hay.size()) return false;
-  for (size_t i = 0; i + u.size() <= hay.size(); ++i)
-    if (iequals(hay.substr(i, u.size()), u)) return true;
-  return false;
-}
 
 void Command::reset() {
   tokens_seen = 0;
@@ -99,4 +84,4 @@ int Reply::code() const {
 
 bool Reply::last() const { return kept == 3 || (kept > 3 && line[3] == ' '); }
 
-}  // namespace pw::proto::line
+}  // namespace pw::proto::starttls

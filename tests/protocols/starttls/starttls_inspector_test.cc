@@ -1,6 +1,6 @@
 // FTP, SMTP, POP3 and IMAP before, during and after the TLS upgrade: the allow-lists, plaintext
 // logins, STARTTLS injection (both sides), stripping, refusal, case and segmentation evasions.
-#include "protocols/line/starttls_inspector.h"
+#include "protocols/starttls/starttls_inspector.h"
 
 #include <gtest/gtest.h>
 
@@ -146,10 +146,10 @@ TEST(Ftp, BounceWhenPlaintextIsAllowed) {
   h.svc_.plaintext_auth = true;
   EXPECT_TRUE(ok(h.c("EPRT |1|198.18.0.7|50000|\r\n")));
   EXPECT_EQ(why(h.c("EPRT |2|2001:db8::66|50000|\r\n")), Reason::FtpBounce);
-  EXPECT_TRUE(line::ftp_port_ok("PORT", "198,18,0,7,4,1", *parse_ip("198.18.0.7")));
-  EXPECT_FALSE(line::ftp_port_ok("PORT", "198,18,0,7,4", *parse_ip("198.18.0.7")));
-  EXPECT_FALSE(line::ftp_port_ok("PORT", "198,18,0,7,4,1,9", *parse_ip("198.18.0.7")));
-  EXPECT_FALSE(line::ftp_port_ok("PORT", "198,18,0,700,4,1", *parse_ip("198.18.0.7")));
+  EXPECT_TRUE(starttls::ftp_port_ok("PORT", "198,18,0,7,4,1", *parse_ip("198.18.0.7")));
+  EXPECT_FALSE(starttls::ftp_port_ok("PORT", "198,18,0,7,4", *parse_ip("198.18.0.7")));
+  EXPECT_FALSE(starttls::ftp_port_ok("PORT", "198,18,0,7,4,1,9", *parse_ip("198.18.0.7")));
+  EXPECT_FALSE(starttls::ftp_port_ok("PORT", "198,18,0,700,4,1", *parse_ip("198.18.0.7")));
 }
 
 // Arguments the decision rests on (AUTH's mechanism, PORT/EPRT's address) are judged whole:

@@ -1,10 +1,9 @@
-#include "protocols/line/starttls_inspector.h"
+#include "protocols/starttls/starttls_inspector.h"
 
 #include <charconv>
 
-#include "policy/compiled_policy.h"
 
-namespace pw::proto::line {
+namespace pw::proto::starttls {
 
 namespace {
 
@@ -293,4 +292,4 @@ bool ftp_port_ok(std::string_view verb, std::string_view args, const IpAddr& cli
   return target == client && port >= 1024 && port <= 65535;
 }
 
-}  // namespace pw::proto::line
+}  // namespace pw::proto::starttls

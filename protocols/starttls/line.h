@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace pw::proto::line {
+#include "common/ascii.h"
+
+namespace pw::proto::starttls {
 
 // One client command line: [TAG SP] VERB [SP ARGS] CRLF (a bare LF also ends it).
 struct Command {
@@ -53,8 +55,8 @@ struct Reply {
   bool last() const;     // "DDD " (or "DDD" alone) ends a reply
 };
 
-bool iequals(std::string_view a, std::string_view upper);
-bool icontains(std::string_view hay, std::string_view upper_needle);
+using pw::icontains;
+using pw::iequals;
 
 // Commands waiting for their replies, in order (pipelining), bounded.
 struct Pending {
@@ -77,4 +79,4 @@ struct Pending {
   }
 };
 
-}  // namespace pw::proto::line
+}  // namespace pw::proto::starttls
