@@ -19,13 +19,14 @@
 #include <string>
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
 #include "protocols/inspector_registry.h"
 #include "protocols/rfb/rfb_parser.h"
 #include "protocols/smb/smb_parser.h"
 #include "tests/protocols/ldap/ldap_messages.h"
 #include "tests/protocols/smb/smb_messages.h"
 #include "tests/protocols/snmp/snmp_messages.h"
+#include "tests/support/inspector_driver.h"
 #include "tests/support/tls_transcript.h"
 
 namespace {
@@ -194,10 +195,9 @@ void run(benchmark::State& st, policy::Inspect p, bool v12, bool reference) {
     st.SkipWithError("no inspector in this build");
     return;
   }
-  proto::FlowArena arena(4);
-  proto::BufferPool pool(4, 64 << 10);
-  ReasonCounters counters;
-  policy::CompiledService svc;
+  // One flow at a time, opened and closed per iteration (tests/support/inspector_driver.h).
+  testing::InspectorDriver flow(*insp, 4, 64 << 10);
+  policy::InspectorConfig& svc = flow.service;
   // The profiles' settings for each protocol.
   const bool starttls_or_tls = p != policy::Inspect::Smb && p != policy::Inspect::Rfb &&
                                p != policy::Inspect::Snmp;
@@ -207,11 +207,7 @@ void run(benchmark::State& st, policy::Inspect p, bool v12, bool reference) {
   svc.snmp_min_security = policy::SnmpSecurity::AuthPriv;
   svc.smb_signing_required = true;
   svc.plaintext_auth = false;
-  proto::Context ctx;
-  ctx.service = &svc;
-  ctx.buffers = &pool;
-  ctx.counters = &counters;
-  ctx.now_ns = 1'750'000'000ull * 1'000'000'000ull;
+  flow.ctx.now_ns = 1'750'000'000ull * 1'000'000'000ull;
   size_t bytes = 0;
   for (const auto& c : ex) bytes += c.bytes.size();
   std::vector<char> sink(70000);
@@ -222,9 +218,9 @@ void run(benchmark::State& st, policy::Inspect p, bool v12, bool reference) {
       benchmark::DoNotOptimize(sink.data());
       continue;
     }
-    proto::FlowState* s = insp->open(arena);
+    flow.reopen();
     for (const auto& c : ex) {
-      auto d = insp->on_data(*s, c.dir, std::as_bytes(std::span(c.bytes.data(), c.bytes.size())), ctx);
+      const auto d = flow.send(c.dir, c.bytes);
       if (d.verdict == proto::Verdict::Deny) {
         st.SkipWithError(reason_code(d.reason));
         break;
@@ -234,8 +230,8 @@ void run(benchmark::State& st, policy::Inspect p, bool v12, bool reference) {
         break;
       }
     }
-    insp->close(s, arena, ctx);
   }
+  flow.close();
   if (!reference && goes_pass_through(p) && !passed) st.SkipWithError("never went pass-through");
   st.SetItemsProcessed(st.iterations());  // flows
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * bytes));

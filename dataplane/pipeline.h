@@ -27,6 +27,7 @@
 #include "dataplane/tcp_tracker.h"
 #include "policy/compiled_policy.h"
 #include "protocols/inspector.h"
+#include "protocols/inspector_registry.h"
 #include "protocols/stream/stream_normaliser.h"
 
 namespace pw::dp {
@@ -66,7 +67,7 @@ struct PipelineLimits {
   size_t stream_window = 16384;  // bytes kept per direction (power of two)
   size_t inspector_states = 4096;
   size_t buffers = 256;           // message reassembly buffers (TLS handshakes), per lcore
-  size_t buffer_size = 64 << 10;
+  size_t buffer_size = proto::message_buffer_bytes();  // what the inspectors require
   size_t scan_sources = 4096;
   size_t ftp_sessions = 4096;     // FTP control flows whose passive data ports are open
   size_t dpi_flows = 4096;        // flows nDPI classifies at once (their first packets)

@@ -98,10 +98,28 @@ struct Context {
   }
 };
 
+// What an inspector needs from the dataplane, declared once in its class and read from there by
+// the registry (which inspector serves a flow), the pipeline (the size of its message buffers)
+// and docs/architecture.md's table.
+// The message buffer that a TLS handshake message (a certificate chain), an LDAP request or an
+// SNMP message over TCP is reassembled in.
+inline constexpr uint32_t kMessageBufferBytes = 64 << 10;
+
+struct Requirements {
+  enum class Transport : uint8_t { Stream, Datagram };
+  // Stream: in-order bytes from the stream normaliser; Datagram: each UDP payload one chunk.
+  Transport transport = Transport::Stream;
+  bool starttls = false;      // upgrades in band to TLS and then inspects the TLS handshake
+  uint32_t max_unit = 0;      // the longest unit (line, header, message) it accepts; beyond: deny
+  uint32_t buffer_bytes = 0;  // a BufferPool buffer this large reassembles its units (0: none)
+  std::span<const uint16_t> ports;  // the ports its protocol is registered on (IANA)
+};
+
 class Inspector {
  public:
   virtual ~Inspector() = default;
   virtual const char* name() const = 0;
+  virtual const Requirements& requirements() const = 0;
   virtual FlowState* open(FlowArena&) const = 0;  // nullptr: no state available (fail closed)
   // The flow ends (closed, killed, expired, or pass-through): give back what the state holds
   // (BufferPool buffers) and its block.

@@ -1,5 +1,8 @@
 #include "protocols/inspector_registry.h"
 
+#include <algorithm>
+#include <array>
+
 #include "protocols/ftp/ftp_inspector.h"
 #include "protocols/http/http_inspector.h"
 #include "protocols/imap/imap_inspector.h"
@@ -13,14 +16,32 @@
 
 namespace pw::proto {
 
-const Inspector* ftp_data_inspector(bool active) {
-  static const tls::TlsInspector kPassive(false);
-  static const tls::TlsInspector kActive(true);
-  return active ? &kActive : &kPassive;
+namespace {
+
+using policy::Inspect;
+
+constexpr size_t kKeywords = static_cast<size_t>(Inspect::Pjl) + 1;
+
+// [keyword][datagram]: built once from the list, then a plain lookup per new flow.
+struct Table {
+  std::array<std::array<const Inspector*, 2>, kKeywords> by{};
+  Table() {
+    for (const Registered& r : registered()) {
+      const bool datagram = r.inspector->requirements().transport == Requirements::Transport::Datagram;
+      by[static_cast<size_t>(r.keyword)][datagram] = r.inspector;
+    }
+  }
+};
+
+const Table& table() {
+  static const Table t;
+  return t;
 }
 
-const Inspector* inspector_for(policy::Inspect p, bool datagram) {
-  // One instance of each inspector, immutable, shared by every lcore.
+}  // namespace
+
+std::span<const Registered> registered() {
+  // Built at first use (function-local: no order of static initialisation to get wrong).
   static const tls::TlsInspector kTls;
   static const ftp::FtpInspector kFtp;
   static const smtp::SmtpInspector kSmtp;
@@ -32,28 +53,31 @@ const Inspector* inspector_for(policy::Inspect p, bool datagram) {
   static const snmp::SnmpUdpInspector kSnmpUdp;
   static const snmp::SnmpTcpInspector kSnmpTcp;
   static const ldap::LdapInspector kLdap;
-  if (datagram) {
-    switch (p) {
-      case policy::Inspect::Snmp: return &kSnmpUdp;
-      default:
-        return nullptr;
-    }
-  }
-  switch (p) {
-    case policy::Inspect::Tls: return &kTls;
-    case policy::Inspect::Ftp: return &kFtp;
-    case policy::Inspect::Smtp: return &kSmtp;
-    case policy::Inspect::Pop3: return &kPop3;
-    case policy::Inspect::Imap: return &kImap;
-    case policy::Inspect::Http: return &kHttp;
-    case policy::Inspect::Smb: return &kSmb;
-    case policy::Inspect::Rfb: return &kRfb;
-    case policy::Inspect::Snmp: return &kSnmpTcp;
-    case policy::Inspect::Ldap: return &kLdap;
-    // The other protocol inspectors are added here as they are built.
-    default:
-      return nullptr;
-  }
+  // The other protocol inspectors are added here as they are built.
+  static const Registered kList[] = {
+      {Inspect::Tls, &kTls},   {Inspect::Ftp, &kFtp},   {Inspect::Smtp, &kSmtp},
+      {Inspect::Pop3, &kPop3}, {Inspect::Imap, &kImap}, {Inspect::Http, &kHttp},
+      {Inspect::Smb, &kSmb},   {Inspect::Rfb, &kRfb},   {Inspect::Snmp, &kSnmpUdp},
+      {Inspect::Snmp, &kSnmpTcp}, {Inspect::Ldap, &kLdap},
+  };
+  return kList;
+}
+
+const Inspector* inspector_for(policy::Inspect p, bool datagram) {
+  const size_t k = static_cast<size_t>(p);
+  return k < kKeywords ? table().by[k][datagram] : nullptr;
+}
+
+const Inspector* ftp_data_inspector(bool active) {
+  static const tls::TlsInspector kPassive(false);
+  static const tls::TlsInspector kActive(true);
+  return active ? &kActive : &kPassive;
+}
+
+uint32_t message_buffer_bytes() {
+  uint32_t n = 0;
+  for (const Registered& r : registered()) n = std::max(n, r.inspector->requirements().buffer_bytes);
+  return n;
 }
 
 }  // namespace pw::proto

@@ -518,4 +518,11 @@ Decision HttpInspector::on_data(FlowState& fs, Dir d, std::span<const std::byte>
   return dec;
 }
 
+// Streaming: request and field lines up to kMaxLine, no message buffer.
+const Requirements& HttpInspector::requirements() const {
+  static constexpr uint16_t kPorts[] = {80, 8080};
+  static constexpr Requirements kRequirements{Requirements::Transport::Stream, false, kMaxLine, 0, kPorts};
+  return kRequirements;
+}
+
 }  // namespace pw::proto::http

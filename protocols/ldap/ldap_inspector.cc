@@ -226,4 +226,11 @@ Decision LdapInspector::on_data(FlowState& fs, Dir d, std::span<const std::byte>
   return cont(in.size());
 }
 
+// StartTLS in band; a request is judged whole (a message buffer beyond the inline bytes).
+const Requirements& LdapInspector::requirements() const {
+  static constexpr uint16_t kPorts[] = {389};
+  static constexpr Requirements kRequirements{Requirements::Transport::Stream, true, LdapInspector::kMaxRequest, kMessageBufferBytes, kPorts};
+  return kRequirements;
+}
+
 }  // namespace pw::proto::ldap

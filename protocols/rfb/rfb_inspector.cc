@@ -274,4 +274,11 @@ Decision RfbInspector::on_data(FlowState& st, Dir d, std::span<const std::byte> 
   return {Verdict::Continue, all, Reason::Forwarded};
 }
 
+// VeNCrypt upgrades in band: the TLS handshake that follows is inspected.
+const Requirements& RfbInspector::requirements() const {
+  static constexpr uint16_t kPorts[] = {5900};
+  static constexpr Requirements kRequirements{Requirements::Transport::Stream, true, kMaxReasonLength, kMessageBufferBytes, kPorts};
+  return kRequirements;
+}
+
 }  // namespace pw::proto::rfb

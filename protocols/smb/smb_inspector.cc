@@ -484,4 +484,11 @@ Decision SmbInspector::on_data(FlowState& st, Dir d, std::span<const std::byte> 
   return {Verdict::Continue, all, Reason::Forwarded};
 }
 
+// Headers parsed as they stream; message bodies skipped; no message buffer.
+const Requirements& SmbInspector::requirements() const {
+  static constexpr uint16_t kPorts[] = {139, 445};
+  static constexpr Requirements kRequirements{Requirements::Transport::Stream, false, kMaxMessage, 0, kPorts};
+  return kRequirements;
+}
+
 }  // namespace pw::proto::smb

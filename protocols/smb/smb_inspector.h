@@ -79,6 +79,7 @@ static_assert(std::is_trivially_destructible_v<SmbFlow>);
 class SmbInspector : public Inspector {
  public:
   const char* name() const override { return "smb"; }
+  const Requirements& requirements() const override;
   FlowState* open(FlowArena& a) const override;
   // The state holds no BufferPool handle: the default close() (release the block) suffices.
   Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;

@@ -198,4 +198,20 @@ Decision SnmpTcpInspector::on_data(FlowState& fs, Dir d, std::span<const std::by
   return cont(in.size());
 }
 
+// Over UDP each datagram is one message, judged as it is; over TCP (RFC 3430) a message is
+// reassembled whole in a message buffer.
+const Requirements& SnmpUdpInspector::requirements() const {
+  static constexpr uint16_t kPorts[] = {161, 162};
+  static constexpr Requirements kRequirements{Requirements::Transport::Datagram, false,
+                                              SnmpTcpInspector::kMaxMessage, 0, kPorts};
+  return kRequirements;
+}
+
+const Requirements& SnmpTcpInspector::requirements() const {
+  static constexpr uint16_t kPorts[] = {161, 162};
+  static constexpr Requirements kRequirements{Requirements::Transport::Stream, false, kMaxMessage,
+                                              kMessageBufferBytes, kPorts};
+  return kRequirements;
+}
+
 }  // namespace pw::proto::snmp

@@ -32,12 +32,17 @@ struct Spec {
   int upgrade_ok;       // numeric reply that starts TLS (FTP 234, SMTP 220)
   bool ehlo_check;      // SMTP: a server EHLO reply without STARTTLS is stripping
   bool ftp_rules;       // FTP: AUTH argument, PORT/EPRT bounce, record watch after TLS
+  std::span<const uint16_t> ports;  // IANA ports of the protocol
 };
 
 class StartTlsInspector : public Inspector {
  public:
-  explicit StartTlsInspector(const Spec& spec) : spec_(spec) {}
+  explicit StartTlsInspector(const Spec& spec)
+      : spec_(spec),
+        requirements_{Requirements::Transport::Stream, true, static_cast<uint32_t>(spec.max_line),
+                      kMessageBufferBytes, spec.ports} {}
   const char* name() const override { return spec_.name; }
+  const Requirements& requirements() const override { return requirements_; }
   FlowState* open(FlowArena& a) const override;
   void close(FlowState* s, FlowArena& a, Context& ctx) const override;
   Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
@@ -52,6 +57,7 @@ class StartTlsInspector : public Inspector {
   Decision reply_line(State& st, bool* upgraded, Context& ctx) const;
 
   const Spec& spec_;
+  const Requirements requirements_;
 };
 
 // FTP's PORT/EPRT argument names `client` (RFC 2577: no bounce, no privileged port).

@@ -428,4 +428,11 @@ void TlsInspector::close(FlowState* st, FlowArena& a, Context& ctx) const {
   a.release(st);
 }
 
+// TLS from the first byte; a handshake message is judged whole, in a message buffer.
+const Requirements& TlsInspector::requirements() const {
+  static constexpr uint16_t kPorts[] = {443, 465, 636, 990, 993, 995};
+  static constexpr Requirements kRequirements{Requirements::Transport::Stream, false, kMessageBufferBytes, kMessageBufferBytes, kPorts};
+  return kRequirements;
+}
+
 }  // namespace pw::proto::tls

@@ -58,6 +58,10 @@ struct Text : proto::FlowState {
 class FakeFtp : public proto::Inspector {
  public:
   const char* name() const override { return "fake-ftp"; }
+  const proto::Requirements& requirements() const override {
+    static constexpr proto::Requirements kStream{};
+    return kStream;
+  }
   proto::FlowState* open(proto::FlowArena& a) const override { return a.make<Text>(); }
   proto::Decision on_data(proto::FlowState& s, proto::Dir d, std::span<const std::byte> in,
                           proto::Context& ctx) const override {

@@ -1,7 +1,8 @@
 // Fuzz target for one protocol inspector (chosen at build time: -DPW_FUZZ_INSPECTOR=Ftp, ...).
 // The input is a sequence of chunks: a header byte (bit 7: direction, bits 0-6: length - 1)
 // followed by that many bytes. Every input runs under three services (TLS required, TLS
-// optional, clear-text credentials allowed), each fed chunk by chunk and byte by byte.
+// optional, clear-text credentials allowed), each fed chunk by chunk, byte by byte and as
+// out-of-order TCP segments through the stream normaliser.
 // Invariants (inspector_properties.h): no crash or out-of-bounds access (ASan/UBSan); nothing
 // beyond what the inspector allowed is let through before its verdict, whatever the
 // segmentation; a deny is final; allowed_bytes within the chunk; every buffer given back.
@@ -10,7 +11,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
 #include "protocols/inspector_registry.h"
 #include "tests/fuzz/inspector_properties.h"
 
@@ -24,16 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static proto::FlowArena arena(2);
   const proto::Inspector* insp = proto::inspector_for(policy::Inspect::PW_FUZZ_INSPECTOR);
   if (!insp) std::abort();
-  std::vector<fuzz::Chunk> chunks;
-  for (size_t i = 0; i < size;) {
-    uint8_t h = data[i++];
-    size_t len = std::min<size_t>((h & 0x7f) + 1, size - i);
-    chunks.push_back({(h & 0x80) ? proto::Dir::ToClient : proto::Dir::ToServer,
-                      std::span<const uint8_t>(data + i, len)});
-    i += len;
-  }
+  const std::vector<fuzz::Chunk> chunks = fuzz::header_chunks(data, size);
+  const uint32_t seed = fuzz::seed_of({data, size});
   for (int config = 0; config < 3; ++config) {
-    policy::CompiledService svc;
+    policy::InspectorConfig svc;
     svc.tls = config == 0 ? policy::TlsMode::Required : policy::TlsMode::Optional;
     svc.plaintext_auth = config == 2;
     ReasonCounters counters;
@@ -43,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ctx.counters = &counters;
     ctx.now_ns = 1'700'000'000'000'000'000ull;
     ctx.client = IpAddr::v4(0xc6120009);
-    fuzz::check(*insp, ctx, arena, chunks);
+    fuzz::check(*insp, ctx, arena, chunks, seed);
   }
   if (pool.available() != 4 || arena.available() != 2) std::abort();  // leaked a buffer
   return 0;

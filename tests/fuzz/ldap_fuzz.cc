@@ -12,7 +12,7 @@
 
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
 #include "tests/fuzz/inspector_properties.h"
 #include "protocols/ldap/ldap_inspector.h"
 
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t chunk = data[0] ? data[0] : 256;
   std::span<const uint8_t> in(data + 1, size - 1);
   for (int config = 0; config < 3; ++config) {
-    policy::CompiledService svc;
+    policy::InspectorConfig svc;
     svc.inspect = policy::Inspect::Ldap;
     svc.tls = config == 1 ? policy::TlsMode::Required : policy::TlsMode::Optional;
     svc.plaintext_auth = config == 2;
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     ldap.close(st, arena, ctx);
     // The properties every inspector target checks (inspector_properties.h).
-    fuzz::check(ldap, ctx, arena, fuzz::alternating_chunks(in, chunk));
+    fuzz::check(ldap, ctx, arena, fuzz::alternating_chunks(in, chunk), fuzz::seed_of({data, size}));
   }
   if (pool.available() != 2 || arena.available() != 1) std::abort();  // a leak
   return 0;

@@ -14,7 +14,7 @@
 
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
 #include "tests/fuzz/inspector_properties.h"
 #include "protocols/rfb/rfb_inspector.h"
 
@@ -22,7 +22,7 @@ namespace {
 
 using namespace pw;
 
-void run(const uint8_t* data, size_t size, const policy::CompiledService& svc) {
+void run(const uint8_t* data, size_t size, const policy::InspectorConfig& svc) {
   static const proto::rfb::RfbInspector insp;
   proto::FlowArena arena{1};
   proto::BufferPool pool{2, 16384};
@@ -59,7 +59,7 @@ void run(const uint8_t* data, size_t size, const policy::CompiledService& svc) {
   // The properties every inspector target checks (inspector_properties.h), on the records as
   // chunks: segmentation never lets a byte through that byte-at-a-time feeding denies on.
   const auto chunks = fuzz::record_chunks(data, size, proto::Dir::ToClient);
-  fuzz::check(insp, ctx, arena, chunks);
+  fuzz::check(insp, ctx, arena, chunks, fuzz::seed_of({data, size}));
 }
 
 }  // namespace
@@ -67,12 +67,12 @@ void run(const uint8_t* data, size_t size, const policy::CompiledService& svc) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   static const auto strict = [] {
-    pw::policy::CompiledService s;
+    pw::policy::InspectorConfig s;
     s.inspect = pw::policy::Inspect::Rfb;
     return s;
   }();
   static const auto vnc_auth = [] {
-    pw::policy::CompiledService s;
+    pw::policy::InspectorConfig s;
     s.inspect = pw::policy::Inspect::Rfb;
     s.plaintext_auth = true;
     return s;

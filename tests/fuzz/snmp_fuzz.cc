@@ -11,7 +11,7 @@
 
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
 #include "tests/fuzz/inspector_properties.h"
 #include "protocols/snmp/snmp_inspector.h"
 
@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t chunk = data[0] ? data[0] : 256;
   std::span<const uint8_t> in(data + 1, size - 1);
   for (int lax = 0; lax < 2; ++lax) {
-    policy::CompiledService svc;
+    policy::InspectorConfig svc;
     svc.inspect = policy::Inspect::Snmp;
     svc.snmp_min_version = lax ? policy::SnmpVersion::V1 : policy::SnmpVersion::V3;
     svc.snmp_min_security = lax ? policy::SnmpSecurity::NoAuth : policy::SnmpSecurity::AuthPriv;
@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Every TCP message boundary at once: the whole input as one segment.
     run(tcp, true, in, in.size() ? in.size() : 1, ctx, arena);
     // The properties every inspector target checks (inspector_properties.h), over TCP.
-    fuzz::check(tcp, ctx, arena, fuzz::alternating_chunks(in, chunk));
+    fuzz::check(tcp, ctx, arena, fuzz::alternating_chunks(in, chunk), fuzz::seed_of({data, size}));
   }
   if (pool.available() != kBuffers || arena.available() != kBlocks) std::abort();  // a leak
   return 0;

@@ -5,42 +5,21 @@
 #include <string>
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
+#include "tests/support/inspector_driver.h"
 
 namespace pw::proto::http {
 namespace {
 
-class Flow {
+const HttpInspector kHttp;
+
+// One HTTP flow (tests/support/inspector_driver.h); `svc` is its service.
+class Flow : public testing::InspectorDriver {
  public:
-  Flow() : arena_(1) {
-    ctx_.service = &svc;
-    ctx_.buffers = &pool_;
-    st_ = insp_.open(arena_);
-  }
-  ~Flow() { insp_.close(st_, arena_, ctx_); }
-  Decision send(Dir d, const std::string& s, size_t chunk = 0) {
-    Decision last{};
-    size_t step = chunk ? chunk : std::max<size_t>(s.size(), 1);
-    for (size_t off = 0; off < s.size(); off += step) {
-      auto part = std::string_view(s).substr(off, step);
-      last = insp_.on_data(*st_, d, std::as_bytes(std::span(part.data(), part.size())), ctx_);
-      at_ = off;
-      if (last.verdict != Verdict::Continue) return last;
-    }
-    return last;
-  }
+  Flow() : InspectorDriver(kHttp, 1, 64 << 10) {}
   Decision c(const std::string& s, size_t chunk = 0) { return send(Dir::ToServer, s, chunk); }
   Decision s(const std::string& x) { return send(Dir::ToClient, x); }
-  size_t at() const { return at_; }
-  policy::CompiledService svc;
-
- private:
-  HttpInspector insp_;
-  FlowArena arena_;
-  BufferPool pool_{1, 64 << 10};
-  Context ctx_;
-  FlowState* st_;
-  size_t at_ = 0;
+  policy::InspectorConfig& svc = service;
 };
 
 Reason why(const Decision& d) { return d.verdict == Verdict::Deny ? d.reason : Reason::Forwarded; }

@@ -8,7 +8,8 @@
 
 #include <string>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
+#include "tests/support/inspector_driver.h"
 #include "tests/protocols/ldap/ldap_messages.h"
 
 namespace pw::proto::ldap {
@@ -19,50 +20,30 @@ using policy::TlsMode;
 
 const LdapInspector kLdap;
 
-class Flow {
+// One LDAP flow (tests/support/inspector_driver.h) with 16 KiB pool buffers.
+class Flow : public testing::InspectorDriver {
  public:
-  explicit Flow(TlsMode tls = TlsMode::Optional, size_t buffers = 2) : pool_(buffers, 16 << 10) {
-    svc_.tls = tls;
-    ctx_.service = &svc_;
-    ctx_.buffers = &pool_;
-    ctx_.counters = &counters_;
-    st_ = kLdap.open(arena_);
+  explicit Flow(TlsMode tls = TlsMode::Optional, size_t buffers = 2)
+      : InspectorDriver(kLdap, buffers, 16 << 10) {
+    service.tls = tls;
   }
-  ~Flow() { close(); }
-  void close() {
-    if (st_) kLdap.close(st_, arena_, ctx_);
-    st_ = nullptr;
-  }
-  Decision send(Dir d, const Bytes& b) { return kLdap.on_data(*st_, d, as_span(b), ctx_); }
   Decision c(const Bytes& b) { return send(Dir::ToServer, b); }
   Decision s(const Bytes& b) { return send(Dir::ToClient, b); }
   // Sends `b` in chunks of `chunk` octets: the first non-Continue decision (`at`: where its
   // chunk starts; `forwarded`: octets let through, the denied chunk's allowed part included).
   Decision chunks(Dir d, const Bytes& b, size_t chunk, size_t* at = nullptr,
                   size_t* forwarded = nullptr) {
-    Decision last{};
-    size_t fwd = 0;
-    for (size_t off = 0; off < b.size(); off += chunk) {
-      size_t n = std::min(chunk, b.size() - off);
-      last = kLdap.on_data(*st_, d, as_span(b).subspan(off, n), ctx_);
-      if (at) *at = off;
-      fwd += last.allowed_bytes;
-      if (forwarded) *forwarded = fwd;
-      if (last.verdict != Verdict::Continue) return last;
-    }
-    return last;
+    const Decision r = send(d, b, chunk);
+    if (at) *at = this->at();
+    if (forwarded) *forwarded = this->forwarded();
+    return r;
   }
-  uint64_t count(Reason r) const { return counters_[r]; }
-  const LdapState& state() const { return *static_cast<const LdapState*>(st_); }
+  const LdapState& state() const { return state_as<LdapState>(); }
 
-  policy::CompiledService svc_;
-  Context ctx_;
-  BufferPool pool_;
-  ReasonCounters counters_;
-
- private:
-  FlowArena arena_{1};
-  FlowState* st_ = nullptr;
+  policy::InspectorConfig& svc_ = service;
+  Context& ctx_ = ctx;
+  BufferPool& pool_ = pool();
+  ReasonCounters& counters_ = counters;
 };
 
 bool ok(const Decision& d) { return d.verdict == Verdict::Continue; }

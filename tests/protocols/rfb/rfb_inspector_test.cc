@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "tests/support/transcript_test.h"
 
 namespace pw::proto::rfb {
 namespace {
@@ -59,79 +59,15 @@ Bytes client_hello() {
 
 // --- Harness ---------------------------------------------------------------------------------
 
-struct Msg {
-  Dir dir;
-  Bytes bytes;
-};
+using testing::Msg;
 constexpr Dir C = Dir::ToServer;
 constexpr Dir S = Dir::ToClient;
 
-struct Outcome {
-  Verdict verdict = Verdict::Continue;
-  Reason reason = Reason::Forwarded;
-  size_t message = SIZE_MAX;
-  size_t at = 0;  // Deny: the deciding byte; PassThrough: start of the deciding chunk
-};
-
-struct Rfb : ::testing::Test {
-  policy::CompiledService svc;
-  ReasonCounters counters;
-  BufferPool pool{4, 16384};
-  Context ctx;
-  FlowArena arena{4};
-  RfbInspector insp;
-  FlowState* st = nullptr;
-
-  void SetUp() override {
-    svc.inspect = policy::Inspect::Rfb;
-    ctx.service = &svc;
-    ctx.counters = &counters;
-    ctx.buffers = &pool;
-    reset();
-  }
-  void TearDown() override { insp.close(st, arena, ctx); }
+// A flow of the RFB inspector (tests/support/transcript_test.h); run_split() tries whole
+// messages and 1, 2, 3, 5-byte chunks.
+struct Rfb : testing::TranscriptTest<RfbInspector> {
+  Rfb() : TranscriptTest(policy::Inspect::Rfb, 4, 16384, {1, 2, 3, 5}) {}
   RfbFlow& flow() { return *static_cast<RfbFlow*>(st); }
-  void reset() {
-    if (st) insp.close(st, arena, ctx);
-    st = insp.open(arena);
-    ASSERT_NE(st, nullptr);
-    counters = {};
-  }
-  Outcome run(const std::vector<Msg>& t, size_t chunk = SIZE_MAX) {
-    for (size_t m = 0; m < t.size(); ++m) {
-      const Bytes& b = t[m].bytes;
-      for (size_t off = 0; off < b.size(); off += chunk) {
-        const size_t len = std::min(chunk, b.size() - off);
-        Decision d =
-            insp.on_data(*st, t[m].dir, std::as_bytes(std::span(b.data() + off, len)), ctx);
-        EXPECT_LE(d.allowed_bytes, len);
-        if (d.verdict == Verdict::Deny) return {d.verdict, d.reason, m, off + d.allowed_bytes};
-        if (d.verdict == Verdict::PassThrough) return {d.verdict, d.reason, m, off};
-        EXPECT_EQ(d.allowed_bytes, len);
-      }
-    }
-    return {};
-  }
-  // Whole messages, then 1, 2, 3 and 5-byte chunks: the same verdict on the same message and
-  // byte; with 1-byte chunks the verdict falls on `deciding` (offset in that message).
-  Outcome run_split(const std::vector<Msg>& t, size_t deciding = SIZE_MAX) {
-    reset();
-    const Outcome whole = run(t);
-    for (size_t chunk : {1, 2, 3, 5}) {
-      reset();
-      const Outcome o = run(t, chunk);
-      EXPECT_EQ(o.verdict, whole.verdict) << "chunk " << chunk;
-      EXPECT_EQ(o.reason, whole.reason) << "chunk " << chunk;
-      EXPECT_EQ(o.message, whole.message) << "chunk " << chunk;
-      if (whole.verdict == Verdict::Deny) {
-        EXPECT_EQ(o.at, whole.at) << "chunk " << chunk;
-      }
-      if (chunk == 1 && deciding != SIZE_MAX && whole.verdict != Verdict::Continue) {
-        EXPECT_EQ(o.at, deciding);
-      }
-    }
-    return whole;
-  }
 };
 
 // --- RFB 3.3: the server decides ---------------------------------------------------------------

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "tests/support/transcript_test.h"
 #include "tests/protocols/smb/smb_messages.h"
 
 namespace pw::proto::smb {
@@ -121,82 +121,14 @@ Bytes nb(uint8_t type, Bytes payload = {}) { return frame(payload, type); }
 
 // --- Harness -----------------------------------------------------------------------------------
 
-struct Msg {
-  Dir dir;
-  Bytes bytes;
-};
+using testing::Msg;
 constexpr Dir C = Dir::ToServer;
 constexpr Dir S = Dir::ToClient;
 
-struct Outcome {
-  Verdict verdict = Verdict::Continue;
-  Reason reason = Reason::Forwarded;
-  size_t message = SIZE_MAX;  // index of the message on which the verdict fell
-  size_t at = 0;  // Deny: offset of the deciding byte; PassThrough: start of the deciding chunk
-};
-
-struct Smb : ::testing::Test {
-  policy::CompiledService svc;
-  ReasonCounters counters;
-  BufferPool pool{2, 1024};
-  Context ctx;
-  FlowArena arena{4};
-  SmbInspector insp;
-  FlowState* st = nullptr;
-
-  void SetUp() override {
-    svc.inspect = policy::Inspect::Smb;
-    ctx.service = &svc;
-    ctx.counters = &counters;
-    ctx.buffers = &pool;
-    reset();
-  }
-  void TearDown() override { insp.close(st, arena, ctx); }
-  void reset() {
-    if (st) insp.close(st, arena, ctx);
-    st = insp.open(arena);
-    ASSERT_NE(st, nullptr);
-    counters = {};
-  }
-  // Feeds the messages in chunks of `chunk` bytes; stops at the first verdict.
-  Outcome run(const std::vector<Msg>& t, size_t chunk = SIZE_MAX) {
-    for (size_t m = 0; m < t.size(); ++m) {
-      const Bytes& b = t[m].bytes;
-      for (size_t off = 0; off < b.size(); off += chunk) {
-        const size_t len = std::min(chunk, b.size() - off);
-        Decision d =
-            insp.on_data(*st, t[m].dir, std::as_bytes(std::span(b.data() + off, len)), ctx);
-        EXPECT_LE(d.allowed_bytes, len);
-        if (d.verdict == Verdict::Deny) return {d.verdict, d.reason, m, off + d.allowed_bytes};
-        if (d.verdict == Verdict::PassThrough) {
-          EXPECT_EQ(d.allowed_bytes, len);
-          return {d.verdict, d.reason, m, off};
-        }
-        EXPECT_EQ(d.allowed_bytes, len);
-      }
-    }
-    return {};
-  }
-  // The same transcript in whole messages and in 1, 2, 3 and 7-byte chunks: the same verdict
-  // on the same message; a denial at the same byte; with 1-byte chunks, at `deciding`.
-  Outcome run_split(const std::vector<Msg>& t, size_t deciding = SIZE_MAX) {
-    reset();
-    const Outcome whole = run(t);
-    for (size_t chunk : {1, 2, 3, 7}) {
-      reset();
-      const Outcome o = run(t, chunk);
-      EXPECT_EQ(o.verdict, whole.verdict) << "chunk " << chunk;
-      EXPECT_EQ(o.reason, whole.reason) << "chunk " << chunk;
-      EXPECT_EQ(o.message, whole.message) << "chunk " << chunk;
-      if (whole.verdict == Verdict::Deny) {
-        EXPECT_EQ(o.at, whole.at) << "chunk " << chunk;
-      }
-      if (chunk == 1 && deciding != SIZE_MAX && whole.verdict != Verdict::Continue) {
-        EXPECT_EQ(o.at, deciding);
-      }
-    }
-    return whole;
-  }
+// A flow of the SMB inspector (tests/support/transcript_test.h); run_split() tries whole
+// messages and 1, 2, 3, 7-byte chunks.
+struct Smb : testing::TranscriptTest<SmbInspector> {
+  Smb() : TranscriptTest(policy::Inspect::Smb, 2, 1024, {1, 2, 3, 7}) {}
 };
 
 constexpr size_t kBody = 4 + 64;  // frame header + SMB2 header: where a body starts

@@ -5,7 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
+#include "tests/support/inspector_driver.h"
 #include "tests/protocols/snmp/snmp_messages.h"
 
 namespace pw::proto::snmp {
@@ -18,46 +19,27 @@ using policy::SnmpVersion;
 const SnmpUdpInspector kUdp;
 const SnmpTcpInspector kTcp;
 
-class Flow {
+// One SNMP flow (tests/support/inspector_driver.h) under the profiles' settings.
+class Flow : public testing::InspectorDriver {
  public:
-  explicit Flow(const Inspector& i, size_t buffers = 2) : pool_(buffers, 64 << 10), insp_(i) {
-    svc_.snmp_min_version = SnmpVersion::V3;
-    svc_.snmp_min_security = SnmpSecurity::AuthPriv;  // the profiles' setting
-    ctx_.service = &svc_;
-    ctx_.buffers = &pool_;
-    ctx_.counters = &counters_;
-    st_ = insp_.open(arena_);
+  explicit Flow(const Inspector& i, size_t buffers = 2) : InspectorDriver(i, buffers, 64 << 10) {
+    service.snmp_min_version = SnmpVersion::V3;
+    service.snmp_min_security = SnmpSecurity::AuthPriv;  // the profiles' setting
   }
-  ~Flow() { close(); }
-  void close() {
-    if (st_) insp_.close(st_, arena_, ctx_);
-    st_ = nullptr;
-  }
-  Decision send(Dir d, const Bytes& b) { return insp_.on_data(*st_, d, as_span(b), ctx_); }
   Decision c(const Bytes& b) { return send(Dir::ToServer, b); }
   Decision s(const Bytes& b) { return send(Dir::ToClient, b); }
   // Sends `b` in chunks of `chunk` octets; returns the first non-Continue decision (and where
   // its chunk started) or the last one.
   Decision chunks(Dir d, const Bytes& b, size_t chunk, size_t* at = nullptr) {
-    Decision last{};
-    for (size_t off = 0; off < b.size(); off += chunk) {
-      size_t n = std::min(chunk, b.size() - off);
-      last = insp_.on_data(*st_, d, as_span(b).subspan(off, n), ctx_);
-      if (at) *at = off;
-      if (last.verdict != Verdict::Continue) return last;
-    }
-    return last;
+    const Decision r = send(d, b, chunk);
+    if (at) *at = this->at();
+    return r;
   }
 
-  policy::CompiledService svc_;
-  Context ctx_;
-  BufferPool pool_;
-  ReasonCounters counters_;
-
- private:
-  const Inspector& insp_;
-  FlowArena arena_{1};
-  FlowState* st_ = nullptr;
+  policy::InspectorConfig& svc_ = service;
+  Context& ctx_ = ctx;
+  BufferPool& pool_ = pool();
+  ReasonCounters& counters_ = counters;
 };
 
 bool ok(const Decision& d) { return d.verdict == Verdict::Continue; }

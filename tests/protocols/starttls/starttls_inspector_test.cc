@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
+#include "tests/support/inspector_driver.h"
 #include "protocols/ftp/ftp_inspector.h"
 #include "protocols/imap/imap_inspector.h"
 #include "protocols/pop3/pop3_inspector.h"
@@ -25,43 +26,18 @@ std::string client_hello() {
   return std::string("\x16\x03\x01\x00", 4) + static_cast<char>(m.size()) + m;
 }
 
-class Flow {
+// One flow of a line protocol (tests/support/inspector_driver.h).
+class Flow : public testing::InspectorDriver {
  public:
   explicit Flow(const Inspector& i, policy::TlsMode tls = policy::TlsMode::Required)
-      : insp_(i), arena_(1) {
-    svc_.tls = tls;
-    ctx_.service = &svc_;
-    ctx_.buffers = &pool_;
-    ctx_.counters = &counters_;
-    ctx_.client = *parse_ip("198.18.0.7");
-    st_ = insp_.open(arena_);
-  }
-  ~Flow() { insp_.close(st_, arena_, ctx_); }
-  // Sends `s` in chunks of `chunk` bytes; returns the first non-Continue decision or the last.
-  Decision send(Dir d, const std::string& s, size_t chunk = 0) {
-    Decision last{};
-    size_t step = chunk ? chunk : std::max<size_t>(s.size(), 1);
-    for (size_t off = 0; off < s.size(); off += step) {
-      auto part = std::string_view(s).substr(off, step);
-      last = insp_.on_data(*st_, d, std::as_bytes(std::span(part.data(), part.size())), ctx_);
-      sent_before_deny_ = off;
-      if (last.verdict != Verdict::Continue) return last;
-    }
-    return last;
+      : InspectorDriver(i) {
+    service.tls = tls;
+    ctx.client = *parse_ip("198.18.0.7");
   }
   Decision c(const std::string& s, size_t chunk = 0) { return send(Dir::ToServer, s, chunk); }
   Decision s(const std::string& x, size_t chunk = 0) { return send(Dir::ToClient, x, chunk); }
-  size_t denied_at() const { return sent_before_deny_; }
-  policy::CompiledService svc_;
-
- private:
-  const Inspector& insp_;
-  FlowArena arena_;
-  BufferPool pool_{2, 64 << 10};
-  ReasonCounters counters_;
-  Context ctx_;
-  FlowState* st_;
-  size_t sent_before_deny_ = 0;
+  size_t denied_at() const { return at(); }
+  policy::InspectorConfig& svc_ = service;
 };
 
 bool ok(const Decision& d) { return d.verdict == Verdict::Continue; }

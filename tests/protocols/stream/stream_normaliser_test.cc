@@ -17,6 +17,10 @@ struct Seen : FlowState {
 class Recorder : public Inspector {
  public:
   const char* name() const override { return "recorder"; }
+  const Requirements& requirements() const override {
+    static constexpr Requirements kStream{};
+    return kStream;
+  }
   FlowState* open(FlowArena& a) const override { return a.make<Seen>(); }
   Decision on_data(FlowState& st, Dir d, std::span<const std::byte> in, Context&) const override {
     auto& s = static_cast<Seen&>(st).bytes[static_cast<size_t>(d)];

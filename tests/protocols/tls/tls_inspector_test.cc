@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "policy/compiled_policy.h"
+#include "policy/inspector_config.h"
+#include "tests/support/inspector_driver.h"
 
 namespace pw::proto::tls {
 namespace {
@@ -60,10 +61,13 @@ struct Outcome {
   bool handshake_done = false;
 };
 
+const TlsInspector kTls;
+
+// TLS handshakes between two OpenSSL endpoints through the inspector
+// (tests/support/inspector_driver.h), each on a fresh flow; `svc` and `counters` carry over.
 class Harness {
  public:
-  policy::CompiledService svc;
-  BufferPool pool{4, 64 << 10};
+  policy::InspectorConfig svc;
   ReasonCounters counters;
 
   Outcome run(const Options& o) {
@@ -89,31 +93,23 @@ class Harness {
     SSL_set_connect_state(c);
     SSL_set_accept_state(s);
 
-    FlowArena arena(2);
-    Context ctx;
-    ctx.service = &svc;
-    ctx.buffers = &pool;
-    ctx.counters = &counters;
-    ctx.now_ns = static_cast<uint64_t>(time(nullptr)) * 1'000'000'000ull;
-    TlsInspector insp;
-    FlowState* st = insp.open(arena);
+    testing::InspectorDriver flow(kTls, 4, 64 << 10);
+    flow.ctx.service = &svc;
+    flow.ctx.counters = &counters;
+    flow.ctx.now_ns = static_cast<uint64_t>(time(nullptr)) * 1'000'000'000ull;
     Outcome out;
     out.last = {Verdict::Continue, 0, Reason::Forwarded};
-    // Moves what `from` wrote to `to`, through the inspector.
+    // Moves what `from` wrote to `to`, through the inspector (in chunks of o.chunk bytes).
     auto pump = [&](BIO* from, BIO* to, Dir d) {
       char buf[65536];
       int n;
       while ((n = BIO_read(from, buf, sizeof buf)) > 0) {
-        size_t step = o.chunk ? o.chunk : static_cast<size_t>(n);
-        for (size_t off = 0; off < static_cast<size_t>(n); off += step) {
-          size_t k = std::min(step, static_cast<size_t>(n) - off);
-          if (!out.pass) {
-            out.last = insp.on_data(*st, d, std::as_bytes(std::span(buf + off, k)), ctx);
-            if (out.last.verdict == Verdict::Deny) return false;
-            if (out.last.verdict == Verdict::PassThrough) out.pass = true;
-          }
-          BIO_write(to, buf + off, static_cast<int>(k));
+        if (!out.pass) {
+          out.last = flow.send(d, std::string_view(buf, static_cast<size_t>(n)), o.chunk);
+          if (out.last.verdict == Verdict::Deny) return false;
+          if (out.last.verdict == Verdict::PassThrough) out.pass = true;
         }
+        BIO_write(to, buf, n);
       }
       return true;
     };
@@ -127,8 +123,8 @@ class Harness {
         break;
       }
     }
-    insp.close(st, arena, ctx);
-    EXPECT_EQ(pool.available(), 4u) << "a handshake buffer was not given back";
+    flow.close();
+    EXPECT_EQ(flow.pool().available(), 4u) << "a handshake buffer was not given back";
     SSL_free(c);
     SSL_free(s);
     SSL_CTX_free(cctx);
@@ -137,20 +133,15 @@ class Harness {
     return out;
   }
 
-  // Raw bytes in one direction on a fresh flow.
+  // Raw bytes on a fresh flow, part after part, until a decision other than Continue.
   Decision feed(std::initializer_list<std::pair<Dir, std::vector<uint8_t>>> parts) {
-    FlowArena arena(1);
-    Context ctx;
-    ctx.service = &svc;
-    ctx.buffers = &pool;
-    TlsInspector insp;
-    FlowState* st = insp.open(arena);
+    testing::InspectorDriver flow(kTls, 4, 64 << 10);
+    flow.ctx.service = &svc;
     Decision d{};
     for (const auto& [dir, bytes] : parts) {
-      d = insp.on_data(*st, dir, std::as_bytes(std::span(bytes)), ctx);
+      d = flow.send(dir, bytes);
       if (d.verdict != Verdict::Continue) break;
     }
-    insp.close(st, arena, ctx);
     return d;
   }
 };
