@@ -18,7 +18,7 @@
 #include "common/reason.h"
 #include "dataplane/events.h"
 #include "dataplane/flow_table.h"
-#include "dataplane/inject.h"
+#include "dataplane/io/inject.h"
 #include "dataplane/ip_reassembly.h"
 #include "dataplane/ndpi_classifier.h"
 #include "dataplane/packet.h"

@@ -16,11 +16,11 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:-}
-[ -n "$build" ] || { [ -x "$root/build-rel/mgmt/printwalld" ] && build=$root/build-rel || build=$root/build; }
+[ -n "$build" ] || { [ -x "$root/build-rel/mgmt/printwalld/printwalld" ] && build=$root/build-rel || build=$root/build; }
 secs=${2:-8}
 shift 2 2>/dev/null || shift $#
 payloads=${*:-6 458}
-pwd_bin=$build/mgmt/printwalld
+pwd_bin=$build/mgmt/printwalld/printwalld
 for t in dpdk-testpmd dpdk-telemetry.py python3 "$pwd_bin"; do
   command -v "$t" >/dev/null || [ -x "$t" ] || { echo "forwarding_bench: missing $t" >&2; exit 1; }
 done

@@ -1,4 +1,4 @@
-#include "dataplane/mirror_output.h"
+#include "dataplane/io/mirror_output.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "dataplane/inject.h"
+#include "dataplane/io/inject.h"
 #include "dataplane/ip_reassembly.h"
 #include "dataplane/packet.h"
 

@@ -1,7 +1,7 @@
 // The printwall thin client against a fake daemon: the exact request lines, ';' sequences over one
 // connection, modes, `load` reading the user's file, local parse errors, rendering (golden text),
 // --json, `monitor events` until Ctrl-C, exit statuses; and completion / `?`.
-#include "mgmt/cli.h"
+#include "mgmt/printwall/cli.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "dataplane/packet.h"
-#include "mgmt/replay.h"
+#include "mgmt/printwall/replay.h"
 #include "tests/support/capture_text.h"
 #include "tests/support/packet_builder.h"
 #include "tests/support/replay_run.h"

@@ -1,6 +1,6 @@
 // `printwall replay` end to end on captures the tests build: both profiles, the guide's
 // port-usage table, byte-for-byte forwarding, outputs and errors.
-#include "mgmt/replay.h"
+#include "mgmt/printwall/replay.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

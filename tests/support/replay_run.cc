@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "mgmt/replay.h"
+#include "mgmt/printwall/replay.h"
 
 namespace pw::testing {
 

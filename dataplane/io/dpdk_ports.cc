@@ -1,4 +1,4 @@
-#include "dataplane/dpdk_ports.h"
+#include "dataplane/io/dpdk_ports.h"
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>

@@ -1,5 +1,5 @@
 // printwall: the administrator's command-line tool. Offline commands run here; every other
-// command goes to a running printwalld over its control socket (mgmt/cli.h): one-shot
+// command goes to a running printwalld over its control socket (mgmt/printwall/cli.h): one-shot
 // (`printwall show statistics`), an interactive shell on a terminal, or lines from standard input.
 #include <unistd.h>
 
@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/build_info.h"
-#include "mgmt/check_config.h"
-#include "mgmt/cli.h"
-#include "mgmt/replay.h"
+#include "mgmt/printwall/build_info.h"
+#include "mgmt/printwall/check_config.h"
+#include "mgmt/printwall/cli.h"
+#include "mgmt/printwall/replay.h"
 
 namespace {
 
@@ -31,7 +31,7 @@ int cmd_replay(const std::vector<std::string>& args) {
 
 int cmd_version(const std::vector<std::string>&) {
   std::cout << "printwall " << PRINTWALL_VERSION << "\n";
-  for (const auto& [lib, v] : pw::dp::library_versions()) std::cout << "  " << lib << " " << v << "\n";
+  for (const auto& [lib, v] : pw::mgmt::library_versions()) std::cout << "  " << lib << " " << v << "\n";
   return 0;
 }
 

@@ -1,12 +1,12 @@
-// Versions of the libraries the binaries were built against (for `printwall version`).
+// Versions of the libraries printwall was built against (`printwall version`).
 #pragma once
 
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace pw::dp {
+namespace pw::mgmt {
 
 std::vector<std::pair<std::string, std::string>> library_versions();
 
-}  // namespace pw::dp
+}  // namespace pw::mgmt

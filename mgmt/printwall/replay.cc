@@ -1,5 +1,5 @@
 // printwall replay: the fast-path pipeline over a capture, offline (design.md, "Offline replay").
-#include "mgmt/replay.h"
+#include "mgmt/printwall/replay.h"
 
 #include <pcap/pcap.h>
 #include <sys/stat.h>

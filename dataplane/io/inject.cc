@@ -1,4 +1,4 @@
-#include "dataplane/inject.h"
+#include "dataplane/io/inject.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,7 +1,7 @@
 // The mirror ring, the encapsulations and the writer thread with its three outputs (see the
 // header for why the work is split this way). Everything that can fail happens on the writer
 // thread and ends up in a counter and last_error(); nothing is thrown back to the fast path.
-#include "dataplane/mirror_output.h"
+#include "dataplane/io/mirror_output.h"
 
 #include <arpa/inet.h>
 #include <linux/filter.h>

@@ -1,4 +1,4 @@
-#include "mgmt/cli.h"
+#include "mgmt/printwall/cli.h"
 
 #include <fcntl.h>
 #include <histedit.h>

@@ -1,4 +1,4 @@
-#include "mgmt/check_config.h"
+#include "mgmt/printwall/check_config.h"
 
 #include <iostream>
 #include <iterator>

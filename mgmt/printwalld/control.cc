@@ -1,0 +1,181 @@
+// The control socket's view of the dataplane: commits, statistics (since `clear statistics`),
+// flows listed by the workers a slice at a time, ports and the system.
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <strings.h>
+
+#include <algorithm>
+
+#include "mgmt/printwalld/daemon.h"
+
+namespace pw::daemon {
+
+namespace {
+
+nlohmann::json counters_json(const dp::WorkerStats& s) {
+  nlohmann::json j = nlohmann::json::object();
+  s.pipeline.for_each([&](const char* name, uint64_t v) { j[name] = v; });
+  j["flows_active"] = s.flows;
+  j["tx_dropped"] = s.tx_dropped;
+  j["mirror_dropped"] = s.mirror_dropped;
+  j["alloc_failed"] = s.alloc_failed;
+  return j;
+}
+
+nlohmann::json port_json(const dp::DpdkPort& p) {
+  rte_eth_stats s{};
+  rte_eth_stats_get(p.id, &s);
+  return {{"role", p.role}, {"device", p.device}, {"port_id", p.id},
+          {"link", dp::link_text(p)}, {"ipackets", s.ipackets}, {"opackets", s.opackets},
+          {"ibytes", s.ibytes}, {"obytes", s.obytes}, {"imissed", s.imissed},
+          {"ierrors", s.ierrors}, {"oerrors", s.oerrors}, {"rx_nombuf", s.rx_nombuf}};
+}
+
+// One flow as `show flows` prints it, or null when `filter` leaves it out.
+nlohmann::json flow_json(const dp::FlowSummary& f, const nlohmann::json& filter,
+                         const policy::CompiledPolicy* pol, uint64_t now) {
+  auto str = [&](const char* k) {
+    return filter.contains(k) && filter[k].is_string() ? filter[k].get<std::string>() : std::string();
+  };
+  const IpAddr& prn = f.to_printers ? f.server : f.client;
+  const char* pname = f.ip_proto == 6    ? "tcp"
+                      : f.ip_proto == 17 ? "udp"
+                      : (f.ip_proto == 1 || f.ip_proto == 58) ? "icmp" : "other";
+  std::string st = dp::to_string(f.state);
+  std::string an = f.app ? dp::NdpiClassifier::name(f.app) : "";
+  if (std::string v = str("printer"); !v.empty() && prn.str() != v) return nullptr;
+  if (std::string v = str("protocol"); !v.empty() && v != pname) return nullptr;
+  if (std::string v = str("app"); !v.empty() && strcasecmp(v.c_str(), an.c_str()) != 0) return nullptr;
+  if (std::string v = str("state"); !v.empty() && st.find(v) == std::string::npos) return nullptr;
+  std::string svc;
+  if (pol && f.service < pol->services().size()) svc = pol->services()[f.service].name;
+  return {{"proto", pname}, {"src", f.client.str()}, {"sport", f.client_port},
+          {"dst", f.server.str()}, {"dport", f.server_port}, {"vlan", f.vlan},
+          {"direction", f.to_printers ? "to-printers" : "from-printers"},
+          {"state", st}, {"service", svc}, {"app", an},
+          {"inspection", f.pass_through ? "pass-through" : f.inspected ? "inspecting" : "none"},
+          {"suspicious", f.suspicious},
+          {"packets", f.packets[0] + f.packets[1]}, {"bytes", f.bytes[0] + f.bytes[1]},
+          {"age_s", (now - std::min(now, f.created_ns)) / 1'000'000'000ull},
+          {"idle_s", (now - std::min(now, f.last_ns)) / 1'000'000'000ull}};
+}
+
+class DaemonBackend : public mgmt::ControlBackend {
+ public:
+  explicit DaemonBackend(Daemon& d) : d_(d) {}
+
+  bool apply(const std::string& text, std::vector<std::string>* errors, uint64_t* generation) override {
+    return publish(d_, text, "candidate", errors, generation);
+  }
+
+  nlohmann::json statistics() override {
+    nlohmann::json out;
+    dp::WorkerStats total;
+    nlohmann::json workers = nlohmann::json::array();
+    for (size_t i = 0; i < d_.dp.workers.size(); ++i) {
+      dp::WorkerStats s = d_.dp.workers[i]->published.read().since(d_.baseline[i]);
+      nlohmann::json w = counters_json(s);
+      w["worker"] = i;
+      w["lcore"] = d_.dp.workers[i]->lcore;
+      workers.push_back(w);
+      total += s;
+    }
+    out["totals"] = counters_json(total);
+    out["workers"] = workers;
+    nlohmann::json reasons = nlohmann::json::object();
+    for (size_t r = 1; r < kReasonCount; ++r)
+      if (total.pipeline.reasons.n[r]) reasons[reason_code(static_cast<Reason>(r))] = total.pipeline.reasons.n[r];
+    out["reasons"] = reasons;
+    out["dispatch"] = {{"mode", to_string(d_.dp.dispatch)},
+                       {"dispatched", d_.dp.dispatched.load()},
+                       {"dropped", d_.dp.dispatch_dropped.load()},
+                       {"tx_dropped", d_.dp.dispatch_tx_dropped.load()}};
+    if (d_.dp.mirror_writer) {
+      dp::MirrorStats m = d_.dp.mirror_writer->stats();
+      out["mirror"] = {{"output", dp::to_string(dp::mirror_output_config(d_.model).kind)},
+                       {"sent", m.sent}, {"dropped_full", m.dropped_full},
+                       {"send_errors", m.send_errors}, {"last_error", d_.dp.mirror_writer->last_error()}};
+    }
+    out["events_log_dropped"] = d_.events_log.dropped();
+    std::lock_guard<std::mutex> g(d_.syslog_mu);
+    if (d_.syslog) {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& x : d_.syslog->stats())
+        a.push_back({{"destination", x.destination}, {"sent", x.sent},
+                     {"dropped_queue_full", x.dropped_queue_full}, {"lost_on_error", x.lost_on_error},
+                     {"errors", x.errors}, {"reconnects", x.reconnects}, {"connected", x.connected},
+                     {"last_error", x.last_error}});
+      out["syslog"] = a;
+    }
+    return out;
+  }
+
+  void clear_statistics() override {
+    for (size_t i = 0; i < d_.dp.workers.size(); ++i) d_.baseline[i] = d_.dp.workers[i]->published.read();
+  }
+
+  nlohmann::json flows(const nlohmann::json& filter) override {
+    size_t limit = 100;
+    if (filter.contains("limit")) {
+      try {
+        limit = std::stoul(filter["limit"].is_string() ? filter["limit"].get<std::string>()
+                                                       : std::to_string(filter["limit"].get<long>()));
+      } catch (...) {
+      }
+    }
+    limit = std::min<size_t>(limit, 100000);
+    std::vector<dp::FlowSummary> all;
+    const bool complete = dp::list_flows(d_.dp, 100000, &all);
+    const std::shared_ptr<const policy::CompiledPolicy> pol = d_.newest().policy;
+    const uint64_t now = dp::now_ns();
+    nlohmann::json list = nlohmann::json::array();
+    size_t matched = 0;
+    for (const auto& f : all) {
+      nlohmann::json j = flow_json(f, filter, pol.get(), now);
+      if (j.is_null()) continue;
+      if (++matched <= limit) list.push_back(std::move(j));
+    }
+    return {{"flows", list}, {"matched", matched}, {"truncated", matched > limit}, {"complete", complete}};
+  }
+
+  void clear_flows() override { dp::clear_flows(d_.dp); }
+
+  nlohmann::json interfaces() override {
+    nlohmann::json ports = nlohmann::json::array();
+    for (const auto& p : d_.dp.ports)
+      if (p.present()) ports.push_back(port_json(p));
+    return {{"ports", ports}};
+  }
+
+  nlohmann::json system() override {
+    size_t mem = 0;
+    for (const auto& w : d_.dp.workers) mem += w->pipeline->memory_bytes();
+    nlohmann::json lcores = nlohmann::json::array();
+    for (const auto& w : d_.dp.workers) lcores.push_back(w->lcore);
+    return {{"version", PRINTWALL_VERSION},
+            {"uptime_s", (dp::now_ns() - d_.started_ns) / 1'000'000'000ull},
+            {"workers", d_.dp.workers.size()},
+            {"worker_lcores", lcores},
+            {"main_lcore", rte_get_main_lcore()},
+            {"dispatch", to_string(d_.dp.dispatch)},
+            {"policy_generation", d_.generation.load()},
+            {"profile", d_.newest().profile},
+            {"reloads_failed", d_.reloads_failed.load()},
+            {"pipeline_memory_bytes", mem},
+            {"mbufs", d_.model.dataplane.mbufs},
+            {"mbufs_in_use", d_.dp.pool ? rte_mempool_in_use_count(d_.dp.pool) : 0u},
+            {"config_file", d_.opt.config_path}};
+  }
+
+ private:
+  Daemon& d_;
+};
+
+}  // namespace
+
+std::unique_ptr<mgmt::ControlBackend> make_control_backend(Daemon& d) {
+  return std::make_unique<DaemonBackend>(d);
+}
+
+}  // namespace pw::daemon

@@ -1,0 +1,175 @@
+// The control thread (not an lcore): drains the workers' event rings and the audit queue into
+// the JSON event log (rotated), the CLI's `monitor events` and syslog; rebuilds the syslog
+// sender when a commit changes its destinations; re-reads the configuration on SIGHUP; reports
+// link changes.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "mgmt/printwalld/daemon.h"
+
+namespace pw::daemon {
+
+namespace {
+
+// The JSON event log is rotated like the mirror pcap: FILE -> FILE.1 -> ... -> FILE.N, the
+// oldest removed, when FILE passes kEventLogBytes.
+constexpr uint64_t kEventLogBytes = 64ull << 20;
+constexpr int kEventLogFiles = 5;
+
+void rotate_event_log(std::ofstream& log, const std::string& path) {
+  log.close();
+  std::error_code ec;
+  std::filesystem::remove(path + "." + std::to_string(kEventLogFiles), ec);
+  for (int i = kEventLogFiles - 1; i >= 1; --i)
+    std::filesystem::rename(path + "." + std::to_string(i), path + "." + std::to_string(i + 1), ec);
+  std::filesystem::rename(path, path + ".1", ec);
+  log.open(path, std::ios::app);
+}
+
+// A JSON record (event or audit) as an RFC 5424 message: MSGID the reason code ("audit" for
+// audit records), the record's fields as structured data, a one-line summary as MSG.
+mgmt::LogRecord log_record(const nlohmann::json& j, bool audit) {
+  mgmt::LogRecord r;
+  r.ts_ns = 0;  // now
+  std::string action = j.value("action", "");
+  r.severity = audit ? mgmt::kSevNotice : action == "alert" ? mgmt::kSevNotice : mgmt::kSevWarning;
+  r.msgid = audit ? "audit" : j.value("reason", "event");
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_null()) continue;
+    if (v.is_string()) {
+      r.fields.emplace_back(k, v.get<std::string>());
+    } else if (v.is_array()) {
+      std::string joined;
+      for (const auto& x : v) joined += (joined.empty() ? "" : "; ") + (x.is_string() ? x.get<std::string>() : x.dump());
+      r.fields.emplace_back(k, joined);
+    } else {
+      r.fields.emplace_back(k, v.dump());
+    }
+  }
+  if (audit) {
+    r.msg = j.value("event", "audit") + " by " + j.value("user", "?");
+  } else {
+    r.msg = action + " " + j.value("reason", "") + " " + j.value("proto", "") + " " +
+            (j["src_ip"].is_string() ? j["src_ip"].get<std::string>() : "-") + ":" +
+            std::to_string(j.value("src_port", 0)) + " -> " +
+            (j["dst_ip"].is_string() ? j["dst_ip"].get<std::string>() : "-") + ":" +
+            std::to_string(j.value("dst_port", 0));
+  }
+  return r;
+}
+
+void to_syslog(Daemon& d, const nlohmann::json& j, bool audit) {
+  std::lock_guard<std::mutex> g(d.syslog_mu);
+  if (d.syslog) d.syslog->submit(log_record(j, audit));
+}
+
+// (Re)builds the syslog sender when the policy in force names other destinations.
+void update_syslog(Daemon& d, const policy::Model& m) {
+  mgmt::SyslogConfig c = mgmt::syslog_config(m);
+  std::string key = std::to_string(c.facility) + "/" + std::to_string(c.queue_size);
+  for (const auto& x : c.destinations)
+    key.append(" ").append(x.str()).append("|").append(x.ca_file).append("|").append(x.server_name);
+  std::unique_ptr<mgmt::SyslogSender> old;
+  {
+    std::lock_guard<std::mutex> g(d.syslog_mu);
+    if (key == d.syslog_key && (d.syslog || c.destinations.empty())) return;
+    old = std::move(d.syslog);
+    d.syslog_key = key;
+    if (!c.destinations.empty()) {
+      d.syslog = std::make_unique<mgmt::SyslogSender>(c);
+      d.syslog->start();
+    }
+  }
+  if (old) old->stop(std::chrono::milliseconds(500));
+  if (!c.destinations.empty())
+    std::fprintf(stderr, "printwalld: syslog to %zu destination(s)\n", c.destinations.size());
+}
+
+// SIGHUP: the configuration file, as a commit (history, audit) by the signal's sender.
+void reload_file(Daemon& d) {
+  std::string err;
+  std::vector<std::string> errors;
+  std::optional<std::string> text = read_file(d.opt.config_path, &err);
+  if (!text) errors.push_back(err);
+  if (!text || !d.server->commit_file(*text, d.opt.config_path, "SIGHUP", &errors)) {
+    for (const auto& x : errors) std::fprintf(stderr, "%s\n", x.c_str());
+    std::fprintf(stderr, "printwalld: reload failed; generation %llu stays in force\n",
+                 static_cast<unsigned long long>(d.generation.load()));
+  }
+}
+
+}  // namespace
+
+void stop_syslog(Daemon& d) {
+  std::unique_ptr<mgmt::SyslogSender> sl;
+  {
+    std::lock_guard<std::mutex> g(d.syslog_mu);
+    sl = std::move(d.syslog);
+  }
+  if (sl) sl->stop(std::chrono::milliseconds(1000));
+}
+
+void control_main(Daemon& d, std::atomic<bool>& stop) {
+  const std::string& path = d.opt.events_path;
+  std::error_code ec;
+  if (std::filesystem::path ep(path); ep.has_parent_path())
+    std::filesystem::create_directories(ep.parent_path(), ec);
+  std::ofstream log(path, std::ios::app);
+  if (!log) std::fprintf(stderr, "printwalld: cannot write %s; events are dropped\n", path.c_str());
+  std::string link[3];
+  auto last_link = std::chrono::steady_clock::time_point{};
+  uint64_t seen_generation = 0;
+  dp::Event e;
+  for (;;) {
+    bool any = false;
+    for (auto& w : d.dp.workers)
+      while (w->events.pop(e)) {
+        any = true;
+        std::string line = dp::event_json(e, d.policy_of(e.generation).get());
+        if (log) log << line << '\n';
+        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded()) {
+          d.events_log.append(j);
+          if (d.server) d.server->publish_event(j);
+          to_syslog(d, j, false);
+        }
+      }
+    std::deque<nlohmann::json> audit;
+    {
+      std::lock_guard<std::mutex> g(d.audit_mu);
+      audit.swap(d.audit_pending);
+    }
+    for (const auto& a : audit) {
+      any = true;
+      if (log) log << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      to_syslog(d, a, true);
+    }
+    if (uint64_t g = d.generation.load(); g != seen_generation) {
+      seen_generation = g;
+      if (auto pol = d.policy_of(g)) update_syslog(d, pol->model());
+    }
+    if (any && log) {
+      log.flush();
+      if (static_cast<uint64_t>(log.tellp()) > kEventLogBytes) rotate_event_log(log, path);
+    }
+    if (stop && !any) break;
+    if (d.reload.exchange(false)) reload_file(d);
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_link > std::chrono::seconds(1)) {
+      last_link = now;
+      for (int r = 0; r < 3; ++r) {
+        const dp::DpdkPort& p = d.dp.ports[r];
+        if (!p.present()) continue;
+        std::string l = dp::link_text(p);
+        if (l != link[r]) std::fprintf(stderr, "printwalld: %s port %s: link %s\n", p.role, p.device.c_str(), l.c_str());
+        link[r] = l;
+      }
+    }
+    if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+}  // namespace pw::daemon

@@ -1,0 +1,106 @@
+// printwalld, the appliance daemon: what its parts share, and one function per job. The
+// dataplane (dataplane/worker.h) runs on the lcores; everything here runs beside it, on the
+// main thread before launch and after stop, on the control thread, and in the control socket's
+// threads.
+//
+//   options.cc        command line and --help
+//   ports.cc          EAL, ports, mbufs, mirror output, RCU, workers: the dataplane set up
+//   reload.cc         a configuration compiled off the fast path and published (commit, SIGHUP)
+//   control.cc        the control socket's view of the dataplane (statistics, flows, system)
+//   telemetry.cc      DPDK telemetry commands (/printwall/...)
+//   control_thread.cc events and audit records to the log and syslog, reloads, link changes
+//   shutdown.cc       the stop: drain, report, release
+//   main.cc           the order of it all, signals
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/worker.h"
+#include "mgmt/control_server.h"
+#include "mgmt/local_log.h"
+#include "mgmt/syslog.h"
+#include "policy/compiled_policy.h"
+#include "policy/policy_model.h"
+
+namespace pw::daemon {
+
+struct Options {
+  std::string config_path;
+  std::string events_path = "/var/log/printwall/events.jsonl";
+  mgmt::ControlOptions control;
+  std::vector<std::string> eal_args;  // before "--" (without argv[0]); empty: the configuration's
+  std::string argv0 = "printwalld";
+};
+
+// A policy generation that events may name.
+struct Generation {
+  std::shared_ptr<const policy::CompiledPolicy> policy;
+  std::string profile;
+};
+
+struct Daemon {
+  Options opt;
+  policy::Model model;  // of the first generation: ports, lcores, mirror output
+  dp::Dataplane dp;
+  std::atomic<uint64_t> generation{1};
+  std::atomic<uint64_t> reloads_failed{0};
+  std::atomic<bool> reload{false};  // SIGHUP
+  uint64_t started_ns = 0;
+  // Policy generations that events may name (control plane only).
+  std::mutex gens_mu;
+  std::map<uint64_t, Generation> gens;
+  std::mutex apply_mu;  // one publication at a time
+  std::vector<dp::WorkerStats> baseline;  // `clear statistics`
+  mgmt::LocalLog events_log{40000};
+  mgmt::LocalLog audit_log{40000};
+  std::unique_ptr<mgmt::ControlServer> server;
+  // Audit records on their way to the event log (and syslog), written by the control thread.
+  std::mutex audit_mu;
+  std::deque<nlohmann::json> audit_pending;
+  // Events and audit records to the SIEM (RFC 5424); rebuilt when a commit changes `syslog`.
+  std::mutex syslog_mu;
+  std::unique_ptr<mgmt::SyslogSender> syslog;
+  std::string syslog_key;  // the destinations and facility it was built for
+
+  // The policy of generation `g` (null once it is retired), and the newest one.
+  std::shared_ptr<const policy::CompiledPolicy> policy_of(uint64_t g);
+  Generation newest();
+};
+
+// options.cc: -1 to go on, else the exit status (0: --help printed; 2: a usage error).
+int parse_options(int argc, char** argv, Options* out);
+
+// reload.cc
+std::optional<std::string> read_file(const std::string& path, std::string* err);
+// Parses, validates and compiles `text` (errors name `name`, line and column), publishes it to
+// every worker and waits until none still uses the old generation.
+bool publish(Daemon& d, const std::string& text, const std::string& name,
+             std::vector<std::string>* errors, uint64_t* generation);
+
+// ports.cc: false with the reason in `err`; the first policy is in force afterwards.
+bool start_dataplane(Daemon& d, std::shared_ptr<const policy::CompiledPolicy> first,
+                     std::string* err);
+
+// control.cc
+std::unique_ptr<mgmt::ControlBackend> make_control_backend(Daemon& d);
+
+// telemetry.cc: registers the /printwall/... commands (before the EAL starts).
+void register_telemetry(Daemon& d);
+
+// control_thread.cc: runs until `stop` is set and nothing is left to write.
+void control_main(Daemon& d, std::atomic<bool>& stop);
+void stop_syslog(Daemon& d);
+
+// shutdown.cc: after the lcores returned and the control thread stopped.
+void shutdown(Daemon& d);
+
+}  // namespace pw::daemon
