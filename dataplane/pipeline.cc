@@ -206,33 +206,11 @@ void Pipeline::expire(uint64_t now, PipelineSink&) {
   }
 }
 
-// FTP data connections (RFC 959, RFC 2428, RFC 4217) are allowed only between a client and a
-// printer whose control connection has completed AUTH TLS and its TLS handshake, and only while
-// it lives: passive mode (PASV/EPSV) from the client into the printer's passive range, active mode
-// (PORT/EPRT) from the printer to an unprivileged port of the client. The control connection is
-// encrypted by then, so the ports cannot be read from it: the range and the pair are the bound.
-// The FTP service is the one that decides the control connection under the policy in force
-// (a commit may have changed it since the session opened).
-const CompiledService* Pipeline::ftp_data_service(const IpAddr& client, const IpAddr& printer,
-                                                  uint16_t vlan_outer, uint16_t vlan_inner,
-                                                  uint16_t port, bool active) {
-  const uint16_t* control_port = ftp_sessions_.value({client, printer, vlan_outer, vlan_inner});
-  if (!control_port) return nullptr;
-  const CompiledService* svc =
-      policy_->match(PolicyDir::ToPrinters, L4::Tcp, *control_port, policy_->classify(printer),
-                     policy_->classify(client));
-  if (!svc || svc->inspect != Inspect::Ftp || svc->action != Action::Allow) return nullptr;
-  if (active) return port >= 1024 ? svc : nullptr;  // RFC 2577: never a privileged port
-  if (!svc->passive_ports.lo || port < svc->passive_ports.lo || port > svc->passive_ports.hi)
-    return nullptr;
-  return svc;
-}
-
 void Pipeline::ftp_session_open(Flow& fl) {
   const auto [client, printer] = flow_ends(fl);  // FTP control: the client opened it
   const uint16_t port = fl.initiator_is_a ? fl.key.port_b : fl.key.port_a;
   // A full table refuses this session's data connections (fail closed).
-  if (ftp_sessions_.add({client, printer, fl.key.vlan_outer, fl.key.vlan_inner}, port))
+  if (ftp_sessions_.open({client, printer, fl.key.vlan_outer, fl.key.vlan_inner}, port))
     fl.ftp_control = true;
 }
 
@@ -240,22 +218,7 @@ void Pipeline::ftp_session_close(Flow& fl) {
   if (!fl.ftp_control) return;
   fl.ftp_control = false;
   const auto [client, printer] = flow_ends(fl);
-  ftp_sessions_.remove({client, printer, fl.key.vlan_outer, fl.key.vlan_inner});
-}
-
-void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView&,
-                                  PipelineSink& sink) {
-  uint64_t now_count = c_.reasons[Reason::AuthFailed];
-  if (now_count == before) return;
-  const auto [client, server] = flow_ends(fl);
-  for (uint64_t k = before; k < now_count; ++k) {
-    uint32_t n = 0;
-    if (auth_failures_.record(client, now_, &n)) {
-      Event e = flow_event(fl, EventAction::Alert, Reason::AuthFailures, n);
-      e.src_port = e.dst_port = 0;  // about the source, not one connection
-      emit_event(e, sink);
-    }
-  }
+  ftp_sessions_.close({client, printer, fl.key.vlan_outer, fl.key.vlan_inner});
 }
 
 bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
@@ -287,29 +250,6 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
     flows_.remove(&fl);
   }
   return false;
-}
-
-PipelineCounters& PipelineCounters::operator+=(const PipelineCounters& o) {
-#define PW_COUNTER(id, desc) id += o.id;
-#include "dataplane/counters.def"
-#undef PW_COUNTER
-  for (size_t i = 0; i < kReasonCount; ++i) reasons.n[i] += o.reasons.n[i];
-  return *this;
-}
-PipelineCounters& PipelineCounters::operator-=(const PipelineCounters& o) {
-#define PW_COUNTER(id, desc) id -= o.id;
-#include "dataplane/counters.def"
-#undef PW_COUNTER
-  for (size_t i = 0; i < kReasonCount; ++i) reasons.n[i] -= o.reasons.n[i];
-  return *this;
-}
-
-const char* counter_description(std::string_view name) {
-#define PW_COUNTER(id, desc) \
-  if (name == #id) return desc;
-#include "dataplane/counters.def"
-#undef PW_COUNTER
-  return nullptr;
 }
 
 const char* to_string(FlowState s) {
@@ -374,92 +314,6 @@ void Pipeline::release_flow(Flow& fl) {
   }
   ftp_session_close(fl);
   release_inspection(fl);
-}
-
-void Pipeline::release_inspection(Flow& fl) {
-  if (fl.stream != proto::StreamNormaliser::kNone) {
-    streams_.close(fl.stream);
-    fl.stream = proto::StreamNormaliser::kNone;
-  }
-  inspected_.remove(fl);
-  if (fl.inspector_state) {
-    proto::Context ctx = context(fl, nullptr);
-    static_cast<const proto::Inspector*>(fl.inspector)
-        ->close(static_cast<proto::FlowState*>(fl.inspector_state), arena_, ctx);
-    fl.inspector_state = nullptr;
-    const IpAddr client = flow_ends(fl).client;
-    per_source_.remove(client);
-    for (; fl.buffers_held; --fl.buffers_held) buffers_per_source_.remove(client);
-  }
-}
-
-bool Pipeline::evict_idle_inspected(PipelineSink& sink) {
-  Flow* old = inspected_.front();
-  if (!old || now_ - old->last_ns < kEvictIdleNs) return false;
-  emit_event(flow_event(*old, EventAction::Drop, Reason::InspectionEvicted), sink);
-  c_.reasons.add(Reason::InspectionEvicted);
-  release_flow(*old);
-  flows_.remove(old);
-  return true;
-}
-
-Reason Pipeline::open_inspection(Flow& fl, bool tcp, PipelineSink& sink) {
-  const IpAddr client = flow_ends(fl).client;
-  if (per_source_.count(client) >= lim_.per_source) return Reason::SourceFlowLimit;
-  const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
-  if (tcp) {
-    fl.stream = streams_.open();
-    if (fl.stream == proto::StreamNormaliser::kNone && evict_idle_inspected(sink))
-      fl.stream = streams_.open();
-    if (fl.stream == proto::StreamNormaliser::kNone) return Reason::StreamPoolFull;
-  }
-  proto::FlowState* st = insp->open(arena_);
-  if (!st && evict_idle_inspected(sink)) st = insp->open(arena_);
-  if (!st || !per_source_.add(client)) {
-    if (st) {
-      proto::Context ctx = context(fl, nullptr);
-      insp->close(st, arena_, ctx);
-    }
-    if (fl.stream != proto::StreamNormaliser::kNone) {
-      streams_.close(fl.stream);
-      fl.stream = proto::StreamNormaliser::kNone;
-    }
-    return Reason::InspectorStateFull;
-  }
-  fl.inspector_state = st;
-  if (tcp) {
-    // Both directions from their initial sequence numbers (the handshake is complete).
-    streams_.start(fl.stream, proto::Dir::ToServer, fl.tcp[0].isn + 1);
-    streams_.start(fl.stream, proto::Dir::ToClient, fl.tcp[1].isn + 1);
-  }
-  inspected_.push_back(fl);
-  return Reason::Forwarded;
-}
-
-const proto::Inspector* Pipeline::inspector_of(const CompiledService& svc, uint8_t ip_proto,
-                                               bool ftp_data, bool to_printers) const {
-  if (!inspectors_) return nullptr;
-  // An FTP data connection must start with TLS (PROT P) unless the service says otherwise.
-  if (ftp_data) return svc.ftp_data_tls ? proto::ftp_data_inspector(!to_printers) : nullptr;
-  if (svc.inspect == Inspect::None) return nullptr;
-  if (ip_proto != kProtoTcp && ip_proto != kProtoUdp) return nullptr;
-  return inspectors_(svc.inspect, ip_proto == kProtoUdp);
-}
-
-proto::Context Pipeline::context(const Flow& fl, const CompiledService* svc) {
-  proto::Context ctx;
-  ctx.now_ns = now_;
-  ctx.service = svc;
-  ctx.buffers = &buffers_;
-  ctx.counters = &c_.reasons;
-  const FlowEnds ends = flow_ends(fl);
-  ctx.client = ends.client;
-  if (svc && policy_) {
-    // The management group (resolved when the policy compiled): SNMP SetRequests only from it.
-    const IpAddr& peer = fl.to_printers ? ends.client : ends.server;
-    ctx.peer_is_management = policy_->classify(peer) & policy_->management_mask();
-  }
-  return ctx;
 }
 
 void Pipeline::process_one(size_t index, const Frame& f, Pre& pre, PipelineSink& sink) {
@@ -529,25 +383,6 @@ void Pipeline::process_one(size_t index, const Frame& f, Pre& pre, PipelineSink&
     ++c_.dropped;
   }
   c_.reasons.add(vd.reason);
-}
-
-bool Pipeline::forward_without_urgent(const PacketView& v, const Frame& f, Side egress,
-                                      PipelineSink& sink) {
-  if (f.data.size() > rewrite_.size()) return false;
-  const size_t tcp = static_cast<size_t>(v.ip.data() - f.data.data()) + v.l4_offset;
-  std::memcpy(rewrite_.data(), f.data.data(), f.data.size());
-  uint8_t* t = rewrite_.data() + tcp;
-  const uint16_t old_flags = load16(t + 12), old_urp = load16(t + 18);
-  t[13] = static_cast<uint8_t>(t[13] & ~kUrg);
-  store16(t + 18, 0);
-  // Incremental checksum update, RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for each changed word.
-  uint32_t sum = static_cast<uint16_t>(~load16(t + 16));
-  sum += static_cast<uint16_t>(~old_flags) + uint32_t{load16(t + 12)};
-  sum += static_cast<uint16_t>(~old_urp);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  store16(t + 16, static_cast<uint16_t>(~sum));
-  sink.emit({rewrite_.data(), f.data.size()}, egress, f.ts_ns);
-  return true;
 }
 
 Pipeline::Verdict Pipeline::decide_l2(const PacketView& v, const Frame& f, PipelineSink& sink) {
@@ -708,8 +543,9 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   if (tcp && (!svc || svc->action != Action::Allow)) {
     // An FTP data connection of a secured session: passive toward the printer, active from it.
     const CompiledService* data =
-        e.to_printers ? ftp_data_service(v.src, v.dst, v.vlan_outer, v.vlan_inner, v.dport, false)
-                      : ftp_data_service(v.dst, v.src, v.vlan_outer, v.vlan_inner, v.dport, true);
+        e.to_printers
+            ? ftp_sessions_.data_service(*policy_, {v.src, v.dst, v.vlan_outer, v.vlan_inner}, v.dport, false)
+            : ftp_sessions_.data_service(*policy_, {v.dst, v.src, v.vlan_outer, v.vlan_inner}, v.dport, true);
     if (data) {
       svc = data;
       ftp_data = true;
@@ -769,8 +605,8 @@ bool Pipeline::still_allowed(Flow& fl, const CompiledService** deciding) {
           : nullptr;
   if (fl.ftp_data) {
     svc = fl.to_printers
-              ? ftp_data_service(init, resp, fl.key.vlan_outer, fl.key.vlan_inner, port, false)
-              : ftp_data_service(resp, init, fl.key.vlan_outer, fl.key.vlan_inner, port, true);
+              ? ftp_sessions_.data_service(*policy_, {init, resp, fl.key.vlan_outer, fl.key.vlan_inner}, port, false)
+              : ftp_sessions_.data_service(*policy_, {resp, init, fl.key.vlan_outer, fl.key.vlan_inner}, port, true);
   }
   *deciding = svc;
   if (!svc || svc->action != Action::Allow) return false;
@@ -861,100 +697,6 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
   ++fl.packets[static_cast<size_t>(side)];
   fl.bytes[static_cast<size_t>(side)] += f.data.size();
   return {true, mirror_flow(fl), Reason::Forwarded, urgent};
-}
-
-Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const Frame& f,
-                                        PipelineSink& sink, bool* urgent) {
-  // A segment the receiver would discard must not be inspected as if it arrived (the classic
-  // insertion evasion): checksums are verified for every inspected segment.
-  if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};
-  // Urgent data (RFC 9293 3.8.5): a receiver with default settings takes the urgent byte out
-  // of the stream, so it would read other bytes than the inspector did. The gateway forwards
-  // such segments without URG and urgent pointer: the byte arrives in line, as inspected. A
-  // fragmented segment is not rewritten (its header sits in another frame).
-  if ((v.tcp_flags & kUrg) || v.tcp_urgent_pointer()) {
-    const bool in_frame = v.ip.data() >= f.data.data() &&
-                          v.ip.data() + v.ip.size() <= f.data.data() + f.data.size();
-    if (!in_frame) return {false, true, Reason::TcpUrgentFragment};
-    *urgent = true;
-  }
-  const bool payload = v.payload_length > 0;
-  // Bytes on a SYN or SYN-ACK (TCP Fast Open) are refused: they are sent again after the
-  // handshake, where the normaliser starts.
-  if (payload && (v.tcp_flags & kSyn)) return {false, true, Reason::TcpSynData};
-  if (fl.stream == proto::StreamNormaliser::kNone) {
-    if (!payload) return {true, false, Reason::Forwarded};  // handshake, pure ACKs, bare FIN
-    if (fl.inspect_closed) return {false, true, Reason::TcpAfterClose};
-    Reason fail = open_inspection(fl, true, sink);
-    if (fail != Reason::Forwarded) {
-      emit_event(frame_event(v, EventAction::Reject, fail, fl.service, fl.id), sink);
-      kill_flow(fl, v, side, sink, f);
-      return {false, true, fail};
-    }
-  }
-  // A pool buffer may be needed for this segment's message: make room from idle flows first.
-  if (payload && buffers_.available() == 0) evict_idle_inspected(sink);
-  const proto::Dir dir = side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient;
-  const CompiledService& svc = policy_->services()[fl.service];
-  const auto* insp = static_cast<const proto::Inspector*>(fl.inspector);
-  auto* state = static_cast<proto::FlowState*>(fl.inspector_state);
-  proto::Context ctx = context(fl, &svc);
-  // One source may hold at most an eighth of the message buffers: beyond, its inspectors get
-  // none and fail closed when they need one (slow-handshake floods pin nobody else's).
-  const IpAddr client = flow_ends(fl).client;
-  // (A flow that holds one already keeps its pool: its inspector is using it.)
-  if (fl.buffers_held == 0 && buffers_per_source_.count(client) >= buffer_quota_)
-    ctx.buffers = nullptr;
-  const size_t buffers_before = buffers_.available();
-  std::optional<uint32_t> ack;
-  if (v.tcp_flags & kAck) ack = v.ack;
-  const uint64_t failed_before = c_.reasons[Reason::AuthFailed];
-  auto res = streams_.segment(fl.stream, dir, v.seq, v.payload(), v.tcp_flags & kFin, ack, insp,
-                              state, ctx);
-  note_auth_failures(failed_before, fl, v, sink);
-  // Buffers taken or given back by this call, on the flow's and its source's account.
-  for (size_t now_free = buffers_.available(), k = buffers_before; k > now_free; --k)
-    if (buffers_per_source_.add(client)) ++fl.buffers_held;
-  for (size_t now_free = buffers_.available(), k = now_free; k > buffers_before && fl.buffers_held;
-       --k, --fl.buffers_held)
-    buffers_per_source_.remove(client);
-  using A = proto::SegmentResult::Action;
-  if (res.action == A::Drop) {
-    if (res.reason == Reason::TcpOverlapConflict) {
-      fl.suspicious = true;
-      emit_event(frame_event(v, EventAction::Drop, res.reason, fl.service, fl.id), sink);
-    }
-    return {false, mirror_flow(fl), res.reason};
-  }
-  if (res.action == A::Kill) {
-    fl.suspicious = true;
-    emit_event(frame_event(v, EventAction::Reject, res.reason, fl.service, fl.id), sink);
-    bool mirror = !fl.mirror_never;
-    kill_flow(fl, v, side, sink, f);
-    return {false, mirror, res.reason};
-  }
-  if (res.pass_through) {
-    release_inspection(fl);
-    fl.pass_through = true;
-  } else if (!fl.secured && insp->secured(*state)) {
-    // The session is protected (TLS up); the inspector stays only to watch the framing: the
-    // flow leaves the list of flows under inspection (no short timeout, never evicted).
-    fl.secured = true;
-    inspected_.remove(fl);
-    // An FTP control connection in TLS: its data connections may open from now on.
-    if (svc.inspect == Inspect::Ftp && fl.to_printers && !fl.ftp_data) ftp_session_open(fl);
-  }
-  return {true, false, Reason::Forwarded};
-}
-
-void Pipeline::close_inspection(Flow& fl) {
-  // Closed both ways and acknowledged (or reset): the inspection state is given back now, not at
-  // the end of the closing timeout; later bytes on the flow are refused (tcp-after-close).
-  ftp_session_close(fl);  // the control connection ends: so do its data connections' rights
-  if (fl.inspector && !fl.pass_through && !fl.inspect_closed) {
-    release_inspection(fl);
-    fl.inspect_closed = true;
-  }
 }
 
 void Pipeline::kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink,

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "common/reason.h"
+#include "dataplane/counters.h"
 #include "dataplane/events.h"
 #include "dataplane/flow_table.h"
+#include "dataplane/ftp_sessions.h"
 #include "dataplane/io/inject.h"
 #include "dataplane/ip_reassembly.h"
 #include "dataplane/ndpi_classifier.h"
@@ -78,27 +80,6 @@ struct PipelineLimits {
 
   static PipelineLimits from_model(const policy::Model& m, size_t lcores = 1);
 };
-
-// The counters of dataplane/counters.def, and the per-reason counts.
-struct PipelineCounters {
-#define PW_COUNTER(id, desc) uint64_t id = 0;
-#include "dataplane/counters.def"
-#undef PW_COUNTER
-  ReasonCounters reasons;  // per drop reason (Forwarded: frames forwarded)
-
-  // Sums over lcores; differences from a baseline (`clear statistics`).
-  PipelineCounters& operator+=(const PipelineCounters& o);
-  PipelineCounters& operator-=(const PipelineCounters& o);
-  // fn(name, value) for every counter of counters.def, in its order.
-  template <typename Fn>
-  void for_each(Fn&& fn) const {
-#define PW_COUNTER(id, desc) fn(#id, id);
-#include "dataplane/counters.def"
-#undef PW_COUNTER
-  }
-};
-// The description of a counter of counters.def, or null.
-const char* counter_description(std::string_view name);
 
 // A flow as the management plane lists it (`show flows`).
 struct FlowSummary {
@@ -214,12 +195,6 @@ class Pipeline {
   bool classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
   // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
   void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
-  // The FTP service whose secured session between `client` and `printer` this data connection
-  // belongs to (passive: to the printer's `port` in its range; active: from the printer to the
-  // client's `port`), or null.
-  const policy::CompiledService* ftp_data_service(const IpAddr& client, const IpAddr& printer,
-                                                  uint16_t vlan_outer, uint16_t vlan_inner,
-                                                  uint16_t port, bool active);
   // An FTP control flow in TLS opens its (client, printer) session; its end closes it.
   void ftp_session_open(Flow& fl);
   void ftp_session_close(Flow& fl);
@@ -240,20 +215,7 @@ class Pipeline {
   InspectorLookup inspectors_;
   const policy::CompiledPolicy* policy_ = nullptr;
   FlowTable flows_;
-  // (client, printer, VLANs) pairs whose FTP control connection is in TLS: how many such
-  // connections, and the control port (to find the FTP service under the policy in force).
-  struct FtpPair {
-    IpAddr client, printer;
-    uint16_t vlan_outer = 0, vlan_inner = 0;
-    bool operator==(const FtpPair&) const = default;
-  };
-  struct FtpPairHash {
-    uint64_t operator()(const FtpPair& p) const {
-      return AddrHash{}(p.client) * 31 ^ AddrHash{}(p.printer) ^
-             (uint64_t{p.vlan_outer} << 16 | p.vlan_inner) * 0x9e3779b97f4a7c15ull;
-    }
-  };
-  CountedTable<FtpPair, FtpPairHash, uint16_t> ftp_sessions_;
+  FtpSessions ftp_sessions_;  // (client, printer) pairs whose FTP control is in TLS
   Reassembler reasm_;
   proto::StreamNormaliser streams_;
   proto::FlowArena arena_;
