@@ -156,4 +156,26 @@ BerStep ber_stream_feed(BerStream& s, std::span<const std::byte> in, uint32_t ma
 // True between top-level elements (no header octet pending).
 inline bool ber_stream_idle(const BerStream& s) { return s.depth == 0 && s.hdr_have == 0; }
 
+// How the message decoders built on this reader (LDAP, SNMP) turn a BerStatus into their
+// Parse result: an incomplete prefix is NeedMore; any other failure is Malformed, naming where
+// in the message's `why`.
+template <typename Parse, typename Message>
+Parse ber_fail(const BerStatus& st, Message& m, const char* why) {
+  if (st.incomplete()) return Parse::NeedMore;
+  m.why = why;
+  return Parse::Malformed;
+}
+template <typename Parse, typename Message>
+Parse ber_malformed(Message& m, const char* why) {
+  m.why = why;
+  return Parse::Malformed;
+}
+
+// In a decoder returning `Parse` with its message in `m`: return early unless `expr` is Ok.
+#define PW_BER_TRY(Parse, expr, why)                                  \
+  do {                                                               \
+    const ::pw::BerStatus st_ = (expr);                              \
+    if (!st_.ok()) return ::pw::ber_fail<Parse>(st_, m, why);       \
+  } while (0)
+
 }  // namespace pw

@@ -11,21 +11,8 @@ namespace {
 
 constexpr int64_t kMaxInt = 2147483647;  // maxInt (RFC 4511 section 4.1.1)
 
-Parse fail(BerStatus st, Message& m, const char* why) {
-  if (st.incomplete()) return Parse::NeedMore;
-  m.why = why;
-  return Parse::Malformed;
-}
-Parse bad(Message& m, const char* why) {
-  m.why = why;
-  return Parse::Malformed;
-}
-
-#define PW_LDAP_TRY(expr, why)               \
-  do {                                       \
-    const BerStatus st_ = (expr);            \
-    if (!st_.ok()) return fail(st_, m, why); \
-  } while (0)
+Parse bad(Message& m, const char* why) { return ber_malformed<Parse>(m, why); }
+#define PW_LDAP_TRY(expr, why) PW_BER_TRY(Parse, expr, why)
 
 bool equals(std::span<const std::byte> a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](std::byte x, char y) {

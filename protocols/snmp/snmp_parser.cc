@@ -8,22 +8,8 @@ namespace {
 
 constexpr int64_t kMaxInt32 = 2147483647;  // INTEGER (0..2147483647) of RFC 3412 and RFC 3414
 
-// Incomplete (a prefix) is NeedMore; anything else that is not Ok is Malformed at `why`.
-Parse fail(BerStatus st, Message& m, const char* why) {
-  if (st.incomplete()) return Parse::NeedMore;
-  m.why = why;
-  return Parse::Malformed;
-}
-Parse bad(Message& m, const char* why) {
-  m.why = why;
-  return Parse::Malformed;
-}
-
-#define PW_SNMP_TRY(expr, why)               \
-  do {                                       \
-    const BerStatus st_ = (expr);            \
-    if (!st_.ok()) return fail(st_, m, why); \
-  } while (0)
+Parse bad(Message& m, const char* why) { return ber_malformed<Parse>(m, why); }
+#define PW_SNMP_TRY(expr, why) PW_BER_TRY(Parse, expr, why)
 
 #define PW_SNMP_TRY_PARSE(expr)     \
   do {                              \

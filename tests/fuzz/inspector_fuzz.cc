@@ -32,12 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     svc.tls = config == 0 ? policy::TlsMode::Required : policy::TlsMode::Optional;
     svc.plaintext_auth = config == 2;
     ReasonCounters counters;
-    proto::Context ctx;
-    ctx.service = &svc;
-    ctx.buffers = &pool;
-    ctx.counters = &counters;
-    ctx.now_ns = 1'700'000'000'000'000'000ull;
-    ctx.client = IpAddr::v4(0xc6120009);
+    proto::Context ctx = fuzz::context(svc, pool, counters);
     fuzz::check(*insp, ctx, arena, chunks, seed);
   }
   if (pool.available() != 4 || arena.available() != 2) std::abort();  // leaked a buffer

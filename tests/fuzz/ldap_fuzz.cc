@@ -31,11 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     svc.tls = config == 1 ? policy::TlsMode::Required : policy::TlsMode::Optional;
     svc.plaintext_auth = config == 2;
     ReasonCounters counters;
-    proto::Context ctx;
-    ctx.service = &svc;
-    ctx.buffers = &pool;
-    ctx.counters = &counters;
-    ctx.now_ns = 1'700'000'000'000'000'000ull;
+    proto::Context ctx = fuzz::context(svc, pool, counters);
     proto::FlowState* st = ldap.open(arena);
     if (!st) std::abort();
     auto dir = proto::Dir::ToServer;

@@ -22,45 +22,7 @@ using namespace pw;
 
 void run(const uint8_t* data, size_t size, const policy::InspectorConfig& svc) {
   static const proto::smb::SmbInspector insp;
-  proto::FlowArena arena{1};
-  proto::BufferPool pool{2, 4096};
-  ReasonCounters counters;
-  proto::Context ctx;
-  ctx.service = &svc;
-  ctx.buffers = &pool;
-  ctx.counters = &counters;
-  proto::FlowState* st = insp.open(arena);
-  if (!st) std::abort();
-  const size_t chunk = data[0] ? data[0] : SIZE_MAX;
-  size_t pos = 1;
-  proto::Dir dir = proto::Dir::ToServer;
-  bool done = false;
-  while (!done && pos + 2 <= size) {
-    const size_t len = std::min<size_t>(size_t{data[pos]} << 8 | data[pos + 1], size - pos - 2);
-    pos += 2;
-    for (size_t off = 0; off < len && !done; off += chunk) {
-      const size_t n = std::min(chunk, len - off);
-      const auto d = insp.on_data(*st, dir, std::as_bytes(std::span(data + pos + off, n)), ctx);
-      if (d.allowed_bytes > n) std::abort();
-      if (d.verdict == proto::Verdict::Deny) {
-        if (insp.on_data(*st, dir, {}, ctx).verdict != proto::Verdict::Deny) std::abort();
-        done = true;
-      } else if (d.verdict == proto::Verdict::PassThrough) {
-        if (d.allowed_bytes != n) std::abort();
-        done = true;
-      } else if (d.allowed_bytes != n) {
-        std::abort();
-      }
-    }
-    pos += len;
-    dir = dir == proto::Dir::ToServer ? proto::Dir::ToClient : proto::Dir::ToServer;
-  }
-  insp.close(st, arena, ctx);
-  if (arena.available() != 1 || pool.available() != 2) std::abort();
-  // The properties every inspector target checks (inspector_properties.h), on the records as
-  // chunks: segmentation never lets a byte through that byte-at-a-time feeding denies on.
-  const auto chunks = fuzz::record_chunks(data, size, proto::Dir::ToServer);
-  fuzz::check(insp, ctx, arena, chunks, fuzz::seed_of({data, size}));
+  fuzz::check_records(insp, data, size, svc, proto::Dir::ToServer, 4096, true);
 }
 
 }  // namespace

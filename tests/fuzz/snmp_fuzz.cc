@@ -59,10 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     svc.snmp_min_version = lax ? policy::SnmpVersion::V1 : policy::SnmpVersion::V3;
     svc.snmp_min_security = lax ? policy::SnmpSecurity::NoAuth : policy::SnmpSecurity::AuthPriv;
     ReasonCounters counters;
-    proto::Context ctx;
-    ctx.service = &svc;
-    ctx.buffers = &pool;
-    ctx.counters = &counters;
+    proto::Context ctx = fuzz::context(svc, pool, counters);
     ctx.peer_is_management = lax;
     run(udp, false, in, chunk, ctx, arena);
     run(tcp, true, in, chunk, ctx, arena);

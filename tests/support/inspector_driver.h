@@ -76,6 +76,15 @@ class InspectorDriver {
   Decision send(Dir d, const std::vector<uint8_t>& b, size_t chunk = 0) {
     return send(d, std::span<const uint8_t>(b), chunk);
   }
+  // send() in chunks of `chunk` bytes, telling where the deciding chunk starts (`*at`) and how
+  // many bytes were let through (`*forwarded`).
+  Decision chunks(Dir d, const std::vector<uint8_t>& b, size_t chunk, size_t* at = nullptr,
+                  size_t* forwarded = nullptr) {
+    const Decision r = send(d, b, chunk);
+    if (at) *at = at_;
+    if (forwarded) *forwarded = forwarded_;
+    return r;
+  }
   Decision gap(Dir d, uint32_t bytes) { return insp_->on_gap(*st_, d, bytes, ctx); }
 
   size_t at() const { return at_; }

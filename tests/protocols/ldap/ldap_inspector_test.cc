@@ -29,15 +29,6 @@ class Flow : public testing::InspectorDriver {
   }
   Decision c(const Bytes& b) { return send(Dir::ToServer, b); }
   Decision s(const Bytes& b) { return send(Dir::ToClient, b); }
-  // Sends `b` in chunks of `chunk` octets: the first non-Continue decision (`at`: where its
-  // chunk starts; `forwarded`: octets let through, the denied chunk's allowed part included).
-  Decision chunks(Dir d, const Bytes& b, size_t chunk, size_t* at = nullptr,
-                  size_t* forwarded = nullptr) {
-    const Decision r = send(d, b, chunk);
-    if (at) *at = this->at();
-    if (forwarded) *forwarded = this->forwarded();
-    return r;
-  }
   const LdapState& state() const { return state_as<LdapState>(); }
 
   policy::InspectorConfig& svc_ = service;

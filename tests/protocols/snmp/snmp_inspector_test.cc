@@ -28,13 +28,6 @@ class Flow : public testing::InspectorDriver {
   }
   Decision c(const Bytes& b) { return send(Dir::ToServer, b); }
   Decision s(const Bytes& b) { return send(Dir::ToClient, b); }
-  // Sends `b` in chunks of `chunk` octets; returns the first non-Continue decision (and where
-  // its chunk started) or the last one.
-  Decision chunks(Dir d, const Bytes& b, size_t chunk, size_t* at = nullptr) {
-    const Decision r = send(d, b, chunk);
-    if (at) *at = this->at();
-    return r;
-  }
 
   policy::InspectorConfig& svc_ = service;
   Context& ctx_ = ctx;
