@@ -27,7 +27,9 @@ const char* to_string(Action);
 const char* to_string(Inspect);
 const char* to_string(TlsMode);
 
-struct Service {
+// A service as configured. Its InspectorConfig part is what the service's inspector reads
+// (min_rsa_bits and weak_certificate_deny come from `security tls` when it compiles).
+struct Service : InspectorConfig {
   std::string name;
   std::string description;
   Direction direction = Direction::ToPrinters;
@@ -37,16 +39,7 @@ struct Service {
   Action action = Action::Allow;
   std::vector<std::string> peer_groups;     // empty: any peer
   std::vector<std::string> printer_groups;  // empty: every printer
-  Inspect inspect = Inspect::None;
-  TlsMode tls = TlsMode::None;
-  TlsVersion min_tls = TlsVersion::V1_2;
-  bool plaintext_auth = false;
-  SnmpVersion snmp_min_version = SnmpVersion::V3;
-  SnmpSecurity snmp_min_security = SnmpSecurity::NoAuth;
-  bool smb_signing_required = false;
-  bool smb1 = false;
   std::optional<PortRange> passive_ports;
-  bool ftp_data_tls = true;  // FTP: data connections start with TLS (PROT P)
   MirrorMode mirror = MirrorMode::Suspicious;
   SourceLoc loc;  // the service's first statement
 };

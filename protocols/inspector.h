@@ -24,6 +24,15 @@ struct Decision {
   Reason reason = Reason::Forwarded;
 };
 
+// What one completed piece of a stream decided, before it becomes a Decision for a chunk (the
+// binary protocols' inspectors: SMB, RFB).
+struct Judgement {
+  Verdict verdict = Verdict::Continue;
+  Reason reason = Reason::Forwarded;
+};
+inline constexpr Judgement kGo{};
+inline constexpr Judgement kPass{Verdict::PassThrough, Reason::Forwarded};
+
 // Base of every inspector's per-flow state; derived states must be trivially destructible and
 // fit FlowArena::kBlockSize.
 struct FlowState {};

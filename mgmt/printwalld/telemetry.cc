@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <initializer_list>
+#include <utility>
 
 #include "mgmt/printwalld/daemon.h"
 
@@ -16,24 +18,28 @@ namespace {
 
 Daemon* g_daemon = nullptr;  // the telemetry callbacks take no argument
 
+void add_u64s(rte_tel_data* d, std::initializer_list<std::pair<const char*, uint64_t>> kv) {
+  for (const auto& [k, v] : kv) rte_tel_data_add_dict_u64(d, k, v);
+}
+
 void add_counters(rte_tel_data* d, const dp::WorkerStats& s) {
   s.pipeline.for_each([&](const char* name, uint64_t v) { rte_tel_data_add_dict_u64(d, name, v); });
-  rte_tel_data_add_dict_u64(d, "flows_active", s.flows);
-  rte_tel_data_add_dict_u64(d, "tx_dropped", s.tx_dropped);
-  rte_tel_data_add_dict_u64(d, "mirror_dropped", s.mirror_dropped);
-  rte_tel_data_add_dict_u64(d, "alloc_failed", s.alloc_failed);
+  add_u64s(d, {{"flows_active", s.flows},
+               {"tx_dropped", s.tx_dropped},
+               {"mirror_dropped", s.mirror_dropped},
+               {"alloc_failed", s.alloc_failed}});
 }
 
 int tel_stats(const char*, const char*, rte_tel_data* out) {
   const Daemon& d = *g_daemon;
   rte_tel_data_start_dict(out);
   add_counters(out, dp::totals(d.dp));
-  rte_tel_data_add_dict_u64(out, "dispatched", d.dp.dispatched.load(std::memory_order_relaxed));
-  rte_tel_data_add_dict_u64(out, "dispatch_dropped", d.dp.dispatch_dropped.load(std::memory_order_relaxed));
-  rte_tel_data_add_dict_u64(out, "dispatch_tx_dropped", d.dp.dispatch_tx_dropped.load(std::memory_order_relaxed));
-  rte_tel_data_add_dict_u64(out, "policy_generation", d.generation.load());
-  rte_tel_data_add_dict_u64(out, "reloads_failed", d.reloads_failed.load());
-  rte_tel_data_add_dict_u64(out, "workers", d.dp.workers.size());
+  add_u64s(out, {{"dispatched", d.dp.dispatched.load(std::memory_order_relaxed)},
+                 {"dispatch_dropped", d.dp.dispatch_dropped.load(std::memory_order_relaxed)},
+                 {"dispatch_tx_dropped", d.dp.dispatch_tx_dropped.load(std::memory_order_relaxed)},
+                 {"policy_generation", d.generation.load()},
+                 {"reloads_failed", d.reloads_failed.load()},
+                 {"workers", d.dp.workers.size()}});
   rte_tel_data_add_dict_string(out, "dispatch", to_string(d.dp.dispatch));
   rte_tel_data_add_dict_u64(out, "uptime_s", (dp::now_ns() - d.started_ns) / 1'000'000'000ull);
   return 0;
@@ -80,14 +86,9 @@ int tel_ports(const char*, const char*, rte_tel_data* out) {
     rte_tel_data_add_dict_string(c, "device", p.device.c_str());
     rte_tel_data_add_dict_u64(c, "port_id", p.id);
     rte_tel_data_add_dict_string(c, "link", dp::link_text(p).c_str());
-    rte_tel_data_add_dict_u64(c, "ipackets", s.ipackets);
-    rte_tel_data_add_dict_u64(c, "opackets", s.opackets);
-    rte_tel_data_add_dict_u64(c, "ibytes", s.ibytes);
-    rte_tel_data_add_dict_u64(c, "obytes", s.obytes);
-    rte_tel_data_add_dict_u64(c, "imissed", s.imissed);
-    rte_tel_data_add_dict_u64(c, "ierrors", s.ierrors);
-    rte_tel_data_add_dict_u64(c, "oerrors", s.oerrors);
-    rte_tel_data_add_dict_u64(c, "rx_nombuf", s.rx_nombuf);
+    add_u64s(c, {{"ipackets", s.ipackets}, {"opackets", s.opackets}, {"ibytes", s.ibytes},
+                 {"obytes", s.obytes}, {"imissed", s.imissed}, {"ierrors", s.ierrors},
+                 {"oerrors", s.oerrors}, {"rx_nombuf", s.rx_nombuf}});
     rte_tel_data_add_dict_container(out, p.role, c, 0);
   }
   return 0;
@@ -103,13 +104,9 @@ int tel_mirror(const char*, const char*, rte_tel_data* out) {
   rte_tel_data_add_dict_u64(out, "dropped", t.mirror_dropped);
   if (d.dp.mirror_writer) {
     dp::MirrorStats m = d.dp.mirror_writer->stats();
-    rte_tel_data_add_dict_u64(out, "queued", m.queued);
-    rte_tel_data_add_dict_u64(out, "dropped_full", m.dropped_full);
-    rte_tel_data_add_dict_u64(out, "truncated", m.truncated);
-    rte_tel_data_add_dict_u64(out, "sent", m.sent);
-    rte_tel_data_add_dict_u64(out, "send_errors", m.send_errors);
-    rte_tel_data_add_dict_u64(out, "bytes_sent", m.bytes_sent);
-    rte_tel_data_add_dict_u64(out, "files_rotated", m.files_rotated);
+    add_u64s(out, {{"queued", m.queued}, {"dropped_full", m.dropped_full},
+                   {"truncated", m.truncated}, {"sent", m.sent}, {"send_errors", m.send_errors},
+                   {"bytes_sent", m.bytes_sent}, {"files_rotated", m.files_rotated}});
     rte_tel_data_add_dict_string(out, "last_error", d.dp.mirror_writer->last_error().c_str());
   }
   return 0;
@@ -120,11 +117,8 @@ int tel_latency(const char*, const char*, rte_tel_data* out) {
   const double ns = 1e9 / static_cast<double>(rte_get_tsc_hz());
   auto q = [&](double x) { return static_cast<uint64_t>(static_cast<double>(t.latency.quantile(x)) * ns); };
   rte_tel_data_start_dict(out);
-  rte_tel_data_add_dict_u64(out, "samples", t.latency.samples());
-  rte_tel_data_add_dict_u64(out, "p50_ns", q(0.5));
-  rte_tel_data_add_dict_u64(out, "p90_ns", q(0.9));
-  rte_tel_data_add_dict_u64(out, "p99_ns", q(0.99));
-  rte_tel_data_add_dict_u64(out, "p999_ns", q(0.999));
+  add_u64s(out, {{"samples", t.latency.samples()}, {"p50_ns", q(0.5)}, {"p90_ns", q(0.9)},
+                 {"p99_ns", q(0.99)}, {"p999_ns", q(0.999)}});
   return 0;
 }
 

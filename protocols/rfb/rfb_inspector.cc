@@ -10,12 +10,6 @@ namespace {
 
 using Step = RfbFlow::Step;
 
-struct Judgement {
-  Verdict verdict = Verdict::Continue;
-  Reason reason = Reason::Forwarded;
-};
-constexpr Judgement kGo{};
-constexpr Judgement kPass{Verdict::PassThrough, Reason::Forwarded};
 constexpr Judgement kMalformed{Verdict::Deny, Reason::MalformedRfb};
 constexpr Judgement kWeak{Verdict::Deny, Reason::RfbWeakAuth};
 

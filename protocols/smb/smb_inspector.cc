@@ -11,13 +11,6 @@ using Phase = SmbFlow::Phase;
 using Step = SmbSide::Step;
 using Part = SmbSide::Part;
 
-// What one completed piece of the stream decided.
-struct Judgement {
-  Verdict verdict = Verdict::Continue;
-  Reason reason = Reason::Forwarded;
-};
-constexpr Judgement kGo{};
-constexpr Judgement kPass{Verdict::PassThrough, Reason::Forwarded};
 constexpr Judgement kMalformed{Verdict::Deny, Reason::MalformedSmb};
 constexpr Judgement deny(Reason r) { return {Verdict::Deny, r}; }
 
