@@ -146,4 +146,17 @@ class Inspector {
   }
 };
 
+// The members an inspector defines in its .cc, declared once here; an inspector's class names
+// itself (name()) and then says PW_INSPECTOR_MEMBERS (PW_INSPECTOR_MEMBERS_KEEPING_CLOSE when the
+// default close() suffices, its state holding no BufferPool buffer).
+#define PW_INSPECTOR_MEMBERS_KEEPING_CLOSE                                   \
+  const ::pw::proto::Requirements& requirements() const override;          \
+  ::pw::proto::FlowState* open(::pw::proto::FlowArena& a) const override;   \
+  ::pw::proto::Decision on_data(::pw::proto::FlowState& s, ::pw::proto::Dir d, \
+                                std::span<const std::byte> in,             \
+                                ::pw::proto::Context& ctx) const override;
+#define PW_INSPECTOR_MEMBERS        \
+  PW_INSPECTOR_MEMBERS_KEEPING_CLOSE \
+  void close(::pw::proto::FlowState* s, ::pw::proto::FlowArena& a, ::pw::proto::Context& ctx) const override;
+
 }  // namespace pw::proto

@@ -25,10 +25,7 @@ namespace pw::proto::http {
 class HttpInspector : public Inspector {
  public:
   const char* name() const override { return "http"; }
-  const Requirements& requirements() const override;
-  FlowState* open(FlowArena& a) const override;
-  void close(FlowState* s, FlowArena& a, Context& ctx) const override;
-  Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  PW_INSPECTOR_MEMBERS
 };
 
 }  // namespace pw::proto::http

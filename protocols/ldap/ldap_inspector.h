@@ -66,10 +66,7 @@ class LdapInspector : public Inspector {
   static constexpr uint32_t kMaxResponse = 4 << 20;
 
   const char* name() const override { return "ldap"; }
-  const Requirements& requirements() const override;
-  FlowState* open(FlowArena& a) const override;
-  void close(FlowState* s, FlowArena& a, Context& ctx) const override;
-  Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  PW_INSPECTOR_MEMBERS
 };
 
 }  // namespace pw::proto::ldap

@@ -60,10 +60,7 @@ static_assert(std::is_trivially_destructible_v<RfbFlow>);
 class RfbInspector : public Inspector {
  public:
   const char* name() const override { return "rfb"; }
-  const Requirements& requirements() const override;
-  FlowState* open(FlowArena& a) const override;
-  void close(FlowState* s, FlowArena& a, Context& ctx) const override;
-  Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  PW_INSPECTOR_MEMBERS
 };
 
 }  // namespace pw::proto::rfb

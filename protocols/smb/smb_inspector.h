@@ -35,7 +35,7 @@ struct SmbSide {
   };
   // The largest prefix read: an SMB1 SESSION_SETUP_ANDX up to its passwords, 24 bytes of each.
   static constexpr size_t kBufSize = smb1::kSetupPasswordsOffset + 2 * smb1::kChallengeResponse;
-  static_assert(kBufSize >= kSmb2HeaderSize + kNegotiateResponsePrefix + 2 && kBufSize < 256);
+  static_assert(kBufSize >= kSmb2HeaderSize + NegotiateResponse::kLength + 2 && kBufSize < 256);
 
   uint8_t buf[kBufSize] = {};
   uint8_t have = 0;
@@ -79,10 +79,8 @@ static_assert(std::is_trivially_destructible_v<SmbFlow>);
 class SmbInspector : public Inspector {
  public:
   const char* name() const override { return "smb"; }
-  const Requirements& requirements() const override;
-  FlowState* open(FlowArena& a) const override;
   // The state holds no BufferPool handle: the default close() (release the block) suffices.
-  Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  PW_INSPECTOR_MEMBERS_KEEPING_CLOSE
 };
 
 }  // namespace pw::proto::smb

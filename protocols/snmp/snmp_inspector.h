@@ -39,9 +39,7 @@ struct SnmpUdpState : FlowState {};
 class SnmpUdpInspector : public Inspector {
  public:
   const char* name() const override { return "snmp"; }
-  const Requirements& requirements() const override;
-  FlowState* open(FlowArena& a) const override;
-  Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  PW_INSPECTOR_MEMBERS_KEEPING_CLOSE
 };
 
 // TCP (RFC 3430). A message is judged on its beginning as soon as that decides (so a community
@@ -68,10 +66,7 @@ class SnmpTcpInspector : public Inspector {
   static constexpr uint32_t kMaxMessage = 65535;
 
   const char* name() const override { return "snmp"; }
-  const Requirements& requirements() const override;
-  FlowState* open(FlowArena& a) const override;
-  void close(FlowState* s, FlowArena& a, Context& ctx) const override;
-  Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  PW_INSPECTOR_MEMBERS
 };
 
 }  // namespace pw::proto::snmp

@@ -59,10 +59,7 @@ class TlsInspector : public Inspector {
  public:
   explicit TlsInspector(bool responder_is_client = false) : flip_(responder_is_client) {}
   const char* name() const override { return flip_ ? "tls-responder-client" : "tls"; }
-  const Requirements& requirements() const override;
-  FlowState* open(FlowArena& a) const override;
-  void close(FlowState* s, FlowArena& a, Context& ctx) const override;
-  Decision on_data(FlowState& s, Dir d, std::span<const std::byte> in, Context& ctx) const override;
+  PW_INSPECTOR_MEMBERS
 
  private:
   bool flip_;
