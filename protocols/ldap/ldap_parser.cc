@@ -85,90 +85,38 @@ Parse result(BerReader& msg, uint8_t op, Message& m) {
 
 }  // namespace
 
+namespace {
+enum class Sender : uint8_t { Request, Response };
+struct OpInfo {
+  uint8_t tag;
+  const char* name;
+  Sender sender;
+};
+constexpr OpInfo kOps[] = {
+#define PW_LDAP_OP(constant, tag, name, sender) {tag, name, Sender::sender},
+#include "protocols/ldap/ldap_ops.def"
+#undef PW_LDAP_OP
+};
+const OpInfo* find_op(uint8_t op) {
+  for (const OpInfo& o : kOps)
+    if (o.tag == op) return &o;
+  return nullptr;
+}
+}  // namespace
+
 bool is_request(uint8_t op) {
-  switch (op) {
-    case kBindRequest:
-    case kUnbindRequest:
-    case kSearchRequest:
-    case kModifyRequest:
-    case kAddRequest:
-    case kDelRequest:
-    case kModDnRequest:
-    case kCompareRequest:
-    case kAbandonRequest:
-    case kExtendedRequest:
-      return true;
-    default:
-      return false;
-  }
+  const OpInfo* o = find_op(op);
+  return o && o->sender == Sender::Request;
 }
 
 bool is_response(uint8_t op) {
-  switch (op) {
-    case kBindResponse:
-    case kSearchResEntry:
-    case kSearchResDone:
-    case kSearchResRef:
-    case kModifyResponse:
-    case kAddResponse:
-    case kDelResponse:
-    case kModDnResponse:
-    case kCompareResponse:
-    case kExtendedResponse:
-    case kIntermediateResponse:
-      return true;
-    default:
-      return false;
-  }
+  const OpInfo* o = find_op(op);
+  return o && o->sender == Sender::Response;
 }
 
 const char* op_name(uint8_t op) {
-  switch (op) {
-    case kBindRequest:
-      return "bindRequest";
-    case kBindResponse:
-      return "bindResponse";
-    case kUnbindRequest:
-      return "unbindRequest";
-    case kSearchRequest:
-      return "searchRequest";
-    case kSearchResEntry:
-      return "searchResEntry";
-    case kSearchResDone:
-      return "searchResDone";
-    case kSearchResRef:
-      return "searchResRef";
-    case kModifyRequest:
-      return "modifyRequest";
-    case kModifyResponse:
-      return "modifyResponse";
-    case kAddRequest:
-      return "addRequest";
-    case kAddResponse:
-      return "addResponse";
-    case kDelRequest:
-      return "delRequest";
-    case kDelResponse:
-      return "delResponse";
-    case kModDnRequest:
-      return "modDNRequest";
-    case kModDnResponse:
-      return "modDNResponse";
-    case kCompareRequest:
-      return "compareRequest";
-    case kCompareResponse:
-      return "compareResponse";
-    case kAbandonRequest:
-      return "abandonRequest";
-    case kExtendedRequest:
-      return "extendedReq";
-    case kExtendedResponse:
-      return "extendedResp";
-    case kIntermediateResponse:
-      return "intermediateResponse";
-    default:
-      return "unknown";
-  }
+  const OpInfo* o = find_op(op);
+  return o ? o->name : "unknown";
 }
 
 // LDAPMessage ::= SEQUENCE { messageID MessageID, protocolOp CHOICE { ... },

@@ -11,28 +11,10 @@
 
 namespace pw::proto::ldap {
 
-// protocolOp tags, [APPLICATION n] (RFC 4511 section 4.2 to 4.14 and Appendix B).
-inline constexpr uint8_t kBindRequest = 0x60;
-inline constexpr uint8_t kBindResponse = 0x61;
-inline constexpr uint8_t kUnbindRequest = 0x42;  // primitive (NULL)
-inline constexpr uint8_t kSearchRequest = 0x63;
-inline constexpr uint8_t kSearchResEntry = 0x64;
-inline constexpr uint8_t kSearchResDone = 0x65;
-inline constexpr uint8_t kModifyRequest = 0x66;
-inline constexpr uint8_t kModifyResponse = 0x67;
-inline constexpr uint8_t kAddRequest = 0x68;
-inline constexpr uint8_t kAddResponse = 0x69;
-inline constexpr uint8_t kDelRequest = 0x4a;  // primitive (LDAPDN)
-inline constexpr uint8_t kDelResponse = 0x6b;
-inline constexpr uint8_t kModDnRequest = 0x6c;
-inline constexpr uint8_t kModDnResponse = 0x6d;
-inline constexpr uint8_t kCompareRequest = 0x6e;
-inline constexpr uint8_t kCompareResponse = 0x6f;
-inline constexpr uint8_t kAbandonRequest = 0x50;  // primitive (MessageID)
-inline constexpr uint8_t kSearchResRef = 0x73;
-inline constexpr uint8_t kExtendedRequest = 0x77;
-inline constexpr uint8_t kExtendedResponse = 0x78;
-inline constexpr uint8_t kIntermediateResponse = 0x79;
+// protocolOp tags (ldap_ops.def).
+#define PW_LDAP_OP(constant, tag, name, sender) inline constexpr uint8_t constant = tag;
+#include "protocols/ldap/ldap_ops.def"
+#undef PW_LDAP_OP
 
 // AuthenticationChoice (RFC 4511 section 4.2): simple [0] primitive, sasl [3] constructed.
 inline constexpr uint8_t kAuthSimple = 0x80;

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "tests/protocols/ldap/ldap_messages.h"
 
 namespace pw::proto::ldap {
@@ -143,37 +146,51 @@ TEST(LdapParser, MechanismNames) {
   EXPECT_FALSE(mech(""));
 }
 
+// ldap_ops.def: each tag once, sent by exactly one side, named as RFC 4511 names it.
+TEST(LdapParser, OperationList) {
+  std::map<int, int> seen;
+#define PW_LDAP_OP(constant, tag, name, sender)                 \
+  EXPECT_EQ(++seen[tag], 1) << name;                            \
+  EXPECT_NE(is_request(constant), is_response(constant)) << name; \
+  EXPECT_EQ(is_request(constant), std::string(#sender) == "Request") << name; \
+  EXPECT_STREQ(op_name(constant), name);
+#include "protocols/ldap/ldap_ops.def"
+#undef PW_LDAP_OP
+  EXPECT_EQ(seen.size(), 21u);  // RFC 4511 Appendix B's protocolOp choices
+  for (int tag = 0; tag < 256; ++tag) {
+    if (seen.count(tag)) continue;
+    EXPECT_FALSE(is_request(static_cast<uint8_t>(tag)) || is_response(static_cast<uint8_t>(tag)))
+        << tag;
+    EXPECT_STREQ(op_name(static_cast<uint8_t>(tag)), "unknown");
+  }
+}
+
 TEST(LdapParser, Malformed) {
-  Message m;
-  // Not an LDAPMessage SEQUENCE.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 0, 0x31), m), Parse::Malformed);
-  // messageID of the wrong type, negative, or over maxInt.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 2, 0x04), m), Parse::Malformed);
-  EXPECT_EQ(parse(patched(kAnonymousBind, 4, 0xff), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "messageID");
-  // An unknown protocolOp.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 5, 0x7a), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "protocolOp");
-  // Bind version 0 and 128.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 9, 0x00), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "bind version");
-  // An authentication choice other than simple and sasl ([1], LDAPv2 Kerberos).
-  EXPECT_EQ(parse(patched(kAnonymousBind, 12, 0x81), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "bind authentication choice");
-  // simple in constructed form (RFC 4511 5.1: primitive only); sasl in primitive form.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 12, 0xa0), m), Parse::Malformed);
-  EXPECT_EQ(parse(patched(kSaslPlainBind, 12, 0x83), m), Parse::Malformed);
-  // name as a SEQUENCE.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 10, 0x30), m), Parse::Malformed);
-  // Lengths: the bindRequest past its message; the message past its declared size.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 6, 0x08), m), Parse::Malformed);
-  EXPECT_EQ(parse(patched(kSimpleBind, 11, 0x30), m), Parse::Malformed);  // name 48 octets
-  // Indefinite length inside.
-  EXPECT_EQ(parse(patched(kAnonymousBind, 6, 0x80), m), Parse::Malformed);
-  // requestName of the wrong tag; resultCode as INTEGER instead of ENUMERATED.
-  EXPECT_EQ(parse(patched(kStartTls, 7, 0x04), m), Parse::Malformed);
-  EXPECT_EQ(parse(patched(kBindOk, 7, 0x02), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "resultCode");
+  const Corruption kCases[] = {
+      {kAnonymousBind, 0, 0x31},  // not an LDAPMessage SEQUENCE
+      {kAnonymousBind, 2, 0x04},  // messageID of the wrong type
+      {kAnonymousBind, 4, 0xff, "messageID"},  // negative messageID
+      {kAnonymousBind, 5, 0x7a, "protocolOp"},  // an unknown protocolOp
+      {kAnonymousBind, 9, 0x00, "bind version"},  // bind version 0
+      // An authentication choice other than simple and sasl ([1], LDAPv2 Kerberos).
+      {kAnonymousBind, 12, 0x81, "bind authentication choice"},
+      {kAnonymousBind, 12, 0xa0},  // simple in constructed form (RFC 4511 5.1: primitive only)
+      {kSaslPlainBind, 12, 0x83},  // sasl in primitive form
+      {kAnonymousBind, 10, 0x30},  // name as a SEQUENCE
+      {kAnonymousBind, 6, 0x08},   // the bindRequest past its message
+      {kSimpleBind, 11, 0x30},     // the name (48 octets) past the message's declared size
+      {kAnonymousBind, 6, 0x80},   // indefinite length inside
+      {kStartTls, 7, 0x04},        // requestName of the wrong tag
+      {kBindOk, 7, 0x02, "resultCode"},  // resultCode as INTEGER instead of ENUMERATED
+  };
+  for (const Corruption& c : kCases) {
+    SCOPED_TRACE(c.str());
+    Message m;
+    EXPECT_EQ(parse(c.apply(), m), Parse::Malformed);
+    if (c.why) {
+      EXPECT_STREQ(m.why, c.why);
+    }
+  }
 }
 
 }  // namespace
