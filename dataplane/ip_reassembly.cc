@@ -114,14 +114,13 @@ Reassembler::Result Reassembler::add(const PacketView& v, uint64_t now) {
   for (uint32_t s : done_frames_) free_slots_.push_back(s);
   done_frames_.clear();
 
-  Key k;
-  k.src = v.src.bytes;
-  k.dst = v.dst.bytes;
-  k.id = v.frag_id;
-  k.vlan_outer = v.vlan_outer;
-  k.vlan_inner = v.vlan_inner;
-  k.proto = v.ip_proto;
-  k.family = static_cast<uint8_t>(v.src.family);
+  const Key k{.src = v.src.bytes,
+              .dst = v.dst.bytes,
+              .id = v.frag_id,
+              .vlan_outer = v.vlan_outer,
+              .vlan_inner = v.vlan_inner,
+              .proto = v.ip_proto,
+              .family = static_cast<uint8_t>(v.src.family)};
   uint32_t hash = hash_key(&k, sizeof k);
 
   const size_t payload_offset_in_ip = v.frag_payload_offset;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "common/reason.h"
@@ -65,8 +66,10 @@ class Reassembler {
     uint32_t id = 0;
     uint16_t vlan_outer = 0, vlan_inner = 0;
     uint8_t proto = 0, family = 0;
+    uint16_t reserved = 0;  // no padding: the key is hashed as bytes
     bool operator==(const Key&) const = default;
   };
+  static_assert(std::has_unique_object_representations_v<Key>);
   struct Piece {
     uint16_t offset;  // payload offset in the datagram
     uint16_t length;
