@@ -3,19 +3,16 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/hash.h"
 #include "dataplane/packet.h"
 
 namespace pw::dp {
 
 namespace {
 
-// 64-bit mix (murmur3 finaliser), folded to 32 bits.
+// fmix64, folded to 32 bits.
 uint32_t mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
+  h = fmix64(h);
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 

@@ -2,30 +2,41 @@
 
 #include <stdexcept>
 
+#include "common/hash.h"
+
 namespace pw::dp {
 
 namespace {
-uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  return x;
-}
 uint64_t addr_hash(const IpAddr& a) {
   uint64_t h = 0;
-  for (uint8_t b : a.bytes) h = mix(h ^ b) + 0x9e3779b97f4a7c15ull;
+  for (uint8_t b : a.bytes) h = fmix64_round(h ^ b) + 0x9e3779b97f4a7c15ull;
   return h;
 }
-// The entry of `src` in a source table (8 probes from its hash; the oldest window is replaced
-// when none is free), reset when its window has passed.
-template <typename Entry>
-Entry& source_entry(std::vector<Entry>& table, size_t mask, const IpAddr& src, uint64_t now,
-                    uint64_t window_ns) {
+bool set_bit(uint64_t* bits, size_t i) {
+  uint64_t m = uint64_t{1} << (i % 64);
+  bool was = bits[i / 64] & m;
+  bits[i / 64] |= m;
+  return !was;
+}
+}  // namespace
+
+template <typename Counts>
+SourceWindows<Counts>::SourceWindows(size_t sources) {
+  size_t n = 16;
+  while (n < sources) n <<= 1;
+  if (n > (1u << 24)) throw std::invalid_argument("source table: too many sources");
+  table_.resize(n);
+  mask_ = n - 1;
+}
+
+template <typename Counts>
+typename SourceWindows<Counts>::Entry& SourceWindows<Counts>::at(const IpAddr& src, uint64_t now,
+                                                                 uint64_t window_ns) {
   uint64_t h = addr_hash(src);
   Entry* slot = nullptr;
   Entry* oldest = nullptr;
   for (size_t i = 0; i < 8; ++i) {
-    Entry& e = table[(h + i) & mask];
+    Entry& e = table_[(h + i) & mask_];
     if (e.used && e.src == src) {
       slot = &e;
       break;
@@ -47,22 +58,11 @@ Entry& source_entry(std::vector<Entry>& table, size_t mask, const IpAddr& src, u
   return e;
 }
 
-bool set_bit(uint64_t* bits, size_t i) {
-  uint64_t m = uint64_t{1} << (i % 64);
-  bool was = bits[i / 64] & m;
-  bits[i / 64] |= m;
-  return !was;
-}
-}  // namespace
+template class SourceWindows<ScanDetector::Counts>;
+template class SourceWindows<FailureDetector::Counts>;
 
 ScanDetector::ScanDetector(size_t sources, uint32_t ports, uint32_t printers, uint64_t window_ns)
-    : ports_(ports), printers_(printers), window_ns_(window_ns) {
-  size_t n = 16;
-  while (n < sources) n <<= 1;
-  if (n > (1u << 24)) throw std::invalid_argument("scan detector: too many sources");
-  table_.resize(n);
-  mask_ = n - 1;
-}
+    : table_(sources), ports_(ports), printers_(printers), window_ns_(window_ns) {}
 
 void ScanDetector::set_thresholds(uint32_t ports, uint32_t printers, uint64_t window_ns) {
   ports_ = ports;
@@ -72,8 +72,8 @@ void ScanDetector::set_thresholds(uint32_t ports, uint32_t printers, uint64_t wi
 
 bool ScanDetector::record(const IpAddr& src, const IpAddr& printer, uint16_t port, uint64_t now,
                           uint32_t* distinct_ports) {
-  Entry& e = source_entry(table_, mask_, src, now, window_ns_);
-  if (set_bit(e.port_bits.data(), mix(port) % 1024)) ++e.ports;
+  auto& e = table_.at(src, now, window_ns_);
+  if (set_bit(e.port_bits.data(), fmix64_round(port) % 1024)) ++e.ports;
   if (set_bit(e.printer_bits.data(), addr_hash(printer) % 256)) ++e.printers;
   if (e.alerted) return false;
   if (e.ports >= ports_ || e.printers >= printers_) {
@@ -85,15 +85,10 @@ bool ScanDetector::record(const IpAddr& src, const IpAddr& printer, uint16_t por
 }
 
 FailureDetector::FailureDetector(size_t sources, uint32_t count, uint64_t window_ns)
-    : count_(count), window_ns_(window_ns) {
-  size_t n = 16;
-  while (n < sources) n <<= 1;
-  table_.resize(n);
-  mask_ = n - 1;
-}
+    : table_(sources), count_(count), window_ns_(window_ns) {}
 
 bool FailureDetector::record(const IpAddr& src, uint64_t now, uint32_t* failures) {
-  Entry& e = source_entry(table_, mask_, src, now, window_ns_);
+  auto& e = table_.at(src, now, window_ns_);
   ++e.failures;
   if (e.alerted || e.failures < count_) return false;
   e.alerted = true;

@@ -13,6 +13,28 @@
 
 namespace pw::dp {
 
+// A bounded table of per-source windows: a power of two of entries (at least `sources`), found by
+// 8 probes from the source's hash; when none is free, the entry with the oldest window is
+// replaced. `Counts` is what a detector counts per source and window.
+template <typename Counts>
+class SourceWindows {
+ public:
+  struct Entry : Counts {
+    IpAddr src;
+    bool used = false;
+    bool alerted = false;  // the alert of this window is given
+    uint64_t window_start = 0;
+  };
+  explicit SourceWindows(size_t sources);
+  // The entry of `src`, started afresh when its window of `window_ns` has passed at `now`.
+  Entry& at(const IpAddr& src, uint64_t now, uint64_t window_ns);
+  size_t memory_bytes() const { return table_.size() * sizeof(Entry); }
+
+ private:
+  std::vector<Entry> table_;
+  size_t mask_ = 0;
+};
+
 class ScanDetector {
  public:
   ScanDetector(size_t sources, uint32_t ports, uint32_t printers, uint64_t window_ns);
@@ -22,20 +44,16 @@ class ScanDetector {
   bool record(const IpAddr& src, const IpAddr& printer, uint16_t port, uint64_t now,
               uint32_t* distinct_ports);
   void set_thresholds(uint32_t ports, uint32_t printers, uint64_t window_ns);
-  size_t memory_bytes() const { return table_.size() * sizeof(Entry); }
+  size_t memory_bytes() const { return table_.memory_bytes(); }
 
- private:
-  struct Entry {
-    IpAddr src;
-    bool used = false;
-    bool alerted = false;
-    uint64_t window_start = 0;
+  struct Counts {
     uint16_t ports = 0, printers = 0;
     std::array<uint64_t, 16> port_bits{};
     std::array<uint64_t, 4> printer_bits{};
   };
-  std::vector<Entry> table_;
-  size_t mask_;
+
+ private:
+  SourceWindows<Counts> table_;
   uint32_t ports_, printers_;
   uint64_t window_ns_;
 };
@@ -52,16 +70,12 @@ class FailureDetector {
   // A failure of `src` at `now`; true once per window when the count reaches the threshold.
   bool record(const IpAddr& src, uint64_t now, uint32_t* failures);
 
- private:
-  struct Entry {
-    IpAddr src;
-    bool used = false;
-    bool alerted = false;
-    uint64_t window_start = 0;
+  struct Counts {
     uint32_t failures = 0;
   };
-  std::vector<Entry> table_;
-  size_t mask_;
+
+ private:
+  SourceWindows<Counts> table_;
   uint32_t count_;
   uint64_t window_ns_;
 };
