@@ -174,19 +174,19 @@ Judgement on_smb2_header(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
       // The first SMB2 request, or the one after a 0x02FF answer; never a renegotiation
       // (MS-SMB2 3.3.5.3.1: the server disconnects).
       if (f.phase != Phase::Start && f.phase != Phase::AwaitNegotiate) return kMalformed;
-      body = kNegotiateRequestPrefix;
+      body = NegotiateRequest::kLength;
     } else if (f.phase != Phase::Negotiated || f.smb1_session) {
       return kMalformed;  // nothing but NEGOTIATE before the dialect is chosen (3.3.5.2)
     }
   } else {
     if (h.command == cmd::kNegotiate) {
       if (f.phase != Phase::Smb1NegotiateSent && f.phase != Phase::NegotiateSent) return kMalformed;
-      body = kNegotiateResponsePrefix;
+      body = NegotiateResponse::kLength;
     } else {
       if (f.phase != Phase::Negotiated || f.smb1_session) return kMalformed;
       if (h.command == cmd::kSessionSetup) {
         if (is_auth_failure(h.status)) ctx.count(Reason::AuthFailed);
-        if (h.status == status::kSuccess) body = kSessionSetupResponsePrefix;
+        if (h.status == status::kSuccess) body = SessionSetupResponse::kLength;
         // STATUS_MORE_PROCESSING_REQUIRED (the SPNEGO round trips) and other errors: skipped.
       }
     }
@@ -202,47 +202,48 @@ Judgement on_smb2_header(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
 
 Judgement on_negotiate_response(SmbFlow& f, const Smb2Header& h, const SmbSide& s,
                                 const Context& ctx) {
-  const NegotiateResponse r = parse_negotiate_response(at<kNegotiateResponsePrefix>(s, 64));
+  const NegotiateResponse r(at<NegotiateResponse::kLength>(s, 64));
   if (h.status != status::kSuccess) {
     // An ERROR response (2.2.2): nothing negotiated; only an SMB2 NEGOTIATE may follow.
-    if (r.structure_size != kErrorResponseSize) return kMalformed;
+    if (r.structure_size() != kErrorResponseSize) return kMalformed;
     f.phase = Phase::AwaitNegotiate;
     return kGo;
   }
-  if (r.structure_size != kNegotiateResponseSize) return kMalformed;
+  if (r.structure_size() != NegotiateResponse::kStructureSize) return kMalformed;
   if (f.phase == Phase::Smb1NegotiateSent) {
     // MS-SMB2 3.3.5.3.1: 0x02FF when "SMB 2.???" was offered (an SMB2 NEGOTIATE follows),
     // else 0x0202 when "SMB 2.002" was.
-    if (r.dialect == dialect::kWildcard) {
+    if (r.dialect() == dialect::kWildcard) {
       if (!(f.smb1_offers & DialectScanner::kOffersWildcard)) return kMalformed;
       f.phase = Phase::AwaitNegotiate;
       return kGo;
     }
-    if (r.dialect != dialect::k202 || !(f.smb1_offers & DialectScanner::kOffers2002))
+    if (r.dialect() != dialect::k202 || !(f.smb1_offers & DialectScanner::kOffers2002))
       return kMalformed;
-  } else if (!is_smb2_dialect(r.dialect)) {
+  } else if (!is_smb2_dialect(r.dialect())) {
     return kMalformed;
   }
-  f.dialect = r.dialect;
-  f.server_security_mode = r.security_mode;
-  return negotiated(f, r.security_mode & kSigningRequired, ctx);
+  f.dialect = r.dialect();
+  f.server_security_mode = r.security_mode();
+  return negotiated(f, r.security_mode() & kSigningRequired, ctx);
 }
 
 Judgement on_smb2_body(SmbFlow& f, SmbSide& s, Dir d, Context& ctx) {
   const Smb2Header h = parse_smb2_header(at<kSmb2HeaderSize>(s, 0));
   Judgement j;
   if (d == Dir::ToServer) {  // NEGOTIATE request (2.2.3)
-    const NegotiateRequest r = parse_negotiate_request(at<kNegotiateRequestPrefix>(s, 64));
-    if (r.structure_size != kNegotiateRequestSize || r.dialect_count == 0) return kMalformed;
-    f.client_signing_required = r.security_mode & kSigningRequired;
+    const NegotiateRequest r(at<NegotiateRequest::kLength>(s, 64));
+    if (r.structure_size() != NegotiateRequest::kStructureSize || r.dialect_count() == 0)
+      return kMalformed;
+    f.client_signing_required = r.security_mode() & kSigningRequired;
     f.phase = Phase::NegotiateSent;
   } else if (h.command == cmd::kNegotiate) {
     j = on_negotiate_response(f, h, s, ctx);
   } else {  // successful SESSION_SETUP response (2.2.6)
-    const SessionSetupResponse r =
-        parse_session_setup_response(at<kSessionSetupResponsePrefix>(s, 64));
-    if (r.structure_size != kSessionSetupResponseSize) return kMalformed;
-    return session_established(r.session_flags & (kSessionFlagIsGuest | kSessionFlagIsNull), ctx);
+    const SessionSetupResponse r(at<SessionSetupResponse::kLength>(s, 64));
+    if (r.structure_size() != SessionSetupResponse::kStructureSize) return kMalformed;
+    return session_established(r.session_flags() & (kSessionFlagIsGuest | kSessionFlagIsNull),
+                               ctx);
   }
   if (j.verdict == Verdict::Continue) skip_to(s, s.elem_end);
   return j;

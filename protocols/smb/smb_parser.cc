@@ -40,26 +40,15 @@ Smb2Header parse_smb2_header(std::span<const uint8_t, kSmb2HeaderSize> h) {
 }
 
 bool is_smb2_dialect(uint16_t d) {
-  return d == dialect::k202 || d == dialect::k210 || d == dialect::k300 || d == dialect::k302 ||
-         d == dialect::k311;
+  for (uint16_t s : dialect::kSelectable)
+    if (d == s) return true;
+  return false;
 }
 
 bool is_auth_failure(uint32_t s) {
-  return s == status::kLogonFailure || s == status::kWrongPassword ||
-         s == status::kAccountLockedOut;
-}
-
-NegotiateRequest parse_negotiate_request(std::span<const uint8_t, kNegotiateRequestPrefix> b) {
-  return {le16(&b[0]), le16(&b[2]), le16(&b[4])};
-}
-
-NegotiateResponse parse_negotiate_response(std::span<const uint8_t, kNegotiateResponsePrefix> b) {
-  return {le16(&b[0]), le16(&b[2]), le16(&b[4])};
-}
-
-SessionSetupResponse parse_session_setup_response(
-    std::span<const uint8_t, kSessionSetupResponsePrefix> b) {
-  return {le16(&b[0]), le16(&b[2])};
+  for (uint32_t f : status::kAuthFailures)
+    if (s == f) return true;
+  return false;
 }
 
 bool looks_like_oem_password(std::span<const uint8_t, 24> b) {

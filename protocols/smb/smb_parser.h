@@ -84,62 +84,69 @@ inline constexpr uint16_t kSigningRequired = 0x0002;
 
 // DialectRevision (MS-SMB2 2.2.4).
 namespace dialect {
-inline constexpr uint16_t k202 = 0x0202;
-inline constexpr uint16_t k210 = 0x0210;
-inline constexpr uint16_t k300 = 0x0300;
-inline constexpr uint16_t k302 = 0x0302;
-inline constexpr uint16_t k311 = 0x0311;
+// SMB 2.0.2, 2.1, 3.0, 3.0.2 and 3.1.1: what a server may select in answer to an SMB2 NEGOTIATE.
+inline constexpr uint16_t k202 = 0x0202, k210 = 0x0210, k300 = 0x0300, k302 = 0x0302,
+                          k311 = 0x0311;
+inline constexpr uint16_t kSelectable[] = {k202, k210, k300, k302, k311};
 inline constexpr uint16_t kWildcard = 0x02FF;  // answer to an SMB1 negotiate offering "SMB 2.???"
 }  // namespace dialect
-// A dialect a server may select in answer to an SMB2 NEGOTIATE (not the wildcard).
+// One of dialect::kSelectable (not the wildcard).
 bool is_smb2_dialect(uint16_t d);
 
 // NTSTATUS values (MS-ERREF 2.3.1).
 namespace status {
-inline constexpr uint32_t kSuccess = 0x00000000;
-inline constexpr uint32_t kPending = 0x00000103;
-inline constexpr uint32_t kMoreProcessingRequired = 0xC0000016;
-inline constexpr uint32_t kWrongPassword = 0xC000006A;
-inline constexpr uint32_t kLogonFailure = 0xC000006D;
-inline constexpr uint32_t kAccountLockedOut = 0xC0000234;
-}  // namespace status
+inline constexpr uint32_t kSuccess = 0x00000000, kPending = 0x00000103;
+inline constexpr uint32_t kMoreProcessingRequired = 0xC0000016;  // the SPNEGO round trips
 // A failed authentication, as a SIEM counts it ("5 failures in 3 minutes").
+inline constexpr uint32_t kWrongPassword = 0xC000006A, kLogonFailure = 0xC000006D,
+                          kAccountLockedOut = 0xC0000234;
+inline constexpr uint32_t kAuthFailures[] = {kWrongPassword, kLogonFailure, kAccountLockedOut};
+}  // namespace status
+// One of status::kAuthFailures.
 bool is_auth_failure(uint32_t nt_status);
 
 // --- Body prefixes the inspector reads (bytes after the 64-byte header) ----------------------
-// NEGOTIATE request (2.2.3): StructureSize 36 at 0, DialectCount at 2, SecurityMode at 4.
-// (SecurityMode sits at 4 in the request but at 2 in the response.)
-inline constexpr size_t kNegotiateRequestPrefix = 6;
-inline constexpr uint16_t kNegotiateRequestSize = 36;
-struct NegotiateRequest {
-  uint16_t structure_size = 0;
-  uint16_t dialect_count = 0;
-  uint16_t security_mode = 0;
-};
-NegotiateRequest parse_negotiate_request(std::span<const uint8_t, kNegotiateRequestPrefix> b);
+// A body's first `Length` bytes: StructureSize at 0 (MS-SMB2 2.2: fixed per command and
+// direction, `Size`), then the little-endian fields at the offsets its accessors name.
+template <size_t Length, uint16_t Size>
+class BodyPrefix {
+ public:
+  static constexpr size_t kLength = Length;
+  static constexpr uint16_t kStructureSize = Size;
+  explicit BodyPrefix(std::span<const uint8_t, Length> b) {
+    for (size_t i = 0; i < Length; ++i) b_[i] = b[i];
+  }
+  uint16_t structure_size() const { return field(0); }
 
-// NEGOTIATE response (2.2.4): StructureSize 65 at 0, SecurityMode at 2, DialectRevision at 4.
-inline constexpr size_t kNegotiateResponsePrefix = 6;
-inline constexpr uint16_t kNegotiateResponseSize = 65;
-struct NegotiateResponse {
-  uint16_t structure_size = 0;
-  uint16_t security_mode = 0;
-  uint16_t dialect = 0;
-};
-NegotiateResponse parse_negotiate_response(std::span<const uint8_t, kNegotiateResponsePrefix> b);
+ protected:
+  uint16_t field(size_t offset) const { return le16(b_ + offset); }
 
-// SESSION_SETUP response (2.2.6): StructureSize 9 at 0, SessionFlags at 2.
-inline constexpr size_t kSessionSetupResponsePrefix = 4;
-inline constexpr uint16_t kSessionSetupResponseSize = 9;
+ private:
+  uint8_t b_[Length];
+};
+
+// NEGOTIATE request (2.2.3). SecurityMode sits at 4 in the request but at 2 in the response.
+struct NegotiateRequest : BodyPrefix<6, 36> {
+  using BodyPrefix::BodyPrefix;
+  uint16_t dialect_count() const { return field(2); }
+  uint16_t security_mode() const { return field(4); }
+};
+
+// NEGOTIATE response (2.2.4).
+struct NegotiateResponse : BodyPrefix<6, 65> {
+  using BodyPrefix::BodyPrefix;
+  uint16_t security_mode() const { return field(2); }
+  uint16_t dialect() const { return field(4); }
+};
+
+// SESSION_SETUP response (2.2.6).
 inline constexpr uint16_t kSessionFlagIsGuest = 0x0001;
 inline constexpr uint16_t kSessionFlagIsNull = 0x0002;
 inline constexpr uint16_t kSessionFlagEncryptData = 0x0004;
-struct SessionSetupResponse {
-  uint16_t structure_size = 0;
-  uint16_t session_flags = 0;
+struct SessionSetupResponse : BodyPrefix<4, 9> {
+  using BodyPrefix::BodyPrefix;
+  uint16_t session_flags() const { return field(2); }
 };
-SessionSetupResponse parse_session_setup_response(
-    std::span<const uint8_t, kSessionSetupResponsePrefix> b);
 
 // ERROR response (2.2.2): StructureSize 9, whatever the command.
 inline constexpr uint16_t kErrorResponseSize = 9;

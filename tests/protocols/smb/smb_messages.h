@@ -77,8 +77,7 @@ struct Hdr {
   uint16_t command = 0;
   bool response = false;
   uint32_t status = 0;
-  uint64_t mid = 0;
-  uint64_t sid = 0;
+  uint64_t mid = 0, sid = 0;  // MessageId, SessionId
   uint32_t next = 0;
   uint16_t structure_size = 64;
 };

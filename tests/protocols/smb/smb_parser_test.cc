@@ -79,21 +79,21 @@ TEST(Smb2Header, FieldsAtTheirOffsets) {
 TEST(Smb2Body, NegotiateSecurityModeOffsetsDifferBetweenRequestAndResponse) {
   // Request: StructureSize 36, DialectCount 5, SecurityMode 0x0002 (MS-SMB2 2.2.3).
   Bytes req = {0x24, 0x00, 0x05, 0x00, 0x02, 0x00};
-  auto r = parse_negotiate_request(fixed<6>(req));
-  EXPECT_EQ(r.structure_size, kNegotiateRequestSize);
-  EXPECT_EQ(r.dialect_count, 5);
-  EXPECT_EQ(r.security_mode, kSigningRequired);
+  const NegotiateRequest r(fixed<6>(req));
+  EXPECT_EQ(r.structure_size(), NegotiateRequest::kStructureSize);
+  EXPECT_EQ(r.dialect_count(), 5);
+  EXPECT_EQ(r.security_mode(), kSigningRequired);
   // Response: StructureSize 65, SecurityMode 0x0003, DialectRevision 0x0311 (2.2.4).
   Bytes rsp = {0x41, 0x00, 0x03, 0x00, 0x11, 0x03};
-  auto s = parse_negotiate_response(fixed<6>(rsp));
-  EXPECT_EQ(s.structure_size, kNegotiateResponseSize);
-  EXPECT_EQ(s.security_mode, kSigningEnabled | kSigningRequired);
-  EXPECT_EQ(s.dialect, dialect::k311);
+  const NegotiateResponse s(fixed<6>(rsp));
+  EXPECT_EQ(s.structure_size(), NegotiateResponse::kStructureSize);
+  EXPECT_EQ(s.security_mode(), kSigningEnabled | kSigningRequired);
+  EXPECT_EQ(s.dialect(), dialect::k311);
   // SESSION_SETUP response: StructureSize 9, SessionFlags IS_GUEST (2.2.6).
   Bytes ss = {0x09, 0x00, 0x01, 0x00};
-  auto g = parse_session_setup_response(fixed<4>(ss));
-  EXPECT_EQ(g.structure_size, kSessionSetupResponseSize);
-  EXPECT_EQ(g.session_flags, kSessionFlagIsGuest);
+  const SessionSetupResponse g(fixed<4>(ss));
+  EXPECT_EQ(g.structure_size(), SessionSetupResponse::kStructureSize);
+  EXPECT_EQ(g.session_flags(), kSessionFlagIsGuest);
 }
 
 TEST(Smb2Dialects, OnlyRealDialectsAreSelectable) {
