@@ -17,15 +17,19 @@
 
 namespace pw {
 
-// Universal tags (X.690 8.1.2, single identifier octet).
-inline constexpr uint8_t kBerInteger = 0x02;
-inline constexpr uint8_t kBerOctetString = 0x04;
-inline constexpr uint8_t kBerNull = 0x05;
-inline constexpr uint8_t kBerOid = 0x06;
-inline constexpr uint8_t kBerEnumerated = 0x0a;
-inline constexpr uint8_t kBerSequence = 0x30;
-
 inline constexpr uint8_t kBerConstructed = 0x20;
+// The identifier octet of a universal type (X.690 8.1.2: class bits 00, the tag number below 31).
+constexpr uint8_t ber_universal(uint8_t number, bool constructed = false) {
+  return static_cast<uint8_t>((constructed ? kBerConstructed : 0) | number);
+}
+// The universal types the gateway decodes (X.690 8.1.2.2, table 1).
+inline constexpr uint8_t kBerInteger = ber_universal(2);
+inline constexpr uint8_t kBerOctetString = ber_universal(4);
+inline constexpr uint8_t kBerNull = ber_universal(5);
+inline constexpr uint8_t kBerOid = ber_universal(6);
+inline constexpr uint8_t kBerEnumerated = ber_universal(10);
+inline constexpr uint8_t kBerSequence = ber_universal(16, true);
+static_assert(kBerInteger == 0x02 && kBerEnumerated == 0x0a && kBerSequence == 0x30);
 // Longest header accepted: 1 + 4 identifier octets (tag numbers below 2^28) + 1 + 4 length octets.
 inline constexpr size_t kBerMaxHeader = 10;
 

@@ -62,8 +62,8 @@ class PipelineSink {
 struct PipelineLimits {
   size_t flows = 1 << 16;
   FlowTable::FullAction table_full = FlowTable::FullAction::DropNew;
-  FlowTimeouts timeouts;
-  ReassemblyLimits reassembly;
+  FlowTimeouts timeouts{};
+  ReassemblyLimits reassembly{};
   size_t streams = 4096;        // flows under inspection at once
   size_t per_source = 128;      // of them, held by one initiator address
   size_t stream_window = 16384;  // bytes kept per direction (power of two)

@@ -24,13 +24,17 @@ json base(const char* event, const Actor& who, AuditClock::time_point now) {
   return j;
 }
 
-void commit_fields(json& j, const CommitMeta& m) {
+// An event about a commit: who, when, and the commit's fields.
+json commit_record(const char* event, const Actor& who, const CommitMeta& m,
+                   AuditClock::time_point now) {
+  json j = base(event, who, now);
   j["commit_id"] = m.id;
   j["kind"] = commit_kind_name(m.kind);
   if (!m.comment.empty()) j["comment"] = m.comment;
   if (m.confirmed_minutes) j["confirmed_minutes"] = *m.confirmed_minutes;
   if (m.rollback_of) j["rollback_of"] = *m.rollback_of;
   j["changes"] = redact_lines(m.diff);
+  return j;
 }
 
 std::string join(const std::vector<std::string>& words) {
@@ -102,24 +106,20 @@ std::vector<std::string> redact_lines(const std::vector<std::string>& lines) {
 }
 
 json audit_commit(const Actor& who, const CommitMeta& meta, AuditClock::time_point now) {
-  json j = base("commit", who, now);
-  commit_fields(j, meta);
-  return j;
+  return commit_record("commit", who, meta, now);
 }
 
 json audit_rollback(const Actor& who, size_t rollback_n, const CommitMeta& meta,
                     AuditClock::time_point now) {
-  json j = base("rollback", who, now);
+  json j = commit_record("rollback", who, meta, now);
   j["rollback"] = rollback_n;
-  commit_fields(j, meta);
   return j;
 }
 
 json audit_confirmed_expiry(const Actor& who, uint64_t unconfirmed_id, const CommitMeta& restored,
                             AuditClock::time_point now) {
-  json j = base("confirmed-expiry", who, now);
+  json j = commit_record("confirmed-expiry", who, restored, now);
   j["unconfirmed_commit_id"] = unconfirmed_id;
-  commit_fields(j, restored);
   return j;
 }
 

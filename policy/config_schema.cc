@@ -309,6 +309,23 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+// What follows a keyword in a path: " a|b|c" for an enumeration, " <lo..hi>" for a leaf's
+// number, nothing for a flag leaf, " <type>" otherwise.
+std::string value_syntax(const SchemaNode& c) {
+  if (c.type == ValueType::Enum) {
+    std::string alts = " ";
+    for (auto ch : c.choices) {
+      if (alts.size() > 1) alts += '|';
+      alts += ch;
+    }
+    return alts;
+  }
+  if (c.kind == Kind::Leaf && c.type == ValueType::UInt)
+    return " <" + std::to_string(c.min) + ".." + std::to_string(c.max) + ">";
+  if (c.kind == Kind::Leaf && c.type == ValueType::Flag) return {};
+  return std::string(" <") + value_type_name(c.type) + ">";
+}
+
 void collect_paths(const SchemaNode& n, const std::string& prefix, std::vector<std::string>& out) {
   for (const auto& c : n.children) {
     std::string p = prefix.empty() ? std::string(c.keyword) : prefix + " " + std::string(c.keyword);
@@ -316,39 +333,17 @@ void collect_paths(const SchemaNode& n, const std::string& prefix, std::vector<s
       case Kind::Container:
         collect_paths(c, p, out);
         break;
-      case Kind::Tag: {
-        if (c.type == ValueType::Enum) {
-          std::string alts;
-          for (auto ch : c.choices) {
-            if (!alts.empty()) alts += '|';
-            alts += ch;
-          }
-          p.append(" ").append(alts);
-        } else {
-          p += std::string(" <") + value_type_name(c.type) + ">";
-        }
+      case Kind::Tag:
+        p += value_syntax(c);
         out.push_back(p);
         collect_paths(c, p, out);
         break;
-      }
-      case Kind::Leaf: {
-        if (c.type == ValueType::Enum) {
-          std::string alts;
-          for (auto ch : c.choices) {
-            if (!alts.empty()) alts += '|';
-            alts += ch;
-          }
-          p.append(" ").append(alts);
-        } else if (c.type == ValueType::UInt) {
-          p += " <" + std::to_string(c.min) + ".." + std::to_string(c.max) + ">";
-        } else if (c.type != ValueType::Flag) {
-          p += std::string(" <") + value_type_name(c.type) + ">";
-        }
+      case Kind::Leaf:
+        p += value_syntax(c);
         if (c.multi) p += "  (multi)";
         if (!c.default_value.empty()) p += "  (default " + std::string(c.default_value) + ")";
         out.push_back(p);
         break;
-      }
     }
   }
 }

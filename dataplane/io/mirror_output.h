@@ -33,12 +33,12 @@ inline constexpr size_t kMirrorSlotBytes = 2048;
 struct MirrorOutputConfig {
   enum class Kind : uint8_t { None, Port, Vxlan, Erspan, Pcap };
   Kind kind = Kind::None;
-  std::optional<IpAddr> remote;  // vxlan, erspan: the collector
-  std::optional<IpAddr> source;  // vxlan, erspan: outer source address (unset: the kernel picks)
+  std::optional<IpAddr> remote{};  // vxlan, erspan: the collector
+  std::optional<IpAddr> source{};  // vxlan, erspan: outer source address (unset: the kernel picks)
   uint32_t vni = 0;              // vxlan: 24 bits
   uint16_t udp_port = 4789;      // vxlan: destination port
   uint16_t session_id = 1;       // erspan: 10 bits
-  std::string pcap_file;
+  std::string pcap_file{};
   uint64_t max_size = 100ull << 20;  // pcap: rotate before a file would exceed this many bytes
   uint32_t max_files = 10;           // pcap: files kept in all, FILE included
   uint32_t queue_size = 4096;        // frames per ring, rounded up to a power of two

@@ -111,6 +111,20 @@ void after_message(State& st) {
   }
 }
 
+// Whether `c` ends an authority: the path (or the query, the fragment) begins, or the target
+// ends at SP; the request-target moves on.
+bool authority_ends(State& st, uint8_t c) {
+  if (c == '/' || c == '?' || c == '#') {
+    st.req = State::Req::Path;
+    return true;
+  }
+  if (c == ' ') {
+    st.req = State::Req::Version;
+    return true;
+  }
+  return false;
+}
+
 // One byte of the request line other than CR/LF. The request target is judged as it streams,
 // so that no part of it goes unseen whatever its length: an authority (absolute-form after
 // "scheme://", or authority-form for CONNECT) may hold a host, an IP literal in brackets and a
@@ -146,14 +160,7 @@ Decision request_byte(State& st, uint8_t c) {
         return kGo;
       }
       if (c == '@') return deny(Reason::HttpBasicCleartext);
-      if (c == '/' || c == '?' || c == '#') {
-        st.req = R::Path;
-        return kGo;
-      }
-      if (sp) {
-        st.req = R::Version;
-        return kGo;
-      }
+      authority_ends(st, c);
       return kGo;
     case R::Slash1:  // after "word:": "//" (a scheme) or digits (a port)
       if (c == '/') {
@@ -181,8 +188,7 @@ Decision request_byte(State& st, uint8_t c) {
         st.port_digits = 0;
         return kGo;
       }
-      if (c == '/' || c == '?' || c == '#') st.req = R::Path;
-      if (sp) st.req = R::Version;
+      authority_ends(st, c);
       return kGo;
     case R::Literal:  // an IPv6 literal: colons inside brackets are not a port
       if (c == '@') return deny(Reason::HttpBasicCleartext);
@@ -194,14 +200,7 @@ Decision request_byte(State& st, uint8_t c) {
         if (++st.port_digits > 5) return deny(Reason::HttpBasicCleartext);
         return kGo;
       }
-      if (c == '/' || c == '?' || c == '#') {
-        st.req = R::Path;
-        return kGo;
-      }
-      if (sp) {
-        st.req = R::Version;
-        return kGo;
-      }
+      if (authority_ends(st, c)) return kGo;
       return deny(Reason::HttpBasicCleartext);  // ":digits" followed by more: userinfo
     case R::Path:
       if (sp) st.req = R::Version;

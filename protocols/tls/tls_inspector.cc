@@ -26,6 +26,17 @@ constexpr uint8_t kHrrRandom[32] = {
 bool is_grease(uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
 
 Decision deny(Reason r) { return {Verdict::Deny, 0, r}; }
+
+// Moves bytes of (p, n) into the header being read (`have` of it so far); true once it is whole.
+template <size_t N>
+bool fill(uint8_t (&hdr)[N], uint8_t& have, const uint8_t*& p, size_t& n) {
+  const size_t k = std::min<size_t>(N - have, n);
+  std::memcpy(hdr + have, p, k);
+  have = static_cast<uint8_t>(have + k);
+  p += k;
+  n -= k;
+  return have == N;
+}
 Decision cont(size_t n) { return {Verdict::Continue, static_cast<uint32_t>(n), Reason::Forwarded}; }
 
 uint16_t min_version(const Context& ctx) {
@@ -273,12 +284,7 @@ Decision handshake_bytes(TlsFlow& f, Dir d, const uint8_t* p, size_t n, Context&
   TlsFlow::Side& s = f.side[static_cast<size_t>(d)];
   while (n > 0) {
     if (s.hs_hdr_have < 4) {
-      size_t k = std::min<size_t>(4 - s.hs_hdr_have, n);
-      std::memcpy(s.hs_hdr + s.hs_hdr_have, p, k);
-      s.hs_hdr_have = static_cast<uint8_t>(s.hs_hdr_have + k);
-      p += k;
-      n -= k;
-      if (s.hs_hdr_have < 4) break;
+      if (!fill(s.hs_hdr, s.hs_hdr_have, p, n)) break;
       s.hs_len = uint32_t{s.hs_hdr[1]} << 16 | uint32_t{s.hs_hdr[2]} << 8 | s.hs_hdr[3];
       s.hs_have = 0;
       if (wants_body(f, d, s.hs_hdr[0])) {
@@ -366,12 +372,7 @@ Decision inspect(TlsFlow& f, Dir d, std::span<const std::byte> in, Context& ctx)
         if (p[0] != kHandshake && !(d == Dir::ToClient && p[0] == kAlert))
           return deny(Reason::NonTlsOnTlsPort);
       }
-      size_t k = std::min<size_t>(5 - s.hdr_have, n);
-      std::memcpy(s.hdr + s.hdr_have, p, k);
-      s.hdr_have = static_cast<uint8_t>(s.hdr_have + k);
-      p += k;
-      n -= k;
-      if (s.hdr_have < 5) break;
+      if (!fill(s.hdr, s.hdr_have, p, n)) break;
       s.seen_any = true;
       s.content_type = s.hdr[0];
       uint32_t len = uint32_t{s.hdr[3]} << 8 | s.hdr[4];
