@@ -32,6 +32,9 @@ using proto::Dir;
 using proto::Verdict;
 
 inline Dir other(Dir d) { return d == Dir::ToServer ? Dir::ToClient : Dir::ToServer; }
+// A decision in a test's words: the flow goes on; why it was denied (Forwarded: it was not).
+inline bool ok(const Decision& d) { return d.verdict == Verdict::Continue; }
+inline Reason why(const Decision& d) { return d.verdict == Verdict::Deny ? d.reason : Reason::Forwarded; }
 
 // One flow through one inspector.
 class InspectorDriver {
@@ -84,6 +87,41 @@ class InspectorDriver {
     if (at) *at = at_;
     if (forwarded) *forwarded = forwarded_;
     return r;
+  }
+  // The client's bytes (toward the server) and the server's, as send() takes them.
+  Decision c(const std::vector<uint8_t>& b, size_t chunk = 0) { return send(Dir::ToServer, b, chunk); }
+  Decision c(std::string_view b, size_t chunk = 0) { return send(Dir::ToServer, b, chunk); }
+  Decision s(const std::vector<uint8_t>& b, size_t chunk = 0) { return send(Dir::ToClient, b, chunk); }
+  Decision s(std::string_view b, size_t chunk = 0) { return send(Dir::ToClient, b, chunk); }
+  // The first `n` bytes of `b`, an incomplete message toward the server, must hold a pool buffer
+  // and close() must give it back: what went wrong, or "" when both hold.
+  std::string buffer_held_until_close(const std::vector<uint8_t>& b, size_t n) {
+    const size_t before = pool_.available();
+    if (send(Dir::ToServer, std::span<const uint8_t>(b.data(), std::min(n, b.size()))).verdict !=
+        Verdict::Continue)
+      return "the beginning was not let through";
+    if (pool_.available() + 1 != before) return "no buffer held for the incomplete message";
+    close();
+    if (pool_.available() != before) return "the buffer was not given back at close";
+    return "";
+  }
+  // The first `n` bytes of `b` toward the server hold a pool buffer; the pool then goes (the
+  // context loses it): the rest must be denied inspector-state-full, and close() must still give
+  // the buffer back. What went wrong, or "".
+  std::string pool_loss_fails_closed(const std::vector<uint8_t>& b, size_t n) {
+    n = std::min(n, b.size());
+    const size_t before = pool_.available();
+    if (send(Dir::ToServer, std::span<const uint8_t>(b.data(), n)).verdict != Verdict::Continue)
+      return "the beginning was not let through";
+    proto::BufferPool* pool = ctx.buffers;
+    ctx.buffers = nullptr;
+    const Decision d = send(Dir::ToServer, std::span<const uint8_t>(b.data() + n, b.size() - n));
+    ctx.buffers = pool;
+    if (d.verdict != Verdict::Deny || d.reason != Reason::InspectorStateFull)
+      return "the rest was not denied inspector-state-full";
+    close();
+    if (pool_.available() != before) return "the buffer was not given back at close";
+    return "";
   }
   Decision gap(Dir d, uint32_t bytes) { return insp_->on_gap(*st_, d, bytes, ctx); }
 

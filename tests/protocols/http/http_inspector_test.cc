@@ -11,18 +11,16 @@
 namespace pw::proto::http {
 namespace {
 
+using testing::why;
+
 const HttpInspector kHttp;
 
-// One HTTP flow (tests/support/inspector_driver.h); `svc` is its service.
+// One HTTP flow (tests/support/inspector_driver.h).
 class Flow : public testing::InspectorDriver {
  public:
   Flow() : InspectorDriver(kHttp, 1, 64 << 10) {}
-  Decision c(const std::string& s, size_t chunk = 0) { return send(Dir::ToServer, s, chunk); }
-  Decision s(const std::string& x) { return send(Dir::ToClient, x); }
-  policy::InspectorConfig& svc = service;
 };
 
-Reason why(const Decision& d) { return d.verdict == Verdict::Deny ? d.reason : Reason::Forwarded; }
 
 TEST(Http, BasicIsDeniedBeforeTheCredential) {
   const std::string req = "PUT /scan/1.pdf HTTP/1.1\r\nHost: files\r\nAuthorization: Basic Ym9iOnNlY3JldA==\r\n\r\n";
@@ -203,7 +201,7 @@ TEST(Http, ConnectTunnelMustBeTls) {
 
 TEST(Http, PlaintextAllowedByTheAdmin) {
   Flow f;
-  f.svc.plaintext_auth = true;
+  f.service.plaintext_auth = true;
   EXPECT_EQ(why(f.c("GET / HTTP/1.1\r\nAuthorization: Basic x\r\n\r\n")), Reason::Forwarded);
 }
 

@@ -200,9 +200,6 @@ TEST(SnmpParser, V3HeaderChecks) {
   two[1] = 0x3f;  // message 63
   EXPECT_EQ(parse(two, m), Parse::Malformed);
   EXPECT_STREQ(m.why, "msgFlags");
-  // A security model other than USM.
-  EXPECT_EQ(parse(patched(kV3Discovery, 23, 0x02), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "msgSecurityModel not USM");
   // msgMaxSize below 484 (RFC 3412 section 6).
   Bytes small = kV3Discovery;
   small[15] = 0x00;
@@ -210,20 +207,22 @@ TEST(SnmpParser, V3HeaderChecks) {
   small[17] = 0x00;  // 256
   EXPECT_EQ(parse(small, m), Parse::Malformed);
   EXPECT_STREQ(m.why, "msgMaxSize");
-  // Priv flag with a plaintext scopedPDU, and no priv with an encryptedPDU.
-  EXPECT_EQ(parse(patched(kV3Discovery, 20, 0x07), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "usm authentication parameters");  // auth claimed, none carried
-  Bytes plain = patched(kV3AuthPrivGet, 85, 0x30);       // the encryptedPDU tag
-  EXPECT_EQ(parse(plain, m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "msgData not encrypted");
-  EXPECT_EQ(parse(patched(kV3AuthPrivGet, 20, 0x05), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "msgData not a scopedPDU");
-  // Auth claimed without authentication parameters.
-  EXPECT_EQ(parse(patched(kV3Discovery, 20, 0x05), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "usm authentication parameters");
-  // msgSecurityParameters not a USM SEQUENCE inside.
-  EXPECT_EQ(parse(patched(kV3Discovery, 26, 0x31), m), Parse::Malformed);
-  EXPECT_STREQ(m.why, "usm");
+  const Corruption kCases[] = {
+      {kV3Discovery, 23, 0x02, "msgSecurityModel not USM"},  // a security model other than USM
+      // authPriv claimed by the probe: the authentication parameters it lacks are named first.
+      {kV3Discovery, 20, 0x07, "usm authentication parameters"},
+      // The priv flag with a plaintext scopedPDU (the encryptedPDU's tag made a SEQUENCE).
+      {kV3AuthPrivGet, 85, 0x30, "msgData not encrypted"},
+      {kV3AuthPrivGet, 20, 0x05, "msgData not a scopedPDU"},  // no priv flag, an encryptedPDU
+      // Auth claimed without authentication parameters.
+      {kV3Discovery, 20, 0x05, "usm authentication parameters"},
+      {kV3Discovery, 26, 0x31, "usm"},  // msgSecurityParameters not a USM SEQUENCE inside
+  };
+  for (const Corruption& c : kCases) {
+    SCOPED_TRACE(c.str());
+    EXPECT_EQ(parse(c.apply(), m), Parse::Malformed);
+    EXPECT_STREQ(m.why, c.why);
+  }
 }
 
 TEST(SnmpParser, UsmBounds) {

@@ -17,6 +17,9 @@
 namespace pw::proto {
 namespace {
 
+using testing::ok;
+using testing::why;
+
 // A strong TLS 1.2 ClientHello record (one suite, no extensions).
 std::string client_hello() {
   std::string b = "\x03\x03";
@@ -34,14 +37,9 @@ class Flow : public testing::InspectorDriver {
     service.tls = tls;
     ctx.client = *parse_ip("198.18.0.7");
   }
-  Decision c(const std::string& s, size_t chunk = 0) { return send(Dir::ToServer, s, chunk); }
-  Decision s(const std::string& x, size_t chunk = 0) { return send(Dir::ToClient, x, chunk); }
   size_t denied_at() const { return at(); }
-  policy::InspectorConfig& svc_ = service;
 };
 
-bool ok(const Decision& d) { return d.verdict == Verdict::Continue; }
-Reason why(const Decision& d) { return d.verdict == Verdict::Deny ? d.reason : Reason::Forwarded; }
 
 const ftp::FtpInspector kFtp;
 const smtp::SmtpInspector kSmtp;
@@ -110,16 +108,16 @@ TEST(Ftp, NotTlsAfter234AndClearTextAfterTls) {
 
 TEST(Ftp, BounceWhenPlaintextIsAllowed) {
   Flow f(kFtp);
-  f.svc_.plaintext_auth = true;
+  f.service.plaintext_auth = true;
   f.s("220 ready\r\n");
   EXPECT_TRUE(ok(f.c("USER bob\r\nPASS x\r\n")));
   EXPECT_TRUE(ok(f.c("PORT 198,18,0,7,200,10\r\n")));
   EXPECT_EQ(why(f.c("PORT 198,18,0,99,200,10\r\n")), Reason::FtpBounce);
   Flow g(kFtp);
-  g.svc_.plaintext_auth = true;
+  g.service.plaintext_auth = true;
   EXPECT_EQ(why(g.c("PORT 198,18,0,7,0,25\r\n")), Reason::FtpBounce);  // privileged port
   Flow h(kFtp);
-  h.svc_.plaintext_auth = true;
+  h.service.plaintext_auth = true;
   EXPECT_TRUE(ok(h.c("EPRT |1|198.18.0.7|50000|\r\n")));
   EXPECT_EQ(why(h.c("EPRT |2|2001:db8::66|50000|\r\n")), Reason::FtpBounce);
   EXPECT_TRUE(starttls::ftp_port_ok("PORT", "198,18,0,7,4,1", *parse_ip("198.18.0.7")));
@@ -132,7 +130,7 @@ TEST(Ftp, BounceWhenPlaintextIsAllowed) {
 // longer than what is kept, the command is refused instead of judged on a prefix.
 TEST(Ftp, ArgumentsLongerThanKeptAreUnitTooLong) {
   Flow f(kFtp);
-  f.svc_.plaintext_auth = true;
+  f.service.plaintext_auth = true;
   f.s("220 ready\r\n");
   EXPECT_EQ(why(f.c("PORT 198,18,0,7,200,10" + std::string(200, ' ') + "\r\n")), Reason::UnitTooLong);
   Flow g(kFtp, policy::TlsMode::Optional);
@@ -140,7 +138,7 @@ TEST(Ftp, ArgumentsLongerThanKeptAreUnitTooLong) {
   EXPECT_EQ(why(g.c("AUTH TLS" + std::string(200, ' ') + "\r\n", 7)), Reason::UnitTooLong);
   // Other commands may carry long arguments (a long path in a plaintext-allowed session).
   Flow h(kFtp);
-  h.svc_.plaintext_auth = true;
+  h.service.plaintext_auth = true;
   h.s("220 ready\r\n");
   EXPECT_TRUE(ok(h.c("STOR " + std::string(300, 'p') + "\r\n")));
 }
