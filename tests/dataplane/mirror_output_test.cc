@@ -82,6 +82,16 @@ uint16_t bind_loopback_udp(int fd) {
   return ntohs(a.sin_port);
 }
 
+// VXLAN toward 127.0.0.1:`port` with a queue of `queue` frames.
+MirrorOutputConfig vxlan_to_loopback(uint16_t port, uint32_t queue) {
+  MirrorOutputConfig c;
+  c.kind = Kind::Vxlan;
+  c.remote = ip("127.0.0.1");
+  c.udp_port = port;
+  c.queue_size = queue;
+  return c;
+}
+
 // One datagram, or empty after `ms` without one.
 Bytes recv_one(int fd, int ms = 2000) {
   pollfd p{fd, POLLIN, 0};
@@ -335,13 +345,9 @@ TEST(MirrorWriter, VxlanDatagramsReachACollectorOnLoopback) {
   ASSERT_GE(rx.fd, 0);
   const uint16_t port = bind_loopback_udp(rx.fd);
 
-  MirrorOutputConfig c;
-  c.kind = Kind::Vxlan;
-  c.remote = ip("127.0.0.1");
+  MirrorOutputConfig c = vxlan_to_loopback(port, 64);
   c.source = ip("127.0.0.1");
-  c.udp_port = port;
   c.vni = 4020;
-  c.queue_size = 64;
   MirrorWriter w(c);
   std::string err;
   ASSERT_TRUE(w.start(&err)) << err;
@@ -401,12 +407,11 @@ TEST(MirrorWriter, ErspanOverRawGreOnLoopback) {
   ASSERT_GE(rx.fd, 0) << std::strerror(errno);
 
   constexpr uint16_t kSession = 0x2ab;
-  MirrorOutputConfig c;
-  c.kind = Kind::Erspan;
-  c.remote = ip("127.0.0.1");
-  c.source = ip("127.0.0.1");
-  c.session_id = kSession;
-  c.queue_size = 64;
+  MirrorOutputConfig c{.kind = Kind::Erspan,
+                       .remote = ip("127.0.0.1"),
+                       .source = ip("127.0.0.1"),
+                       .session_id = kSession,
+                       .queue_size = 64};
   MirrorWriter w(c);
   std::string err;
   if (!w.start(&err)) {
@@ -450,11 +455,7 @@ TEST(MirrorWriter, RefusingCollectorCountsErrorsAndDoesNotHang) {
     Fd tmp(::socket(AF_INET, SOCK_DGRAM, 0));
     closed_port = bind_loopback_udp(tmp.fd);
   }
-  MirrorOutputConfig c;
-  c.kind = Kind::Vxlan;
-  c.remote = ip("127.0.0.1");
-  c.udp_port = closed_port;
-  c.queue_size = 64;
+  const MirrorOutputConfig c = vxlan_to_loopback(closed_port, 64);
   MirrorWriter w(c);
   std::string err;
   ASSERT_TRUE(w.start(&err)) << err;
@@ -627,11 +628,7 @@ TEST_F(MirrorFiles, StopDrainsAFullQueue) {
 TEST(MirrorWriter, StopWithAFullQueueIsBounded) {
   Fd sink(::socket(AF_INET, SOCK_DGRAM, 0));  // never read
   ASSERT_GE(sink.fd, 0);
-  MirrorOutputConfig c;
-  c.kind = Kind::Vxlan;
-  c.remote = ip("127.0.0.1");
-  c.udp_port = bind_loopback_udp(sink.fd);
-  c.queue_size = 16384;
+  const MirrorOutputConfig c = vxlan_to_loopback(bind_loopback_udp(sink.fd), 16384);
   MirrorWriter w(c);
   Bytes f(kMirrorSlotBytes, 0x33);
   for (int i = 0; i < 16384; ++i) ASSERT_TRUE(w.queue().push(f, kTs0));
@@ -648,11 +645,7 @@ TEST(MirrorWriter, StopWithAFullQueueIsBounded) {
 TEST(MirrorWriter, IdleWriterDoesNotSpin) {
   Fd sink(::socket(AF_INET, SOCK_DGRAM, 0));
   ASSERT_GE(sink.fd, 0);
-  MirrorOutputConfig c;
-  c.kind = Kind::Vxlan;
-  c.remote = ip("127.0.0.1");
-  c.udp_port = bind_loopback_udp(sink.fd);
-  c.queue_size = 64;
+  const MirrorOutputConfig c = vxlan_to_loopback(bind_loopback_udp(sink.fd), 64);
   MirrorWriter w(c);
   std::string err;
   ASSERT_TRUE(w.start(&err)) << err;

@@ -17,19 +17,14 @@ namespace {
 
 using namespace pw::testing;
 
-constexpr const char* kPolicy =
+const std::string kPolicy = std::string() +
     "set printer-network 198.18.20.0/24\n"
     "set service https direction to-printers\n"
     "set service https protocol tcp\n"
     "set service https port 443\n"
     "set service https inspect tls\n"
     "set service https tls implicit\n"
-    "set service ftp direction to-printers\n"
-    "set service ftp protocol tcp\n"
-    "set service ftp port 21\n"
-    "set service ftp inspect ftp\n"
-    "set service ftp tls required\n"
-    "set service ftp passive-ports 50000-50100\n"
+    + kFtpService +
     "set service ftp-clear-data direction to-printers\n"
     "set service ftp-clear-data protocol tcp\n"
     "set service ftp-clear-data port 2121\n"
@@ -45,16 +40,12 @@ constexpr uint64_t kSec = 1'000'000'000ull;
 
 struct State : ::testing::Test {
   std::shared_ptr<const policy::CompiledPolicy> policy = compile_text(kPolicy);
-  PipelineLimits lim = [] {
-    PipelineLimits l;
-    l.flows = 4096;
-    l.streams = 8;
-    l.inspector_states = 12;
-    l.per_source = 4;
-    l.buffers = 4;
-    l.stream_window = 4096;
-    return l;
-  }();
+  PipelineLimits lim{.flows = 4096,
+                     .streams = 8,
+                     .per_source = 4,
+                     .stream_window = 4096,
+                     .inspector_states = 12,
+                     .buffers = 4};
   std::unique_ptr<PipelineHarness> h;
   void SetUp() override { make(); }
   void make() { h = std::make_unique<PipelineHarness>(lim, proto::inspector_for, policy.get()); }

@@ -12,7 +12,7 @@ namespace {
 
 using namespace pw::testing;
 
-constexpr const char* kPolicy =
+const std::string kPolicy = std::string() +
     "set printer-network 198.18.20.0/24\n"
     "set printer-network 2001:db8:20::/48\n"
     "set group mgmt address 198.18.40.0/24\n"
@@ -36,12 +36,7 @@ constexpr const char* kPolicy =
     "set service smtp protocol tcp\n"
     "set service smtp port 587\n"
     "set service smtp peer-group relay\n"
-    "set service ftp direction to-printers\n"
-    "set service ftp protocol tcp\n"
-    "set service ftp port 21\n"
-    "set service ftp inspect ftp\n"
-    "set service ftp tls required\n"
-    "set service ftp passive-ports 50000-50100\n"
+    + kFtpService +
     "set service eapol direction both\n"
     "set service eapol protocol ethertype\n"
     "set service eapol ethertype eapol\n"
@@ -90,15 +85,8 @@ const proto::Inspector* fake_registry(policy::Inspect p, bool) {
 
 struct PipelineTest : ::testing::Test {
   std::shared_ptr<const policy::CompiledPolicy> policy = compile_text(kPolicy);
-  PipelineLimits lim = [] {
-    PipelineLimits l;
-    l.flows = 64;
-    l.streams = 8;
-    l.stream_window = 4096;
-    l.inspector_states = 8;
-    l.scan_sources = 64;
-    return l;
-  }();
+  PipelineLimits lim{
+      .flows = 64, .streams = 8, .stream_window = 4096, .inspector_states = 8, .scan_sources = 64};
   std::unique_ptr<Pipeline> p;
   Collect out;
   uint64_t now = 1'700'000'000'000'000'000ull;
@@ -125,9 +113,17 @@ struct PipelineTest : ::testing::Test {
     EXPECT_TRUE(run(tcp_frame(c2s, {sport, dport, kAck, 101, 5001})));
     return {101, 5001};
   }
+  // An FTP control connection of kClient from `port` to the fake FTP inspector, handshaken and
+  // past the server's first `reply` (the client's next byte is 101, the server's 5001 + reply).
+  void ftp_control(uint16_t port, const std::string& reply);
 };
 
 const Ip kClient{"198.18.0.1", "198.18.20.5"};
+
+void PipelineTest::ftp_control(uint16_t port, const std::string& reply) {
+  handshake(kClient, port, 21);
+  EXPECT_TRUE(run(tcp_frame({kClient.dst, kClient.src}, {21, port, kAck | kPsh, 5001, 101}, reply)));
+}
 const Ip kMgmt{"198.18.40.7", "198.18.20.5"};
 
 TEST_F(PipelineTest, DefaultDenyTowardPrinters) {
@@ -182,25 +178,28 @@ TEST_F(PipelineTest, RejectAnswersTcpWithRstAndUdpWithIcmp) {
   EXPECT_EQ(out.events.back().action, EventAction::Reject);
   EXPECT_EQ(out.events.back().reason, Reason::ServiceReject);
 
-  out.clear();
-  Bytes q = bytes("query");
-  EXPECT_FALSE(run(udp_frame(kClient, 5000, 631, q)));
-  ASSERT_EQ(out.emitted.size(), 1u);
-  ASSERT_EQ(parse_frame(out.emitted[0], r), Reason::Forwarded);
-  EXPECT_EQ(r.ip_proto, kProtoIcmp);
-  EXPECT_EQ(r.icmp_type, 3);
-  EXPECT_EQ(r.icmp_code, 13);
-  EXPECT_EQ(ipv4_header_checksum(r.ip.subspan(r.l4_offset)), 0);
-
-  out.clear();
-  Ip v6{"2001:db8::9", "2001:db8:20::5"};
-  EXPECT_FALSE(run(udp_frame(v6, 5000, 631, q)));
-  ASSERT_EQ(out.emitted.size(), 1u);
-  ASSERT_EQ(parse_frame(out.emitted[0], r), Reason::Forwarded);
-  EXPECT_EQ(r.ip_proto, kProtoIcmpv6);
-  EXPECT_EQ(r.icmp_type, 1);
-  EXPECT_EQ(r.icmp_code, 1);
-  EXPECT_TRUE(l4_checksum_ok(r));
+  // UDP: communication administratively prohibited (ICMP 3/13, ICMPv6 1/1).
+  const Bytes q = bytes("query");
+  const struct {
+    Ip ip;
+    uint8_t proto, type, code;
+  } kUnreachable[] = {{kClient, kProtoIcmp, 3, 13},
+                      {Ip{"2001:db8::9", "2001:db8:20::5"}, kProtoIcmpv6, 1, 1}};
+  for (const auto& u : kUnreachable) {
+    SCOPED_TRACE(u.ip.src);
+    out.clear();
+    EXPECT_FALSE(run(udp_frame(u.ip, 5000, 631, q)));
+    ASSERT_EQ(out.emitted.size(), 1u);
+    ASSERT_EQ(parse_frame(out.emitted[0], r), Reason::Forwarded);
+    EXPECT_EQ(r.ip_proto, u.proto);
+    EXPECT_EQ(r.icmp_type, u.type);
+    EXPECT_EQ(r.icmp_code, u.code);
+    if (u.proto == kProtoIcmp) {
+      EXPECT_EQ(ipv4_header_checksum(r.ip.subspan(r.l4_offset)), 0);
+    } else {
+      EXPECT_TRUE(l4_checksum_ok(r));
+    }
+  }
 }
 
 TEST_F(PipelineTest, HostGroupsAndEgress) {
@@ -407,9 +406,7 @@ TEST_F(PipelineTest, UrgentDataInAFragmentedSegmentIsDropped) {
 
 TEST_F(PipelineTest, InspectorDenyKillsTheFlowWithRstToBothEnds) {
   make(fake_registry);
-  Ip s2c{kClient.dst, kClient.src};
-  handshake(kClient, 40000, 21);
-  EXPECT_TRUE(run(tcp_frame(s2c, {21, 40000, kAck | kPsh, 5001, 101}, "220 hi\r\n")));
+  ftp_control(40000, "220 hi\r\n");
   EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5009}, "USER bob\r\n")));
   EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 111, 5009}, "PA")));
   // The segment that completes "PASS " is dropped; each end gets a RST.
@@ -431,12 +428,7 @@ TEST_F(PipelineTest, InspectorDenyKillsTheFlowWithRstToBothEnds) {
 
 TEST_F(PipelineTest, RepeatedFailedLoginsRaiseOneAlert) {
   make(fake_registry);
-  Ip s2c{kClient.dst, kClient.src};
-  for (uint16_t i = 0; i < 7; ++i) {
-    uint16_t port = static_cast<uint16_t>(42000 + i);
-    handshake(kClient, port, 21);
-    EXPECT_TRUE(run(tcp_frame(s2c, {21, port, kAck | kPsh, 5001, 101}, "530 Login incorrect.\r\n")));
-  }
+  for (uint16_t i = 0; i < 7; ++i) ftp_control(static_cast<uint16_t>(42000 + i), "530 Login incorrect.\r\n");
   ASSERT_EQ(out.count(Reason::AuthFailures), 1u);  // the 5th failure, once per window
   for (const auto& e : out.events)
     if (e.reason == Reason::AuthFailures) {
@@ -448,9 +440,7 @@ TEST_F(PipelineTest, RepeatedFailedLoginsRaiseOneAlert) {
 
 TEST_F(PipelineTest, PassThroughAfterTheInspectorIsDone) {
   make(fake_registry);
-  Ip s2c{kClient.dst, kClient.src};
-  handshake(kClient, 40000, 21);
-  EXPECT_TRUE(run(tcp_frame(s2c, {21, 40000, kAck | kPsh, 5001, 101}, "234 go\r\n")));
+  ftp_control(40000, "234 go\r\n");
   // No longer inspected: "PASS " passes (in real life it would be inside TLS by now).
   EXPECT_TRUE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 101, 5009}, "PASS x")));
 }

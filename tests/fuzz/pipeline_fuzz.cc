@@ -57,18 +57,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fclose(f);
     return 0;
   }
-  dp::PipelineLimits lim;
-  lim.flows = 1024;
-  lim.streams = 64;
-  lim.stream_window = 1024;
-  lim.inspector_states = 64;
-  lim.scan_sources = 64;
-  lim.buffers = 4;
-  lim.ftp_sessions = 64;
-  lim.reassembly = {64, 16, 1'000'000'000ull, 65535, 256};
-  lim.dpi_flows = 64;
   static ::ndpi_detection_module_struct* const dpi = dp::NdpiClassifier::shared_module();
-  lim.shared_dpi_module = dpi;
+  const dp::PipelineLimits lim{.flows = 1024,
+                               .reassembly = {64, 16, 1'000'000'000ull, 65535, 256},
+                               .streams = 64,
+                               .stream_window = 1024,
+                               .inspector_states = 64,
+                               .buffers = 4,
+                               .scan_sources = 64,
+                               .ftp_sessions = 64,
+                               .dpi_flows = 64,
+                               .shared_dpi_module = dpi};
   dp::Pipeline pipe(lim);
   pipe.set_policy(flip ? enterprise.get() : small.get());
   CountSink sink;

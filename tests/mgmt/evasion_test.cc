@@ -29,13 +29,7 @@ using dp::kSyn;
 using dp::kUrg;
 namespace fs = std::filesystem;
 
-const std::string kConfig = std::string() +
-    "set profile small-office\n"
-    "set printer-network 198.18.20.0/24\n"
-    "set printer-network 2001:db8:20::/48\n"
-    "set flows max-entries 4096\n"
-    // One flow per run: small pools keep each run's start-up (and so the test) short.
-    "set stream max-flows 64\n"
+const std::string kConfig = std::string(kReplayOffice) +
     "set group mail-relay address 198.18.30.10\n"
     "set group mail-relay address 2001:db8:30::10\n"
     "set group ldap-servers address 198.18.30.10\n"

@@ -50,13 +50,7 @@ constexpr const char* kCommunity = "Community-Secret";
 // directory and file server 198.18.30.10. IMAP is in neither profile: the admin adds it with
 // STARTTLS required. The Remote UI over plain HTTP is closed by the profile; here it is opened
 // with the HTTP inspector, so that the inspector (no Basic auth in clear) decides.
-const std::string kOffice = std::string() +
-    "set profile small-office\n"
-    "set printer-network 198.18.20.0/24\n"
-    "set printer-network 2001:db8:20::/48\n"
-    // A few flows per capture: small tables keep each replay's start-up short.
-    "set flows max-entries 4096\n"
-    "set stream max-flows 64\n"
+const std::string kOffice = std::string(kReplayOffice) +
     "set group mail-relay address 198.18.30.10\n"
     "set group ldap-servers address 198.18.30.10\n"
     "set group file-servers address 198.18.30.10\n"

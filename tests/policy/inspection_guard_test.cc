@@ -78,29 +78,23 @@ TEST(InspectionGuard, SameInspectorOtherSettings) {
 
 // Moving addresses into a group whose service on the port is not inspected.
 TEST(InspectionGuard, AddressesMovedBetweenGroups) {
-  auto before = build(kBase +
-                      "set service raw-job direction to-printers\n"
-                      "set service raw-job protocol tcp\n"
-                      "set service raw-job port 8443\n"
-                      "set service raw-job peer-group print-servers\n"
-                      "set service tls-job direction to-printers\n"
-                      "set service tls-job protocol tcp\n"
-                      "set service tls-job port 8443\n"
-                      "set service tls-job peer-group management\n"
-                      "set service tls-job inspect tls\n");
+  // Port 8443: plain for the print servers, inspected TLS for the management group.
+  const std::string services =
+      "set service raw-job direction to-printers\n"
+      "set service raw-job protocol tcp\n"
+      "set service raw-job port 8443\n"
+      "set service raw-job peer-group print-servers\n"
+      "set service tls-job direction to-printers\n"
+      "set service tls-job protocol tcp\n"
+      "set service tls-job port 8443\n"
+      "set service tls-job peer-group management\n"
+      "set service tls-job inspect tls\n";
+  auto before = build(kBase + services);
   auto after = build(kBase +
                      "set group print-servers address 198.18.40.0/24\n"
                      "delete group management address 198.18.40.0/24\n"
-                     "set group management address 198.18.42.0/24\n"
-                     "set service raw-job direction to-printers\n"
-                     "set service raw-job protocol tcp\n"
-                     "set service raw-job port 8443\n"
-                     "set service raw-job peer-group print-servers\n"
-                     "set service tls-job direction to-printers\n"
-                     "set service tls-job protocol tcp\n"
-                     "set service tls-job port 8443\n"
-                     "set service tls-job peer-group management\n"
-                     "set service tls-job inspect tls\n");
+                     "set group management address 198.18.42.0/24\n" +
+                     services);
   auto v = inspection_losses(*before, *after);
   ASSERT_FALSE(v.empty());
   EXPECT_NE(all(v).find("198.18.40.0"), std::string::npos) << all(v);

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <random>
+#include <utility>
 
 #include "policy/compiled_policy.h"
 #include "tests/support/config_gen.h"
@@ -25,6 +27,28 @@ const char* decide(const CompiledPolicy& p, PolicyDir d, L4 proto, uint16_t port
   return s ? s->name.c_str() : "(default)";
 }
 
+// Each address of `want` maps to its group mask.
+void expect_lookups(const AddressMap& m,
+                    std::initializer_list<std::pair<const char*, GroupMask>> want) {
+  for (const auto& [address, mask] : want) EXPECT_EQ(m.lookup(ip(address)), mask) << address;
+}
+
+// Which service (or "(default)") decides each flow of `want`: direction, protocol, port, the
+// printer's and the peer's addresses.
+struct Decided {
+  PolicyDir dir;
+  L4 proto;
+  uint16_t port;
+  const char* printer;
+  const char* peer;
+  const char* service;
+};
+void expect_decisions(const CompiledPolicy& p, std::initializer_list<Decided> want) {
+  for (const Decided& d : want)
+    EXPECT_STREQ(decide(p, d.dir, d.proto, d.port, d.printer, d.peer), d.service)
+        << d.port << " " << d.printer << " " << d.peer;
+}
+
 TEST(AddressMap, OverlapsAndFamilies) {
   AddressMap m;
   m.build({{*parse_prefix("198.18.0.0/16"), 1},
@@ -32,18 +56,20 @@ TEST(AddressMap, OverlapsAndFamilies) {
            {*parse_prefix("198.18.20.128/25"), 4},
            {*parse_prefix("2001:db8::/32"), 8},
            {*parse_prefix("2001:db8:20::/48"), 16}});
-  EXPECT_EQ(m.lookup(ip("198.17.255.255")), 0u);
-  EXPECT_EQ(m.lookup(ip("198.18.0.0")), 1u);
-  EXPECT_EQ(m.lookup(ip("198.18.20.5")), 3u);
-  EXPECT_EQ(m.lookup(ip("198.18.20.200")), 7u);
-  EXPECT_EQ(m.lookup(ip("198.18.21.0")), 1u);
-  EXPECT_EQ(m.lookup(ip("198.18.255.255")), 1u);
-  EXPECT_EQ(m.lookup(ip("198.19.0.0")), 0u);
-  EXPECT_EQ(m.lookup(ip("2001:db8:20:ffff::1")), 24u);
-  EXPECT_EQ(m.lookup(ip("2001:db8:21::1")), 8u);
-  EXPECT_EQ(m.lookup(ip("2001:db9::")), 0u);
-  // v4 and v6 never mix, even for numerically equal values.
-  EXPECT_EQ(m.lookup(ip("::c612:1405")), 0u);
+  expect_lookups(m, {
+      {"198.17.255.255", 0u},
+      {"198.18.0.0", 1u},
+      {"198.18.20.5", 3u},
+      {"198.18.20.200", 7u},
+      {"198.18.21.0", 1u},
+      {"198.18.255.255", 1u},
+      {"198.19.0.0", 0u},
+      {"2001:db8:20:ffff::1", 24u},
+      {"2001:db8:21::1", 8u},
+      {"2001:db9::", 0u},
+      // v4 and v6 never mix, even for numerically equal values.
+      {"::c612:1405", 0u},
+  });
 }
 
 TEST(AddressMap, WholeSpaceAndTopEdges) {
@@ -52,12 +78,14 @@ TEST(AddressMap, WholeSpaceAndTopEdges) {
            {*parse_prefix("255.255.255.255/32"), 2},
            {*parse_prefix("::/0"), 4},
            {*parse_prefix("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"), 8}});
-  EXPECT_EQ(m.lookup(ip("0.0.0.0")), 1u);
-  EXPECT_EQ(m.lookup(ip("255.255.255.254")), 1u);
-  EXPECT_EQ(m.lookup(ip("255.255.255.255")), 3u);
-  EXPECT_EQ(m.lookup(ip("::")), 4u);
-  EXPECT_EQ(m.lookup(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe")), 4u);
-  EXPECT_EQ(m.lookup(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")), 12u);
+  expect_lookups(m, {
+      {"0.0.0.0", 1u},
+      {"255.255.255.254", 1u},
+      {"255.255.255.255", 3u},
+      {"::", 4u},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 4u},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 12u},
+  });
 }
 
 TEST(AddressMap, MatchesBruteForce) {
@@ -136,12 +164,11 @@ TEST(Compiler, PrinterNetworks) {
 
 TEST(Compiler, SpecificPeerGroupWins) {
   auto p = compile_text(kBase);
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 443, "198.18.20.5", "198.18.40.9"),
-               "https-mgmt");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 443, "198.18.20.5", "198.18.99.9"),
-               "https");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 443, "2001:db8:20::5", "2001:db8:40::1"),
-               "https-mgmt");
+  expect_decisions(*p, {
+      {PolicyDir::ToPrinters, L4::Tcp, 443, "198.18.20.5", "198.18.40.9", "https-mgmt"},
+      {PolicyDir::ToPrinters, L4::Tcp, 443, "198.18.20.5", "198.18.99.9", "https"},
+      {PolicyDir::ToPrinters, L4::Tcp, 443, "2001:db8:20::5", "2001:db8:40::1", "https-mgmt"},
+  });
   const CompiledService* s = p->match(PolicyDir::ToPrinters, L4::Tcp, 443,
                                       p->classify(ip("198.18.20.5")), p->classify(ip("198.18.40.9")));
   ASSERT_TRUE(s);
@@ -152,36 +179,29 @@ TEST(Compiler, SpecificPeerGroupWins) {
 
 TEST(Compiler, DefaultDenyAndDirections) {
   auto p = compile_text(kBase);
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 80, "198.18.20.5", "198.18.99.9"),
-               "(default)");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Udp, 443, "198.18.20.5", "198.18.99.9"),
-               "(default)");
-  // Outbound 587 only toward the relay.
-  EXPECT_STREQ(decide(*p, PolicyDir::FromPrinters, L4::Tcp, 587, "198.18.20.5", "198.18.50.25"),
-               "smtp");
-  EXPECT_STREQ(decide(*p, PolicyDir::FromPrinters, L4::Tcp, 587, "198.18.20.5", "198.18.50.26"),
-               "(default)");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 587, "198.18.20.5", "198.18.50.25"),
-               "(default)");
-  // A from-printers service does not open the way in.
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Udp, 53, "198.18.20.5", "198.18.99.9"),
-               "(default)");
-  EXPECT_STREQ(decide(*p, PolicyDir::FromPrinters, L4::Udp, 53, "198.18.20.5", "198.18.99.9"),
-               "dns");
-  EXPECT_STREQ(decide(*p, PolicyDir::FromPrinters, L4::Tcp, 53, "198.18.20.5", "198.18.99.9"),
-               "dns");
-  // "both" opens both ways.
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Icmp, 0, "198.18.20.5", "198.18.99.9"), "ping");
-  EXPECT_STREQ(decide(*p, PolicyDir::FromPrinters, L4::Icmp, 0, "198.18.20.5", "198.18.99.9"),
-               "ping");
+  expect_decisions(*p, {
+      {PolicyDir::ToPrinters, L4::Tcp, 80, "198.18.20.5", "198.18.99.9", "(default)"},
+      {PolicyDir::ToPrinters, L4::Udp, 443, "198.18.20.5", "198.18.99.9", "(default)"},
+      // Outbound 587 only toward the relay.
+      {PolicyDir::FromPrinters, L4::Tcp, 587, "198.18.20.5", "198.18.50.25", "smtp"},
+      {PolicyDir::FromPrinters, L4::Tcp, 587, "198.18.20.5", "198.18.50.26", "(default)"},
+      {PolicyDir::ToPrinters, L4::Tcp, 587, "198.18.20.5", "198.18.50.25", "(default)"},
+      // A from-printers service does not open the way in.
+      {PolicyDir::ToPrinters, L4::Udp, 53, "198.18.20.5", "198.18.99.9", "(default)"},
+      {PolicyDir::FromPrinters, L4::Udp, 53, "198.18.20.5", "198.18.99.9", "dns"},
+      {PolicyDir::FromPrinters, L4::Tcp, 53, "198.18.20.5", "198.18.99.9", "dns"},
+      // "both" opens both ways.
+      {PolicyDir::ToPrinters, L4::Icmp, 0, "198.18.20.5", "198.18.99.9", "ping"},
+      {PolicyDir::FromPrinters, L4::Icmp, 0, "198.18.20.5", "198.18.99.9", "ping"},
+  });
 }
 
 TEST(Compiler, PrinterGroupAndRanges) {
   auto p = compile_text(kBase);
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 9100, "198.18.20.200", "198.18.99.9"),
-               "raw");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 9100, "198.18.20.20", "198.18.99.9"),
-               "(default)");
+  expect_decisions(*p, {
+      {PolicyDir::ToPrinters, L4::Tcp, 9100, "198.18.20.200", "198.18.99.9", "raw"},
+      {PolicyDir::ToPrinters, L4::Tcp, 9100, "198.18.20.20", "198.18.99.9", "(default)"},
+  });
   for (uint16_t port : {9011, 9013, 9015, 47545, 47547}) {
     const CompiledService* s = p->match(PolicyDir::ToPrinters, L4::Tcp, port,
                                         p->classify(ip("198.18.20.5")), 0);
@@ -204,10 +224,10 @@ TEST(Compiler, EmptyGroupMatchesNobody) {
                         "set service lpd protocol tcp\n"
                         "set service lpd port 515\n"
                         "set service lpd peer-group nobody\n");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 515, "198.18.20.5", "198.18.40.9"),
-               "(default)");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 515, "198.18.20.5", "0.0.0.0"),
-               "(default)");
+  expect_decisions(*p, {
+      {PolicyDir::ToPrinters, L4::Tcp, 515, "198.18.20.5", "198.18.40.9", "(default)"},
+      {PolicyDir::ToPrinters, L4::Tcp, 515, "198.18.20.5", "0.0.0.0", "(default)"},
+  });
 }
 
 TEST(Compiler, Ethertypes) {
@@ -228,13 +248,11 @@ TEST(Compiler, DescribeListsTheTable) {
 TEST(Compiler, LargePolicyCompilesAndDecides) {
   auto p = compile_text(pw::testing::large_policy_config(1000));
   // extra7 (to-printers, tcp, port 20007) is open to group extra7 = 198.19.7.0/24 only.
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 20007, "198.18.21.1", "198.19.7.1"),
-               "extra7");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 20007, "198.18.21.1", "198.19.8.1"),
-               "(default)");
-  EXPECT_STREQ(decide(*p, PolicyDir::ToPrinters, L4::Tcp, 20007, "2001:db8:20::1",
-                      "2001:db8:107::1"),
-               "extra7");
+  expect_decisions(*p, {
+      {PolicyDir::ToPrinters, L4::Tcp, 20007, "198.18.21.1", "198.19.7.1", "extra7"},
+      {PolicyDir::ToPrinters, L4::Tcp, 20007, "198.18.21.1", "198.19.8.1", "(default)"},
+      {PolicyDir::ToPrinters, L4::Tcp, 20007, "2001:db8:20::1", "2001:db8:107::1", "extra7"},
+  });
   EXPECT_GT(p->services().size(), 1000u);
 }
 

@@ -38,6 +38,16 @@ class Collect : public dp::PipelineSink {
   }
 };
 
+// The FTP service of the pipeline tests: to the printers on port 21, inspected, AUTH TLS
+// required, passive data ports 50000-50100.
+inline constexpr const char* kFtpService =
+    "set service ftp direction to-printers\n"
+    "set service ftp protocol tcp\n"
+    "set service ftp port 21\n"
+    "set service ftp inspect ftp\n"
+    "set service ftp tls required\n"
+    "set service ftp passive-ports 50000-50100\n";
+
 // Parses, validates and compiles `text`; test failures name the problems.
 std::shared_ptr<const policy::CompiledPolicy> compile_text(const std::string& text, uint64_t gen = 1);
 

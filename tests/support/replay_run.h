@@ -22,6 +22,15 @@ struct ReplayRun {
 ReplayRun replay_run(const std::filesystem::path& dir, const std::string& config_text,
                      const std::string& in_pcap);
 
+// The small office of the replay tests: the printer network 198.18.20.0/24 and 2001:db8:20::/48,
+// and tables small enough for a replay's start-up to stay short (a few flows per run).
+inline constexpr const char* kReplayOffice =
+    "set profile small-office\n"
+    "set printer-network 198.18.20.0/24\n"
+    "set printer-network 2001:db8:20::/48\n"
+    "set flows max-entries 4096\n"
+    "set stream max-flows 64\n";
+
 // The IMAP service neither profile has: the printer fetches mail from the mail relay, STARTTLS
 // required (set-commands to append to a configuration).
 inline constexpr const char* kMailImapService =
