@@ -14,16 +14,12 @@
 # Needs root, dpdk-testpmd and dpdk-telemetry.py (Debian dpdk-dev), python3.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=${1:-}
-[ -n "$build" ] || { [ -x "$root/build-rel/mgmt/printwalld/printwalld" ] && build=$root/build-rel || build=$root/build; }
+. "$here/lib.sh"
+bench_build "${1:-}"
 secs=${2:-8}
 shift 2 2>/dev/null || shift $#
 payloads=${*:-6 458}
-pwd_bin=$build/mgmt/printwalld/printwalld
-for t in dpdk-testpmd dpdk-telemetry.py python3 "$pwd_bin"; do
-  command -v "$t" >/dev/null || [ -x "$t" ] || { echo "forwarding_bench: missing $t" >&2; exit 1; }
-done
+bench_need forwarding_bench dpdk-testpmd dpdk-telemetry.py python3 "$pwd_bin"
 tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp" /var/run/dpdk/pwb-*; }

@@ -9,14 +9,10 @@
 # usage: bench/forwarding/veth_bench.sh [BUILD_DIR] [SECONDS]       (root)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=${1:-}
-[ -n "$build" ] || { [ -x "$root/build-rel/mgmt/printwalld/printwalld" ] && build=$root/build-rel || build=$root/build; }
+. "$here/lib.sh"
+bench_build "${1:-}"
 secs=${2:-8}
-pwd_bin=$build/mgmt/printwalld/printwalld
-for t in dpdk-testpmd dpdk-telemetry.py ethtool "$pwd_bin"; do
-  command -v "$t" >/dev/null || [ -x "$t" ] || { echo "veth_bench: missing $t" >&2; exit 1; }
-done
+bench_need veth_bench dpdk-testpmd dpdk-telemetry.py ethtool "$pwd_bin"
 tag=$$
 G=pwvg$tag W=pwvw$tag S=pwvs$tag
 tmp=$(mktemp -d)

@@ -23,33 +23,11 @@ if [ "$profile" = enterprise ]; then
 else
   services=(raw-print remote-ui-https wsd-discovery) udp_port=3702
 fi
-tag=$(printf '%05d' $(( $$ % 100000 )))
-ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag
-tmp=$(mktemp -d)
-fail=0
-pid= pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  for n in $ns_c $ns_p $ns_g; do ip netns del "$n" 2>/dev/null; done
-  [ -n "${PW_KEEP:-}" ] || rm -rf "$tmp"
-  rm -rf "/var/run/dpdk/pwc$tag"
-}
-trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
-
-if [ "$(id -u)" != 0 ] || ! command -v openssl >/dev/null || ! command -v tcpdump >/dev/null; then
-  echo "commit_load_test: needs root, openssl and tcpdump (appliance/install-deps)"; exit 77
-fi
-for n in $ns_c $ns_p $ns_g; do ip netns add "$n" || exit 1; done
-ip link add cli$tag type veth peer name gwo$tag
-ip link add prn$tag type veth peer name gwi$tag
-ip link set cli$tag netns $ns_c
-ip link set prn$tag netns $ns_p
-for i in gwo gwi; do ip link set $i$tag netns $ns_g; done
-setup $ns_c cli$tag 198.18.20.100/24 2001:db8:20::100/64
-setup $ns_p prn$tag 198.18.20.5/24 2001:db8:20::5/64
-for i in gwo gwi; do setup $ns_g $i$tag; done
+lab_init pwc
+ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag
+lab_need commit_load_test "openssl and tcpdump" openssl tcpdump
+wire_lab $tag $ns_c $ns_p $ns_g || exit 1
 
 cat >"$tmp/pw.conf" <<CONF
 set profile $profile

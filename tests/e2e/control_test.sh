@@ -24,9 +24,7 @@ cleanup() {
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v python3 >/dev/null; then
-  echo "control_test: needs root, useradd and python3"; exit 77
-fi
+lab_need control_test "useradd and python3" useradd python3
 # A syslog collector on loopback (UDP): the daemon's audit records must arrive as RFC 5424.
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 - "$port" "$tmp/syslog.txt" <<'PY' &

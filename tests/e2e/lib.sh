@@ -1,4 +1,5 @@
-# Shared by the end-to-end scripts (sourced): result lines and namespace interface set-up.
+# Shared by the end-to-end scripts (sourced): result lines, namespace interface set-up, and the
+# bump-in-the-wire lab of the inline tests.
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 # setup NS IFACE [ADDR4 ADDR6]: lo and IFACE up, every offload off (af_packet on veth needs it),
@@ -11,4 +12,61 @@ setup() {
     ip netns exec "$1" ip addr add "$3" dev "$2"
     ip netns exec "$1" ip -6 addr add "$4" dev "$2" nodad
   fi
+}
+
+# lab_init DPDK_PREFIX: `tag` (five digits of the PID, in every name the test makes), `tmp` (a
+# fresh folder), fail=0, and on EXIT lab_stop, then tmp (kept with PW_KEEP=1) and DPDK's runtime
+# folder of --file-prefix DPDK_PREFIX$tag removed.
+lab_init() {
+  tag=$(printf '%05d' $(( $$ % 100000 )))
+  tmp=$(mktemp -d)
+  fail=0
+  lab_dpdk_dir=/var/run/dpdk/$1$tag
+  trap lab_exit EXIT
+}
+lab_exit() {
+  lab_stop
+  [ -n "${PW_KEEP:-}" ] || rm -rf "$tmp"
+  rm -rf "$lab_dpdk_dir"
+}
+# lab_need NAME WHAT TOOL...: root and every TOOL, else NAME says it needs root and WHAT, and the
+# test is skipped (77).
+lab_need() {
+  local name=$1 what=$2 t
+  shift 2
+  [ "$(id -u)" = 0 ] || { echo "$name: needs root and $what (appliance/install-deps)"; exit 77; }
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "$name: needs root and $what (appliance/install-deps)"; exit 77; }
+  done
+}
+
+# A bump-in-the-wire lab. wire_lab TAG NS_CLIENT NS_PRINTER NS_GATEWAY [NS_NIDS]: the
+# namespaces (remembered in lab_ns for lab_stop), a client (cliTAG, 198.18.20.100,
+# 2001:db8:20::100) and a printer (prnTAG, 198.18.20.5, 2001:db8:20::5) on one /24, the gateway's
+# ends gwoTAG (outside) and gwiTAG (inside) in NS_GATEWAY; with NS_NIDS, nidTAG there and the
+# mirror end gwmTAG. Fails (status 1) when a namespace or a link cannot be made.
+lab_ns=() pid= pids=()
+wire_lab() {
+  local tag=$1 c=$2 p=$3 g=$4 n=${5:-} ns ends=(gwo gwi) i
+  for ns in "$c" "$p" "$g" $n; do ip netns add "$ns" || return 1; lab_ns+=("$ns"); done
+  ip link add "cli$tag" type veth peer name "gwo$tag" || return 1
+  ip link add "prn$tag" type veth peer name "gwi$tag" || return 1
+  ip link set "cli$tag" netns "$c"
+  ip link set "prn$tag" netns "$p"
+  if [ -n "$n" ]; then
+    ip link add "nid$tag" type veth peer name "gwm$tag" || return 1
+    ip link set "nid$tag" netns "$n"
+    ends+=(gwm)
+    setup "$n" "nid$tag"
+  fi
+  for i in "${ends[@]}"; do ip link set "$i$tag" netns "$g"; setup "$g" "$i$tag"; done
+  setup "$c" "cli$tag" 198.18.20.100/24 2001:db8:20::100/64
+  setup "$p" "prn$tag" 198.18.20.5/24 2001:db8:20::5/64
+}
+# lab_stop: the helpers (pids), the daemon (pid) and the lab's namespaces go.
+lab_stop() {
+  local p n
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for n in "${lab_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
 }

@@ -17,36 +17,11 @@
 set -u
 pwd_bin=$1
 cli_bin=${2:-$(dirname "$1")/printwall}
-tag=$(printf '%05d' $(( $$ % 100000 )))
-ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag ns_n=pwN$tag
-tmp=$(mktemp -d)
-fail=0
-pid= pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  for n in $ns_c $ns_p $ns_g $ns_n; do ip netns del "$n" 2>/dev/null; done
-  [ -n "${PW_KEEP:-}" ] || rm -rf "$tmp"
-  rm -rf "/var/run/dpdk/pwi$tag"
-}
-trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
-
-if [ "$(id -u)" != 0 ] || ! command -v nc >/dev/null || ! command -v tcpdump >/dev/null; then
-  echo "printwalld_inline_test: needs root, netcat and tcpdump (appliance/install-deps)"; exit 77
-fi
-for n in $ns_c $ns_p $ns_g $ns_n; do ip netns add "$n" || exit 1; done
-ip link add cli$tag type veth peer name gwo$tag
-ip link add prn$tag type veth peer name gwi$tag
-ip link add nid$tag type veth peer name gwm$tag
-ip link set cli$tag netns $ns_c
-ip link set prn$tag netns $ns_p
-ip link set nid$tag netns $ns_n
-for i in gwo gwi gwm; do ip link set $i$tag netns $ns_g; done
-setup $ns_c cli$tag 198.18.20.100/24 2001:db8:20::100/64
-setup $ns_p prn$tag 198.18.20.5/24 2001:db8:20::5/64
-setup $ns_n nid$tag
-for i in gwo gwi gwm; do setup $ns_g $i$tag; done
+lab_init pwi
+ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag ns_n=pwN$tag
+lab_need printwalld_inline_test "netcat and tcpdump" nc tcpdump
+wire_lab $tag $ns_c $ns_p $ns_g $ns_n || exit 1
 
 conf() {  # conf VARIANT: the configuration, with or without an extra service (a real change)
   cat <<CONF

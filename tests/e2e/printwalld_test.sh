@@ -4,34 +4,11 @@
 # usage: printwalld_test.sh PATH/TO/printwalld
 set -u
 pwd_bin=$1
-id=$$
-tag=${id: -5}
-ns_c=pwc$tag ns_p=pwp$tag ns_g=pwg$tag
-tmp=$(mktemp -d)
-fail=0
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  for n in $ns_c $ns_p $ns_g; do ip netns del "$n" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
-
-if [ "$(id -u)" != 0 ] || ! command -v nc >/dev/null; then
-  echo "printwalld_test: needs root and netcat (appliance/install-deps)"; exit 77
-fi
-for n in $ns_c $ns_p $ns_g; do ip netns add "$n" || exit 1; done
-ip link add cli$tag type veth peer name gwo$tag
-ip link add prn$tag type veth peer name gwi$tag
-ip link set cli$tag netns $ns_c
-ip link set prn$tag netns $ns_p
-ip link set gwo$tag netns $ns_g
-ip link set gwi$tag netns $ns_g
-setup $ns_c cli$tag 198.18.20.100/24 2001:db8:20::100/64
-setup $ns_p prn$tag 198.18.20.5/24 2001:db8:20::5/64
-setup $ns_g gwo$tag
-setup $ns_g gwi$tag
+lab_init pw
+ns_c=pwc$tag ns_p=pwp$tag ns_g=pwg$tag
+lab_need printwalld_test netcat nc
+wire_lab $tag $ns_c $ns_p $ns_g || exit 1
 
 cat >"$tmp/pw.conf" <<CONF
 set profile small-office
