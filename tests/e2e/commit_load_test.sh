@@ -178,6 +178,7 @@ for i in $(seq 1 "$commits"); do
   fi
 done
 elapsed=$(( $(date +%s) - start ))
+stopped_at=$(date +%s.%N)
 touch "$stop"
 for s in "${senders[@]}"; do wait "$s"; done
 wait $udp_rx
@@ -209,8 +210,14 @@ wait $pid
 pid=
 for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
 sleep 0.5
-rsts=$(tcpdump -nn -r "$tmp/client.pcap" 2>/dev/null | wc -l)
-[ "$rsts" = 0 ] && ok "no RST reached the client" || bad "$rsts RSTs reached the client"
+# RSTs while the commits ran. After the stop, the closing handshakes race the servers' exit (a
+# retransmitted FIN that meets a socket already gone is answered with an RST by the server's
+# kernel): not what this test is about; the gateway's own injection counter is checked below.
+rsts=$(tcpdump -tt -nn -r "$tmp/client.pcap" 2>/dev/null |
+  awk -v t="$stopped_at" '$1 < t { n++ } END { print n + 0 }')
+late=$(tcpdump -nn -r "$tmp/client.pcap" 2>/dev/null | wc -l)
+[ "$rsts" = 0 ] && ok "no RST reached the client during the commits ($((late - rsts)) while closing)" ||
+  bad "$rsts RSTs reached the client during the commits"
 # The gateway's own account: nothing dropped, nothing injected.
 summary=$(grep "stopping:" "$tmp/gw.log")
 if echo "$summary" | grep -q " 0 dropped, .* 0 injected,"; then ok "gateway: 0 dropped, 0 injected"; else
