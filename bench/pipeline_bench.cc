@@ -198,7 +198,7 @@ void BM_Reference_Normalised64(benchmark::State& st) {
   run_established(st, 9100, 60, nullptr, true, true);
 }
 void BM_EstablishedNormalised64(benchmark::State& st) {
-  run_established(st, 9100, 60, nullptr, false, true);  // print-server-raw: inspect pjl
+  run_established(st, 9100, 60, nullptr, false, true);  // print-server-raw: inspect job-language
 }
 const std::vector<size_t> kImix = {60, 60, 60, 60, 60, 60, 60, 590, 590, 590, 590, 1514};
 void BM_Imix(benchmark::State& st) { run_established(st, 9200, 1514, &kImix, false); }

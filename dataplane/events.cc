@@ -46,6 +46,15 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
+void Event::set_detail(std::string_view d) {
+  // From the wire: anything but printable ASCII becomes '?' (the JSON and syslog stay clean).
+  detail_len = static_cast<uint8_t>(d.size() < kDetail ? d.size() : kDetail);
+  for (size_t i = 0; i < detail_len; ++i) {
+    const unsigned char c = static_cast<unsigned char>(d[i]);
+    detail[i] = c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
+  }
+}
+
 std::string event_json(const Event& e, const policy::CompiledPolicy* policy) {
   char ts[64];
   time_t secs = static_cast<time_t>(e.ts_ns / 1'000'000'000ull);
@@ -85,6 +94,10 @@ std::string event_json(const Event& e, const policy::CompiledPolicy* policy) {
         first = false;
       }
     out += "]}";
+  }
+  if (e.detail_len) {
+    out.pop_back();
+    out += ",\"detail\":" + quoted(std::string(e.detail, e.detail_len)) + "}";
   }
   return out;
 }

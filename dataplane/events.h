@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/ip.h"
 #include "common/reason.h"
@@ -30,6 +31,12 @@ struct Event {
   uint32_t count = 1;    // events of this kind folded into this one (scan: distinct ports)
   uint16_t app = 0;      // nDPI protocol of the flow, 0: unknown
   uint64_t risks = 0;    // ndpi-risk: nDPI's risk bitmap (named in the JSON)
+  // What an inspector's deny was about (a PJL command, a PostScript operator): printable ASCII,
+  // `"detail"` in the JSON when not empty.
+  static constexpr size_t kDetail = 24;
+  char detail[kDetail] = {};
+  uint8_t detail_len = 0;
+  void set_detail(std::string_view d);
 };
 
 const char* to_string(EventAction a);

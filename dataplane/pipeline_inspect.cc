@@ -198,7 +198,9 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
   }
   if (res.action == A::Kill) {
     fl.suspicious = true;
-    emit_event(frame_event(v, EventAction::Reject, res.reason, fl.service, fl.id), sink);
+    Event e = frame_event(v, EventAction::Reject, res.reason, fl.service, fl.id);
+    e.set_detail(insp->detail(*state));  // the command or operator denied, if the inspector says
+    emit_event(e, sink);
     bool mirror = !fl.mirror_never;
     kill_flow(fl, v, side, sink, f);
     return {false, mirror, res.reason};

@@ -1,10 +1,12 @@
 #include "policy/config_schema.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 
 #include "common/ip.h"
+#include "policy/job_language.h"
 
 namespace pw::policy {
 
@@ -69,7 +71,7 @@ SchemaNode secure(SchemaNode n) {
 
 const Choices kTlsVersions = {"1.0", "1.1", "1.2", "1.3"};
 const Choices kInspectors = {"none", "ftp",  "smtp", "pop3", "imap", "ldap", "http",
-                             "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "pjl"};
+                             "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "job-language"};
 constexpr uint64_t kMaxCount = 1ull << 32;
 
 SchemaNode build_schema() {
@@ -136,6 +138,25 @@ SchemaNode build_schema() {
                                  "deny"),
                           number("min-rsa-bits", 1024, 16384, "smallest RSA key accepted",
                                  "2048")})})),
+          secure(container(
+              "job-language", "print job inspection (services with inspect job-language)",
+              {container(
+                   "pjl", "PJL commands",
+                   {number("max-line", 32, JobLanguageRules::kMaxPjlLine,
+                           "longest PJL line accepted (longer: unit-too-long)", "256"),
+                    multi("allow", ValueType::Keyword,
+                          "PJL command allowed although denied by default (DMINFO, FSQUERY, ...)"),
+                    multi("deny", ValueType::Keyword,
+                          "PJL command denied although allowed by default (INFO, ECHO, ...)"),
+                    multi("allow-set", ValueType::Keyword,
+                          "PJL SET variable allowed beyond the built-in job-scope list"),
+                    multi("deny-set", ValueType::Keyword,
+                          "PJL SET variable of the built-in list denied")}),
+               container("postscript", "PostScript operators",
+                         {multi("allow", ValueType::Keyword,
+                                "operator or key allowed although denied by default (showpage, ...)"),
+                          multi("deny", ValueType::Keyword,
+                                "operator denied beyond the defaults")})})),
           container(
               "detection", "suspicious-behaviour thresholds",
               {container("port-scan", "one source touching many denied ports or printers",
@@ -364,6 +385,7 @@ const char* value_type_name(ValueType t) {
     case ValueType::Duration: return "duration";
     case ValueType::Size: return "size";
     case ValueType::Ethertype: return "ethertype";
+    case ValueType::Keyword: return "keyword";
   }
   return "?";
 }
@@ -399,6 +421,16 @@ std::optional<CanonicalValue> canonical_value(const SchemaNode& node, std::strin
         return std::nullopt;
       }
       return CanonicalValue{r, r};
+    case ValueType::Keyword: {
+      bool good = !raw.empty() && raw.size() <= 32 && std::isalpha(static_cast<unsigned char>(raw[0]));
+      for (char c : raw)
+        good = good && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+      if (!good) {
+        *why = "bad keyword '" + r + "': use 1-32 letters, digits, '_', '.' or '-', starting with a letter";
+        return std::nullopt;
+      }
+      return CanonicalValue{r, r};
+    }
     case ValueType::String:
       for (char c : raw)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 
+#include "policy/job_language.h"
+
 namespace pw::policy {
 
 enum class Inspect : uint8_t {
-  None, Ftp, Smtp, Pop3, Imap, Ldap, Http, Tls, Snmp, Smb, Rfb, Ipp, Lpd, Pjl
+  None, Ftp, Smtp, Pop3, Imap, Ldap, Http, Tls, Snmp, Smb, Rfb, Ipp, Lpd, JobLanguage
 };
 enum class TlsMode : uint8_t { None, Optional, Required, Implicit };
 // Wire values of the TLS versions (RFC 8446 section 4.2.1).
@@ -29,6 +31,7 @@ struct InspectorConfig {
   bool ftp_data_tls = true;                     // FTP data connections start with TLS
   uint32_t min_rsa_bits = 2048;                 // security tls min-rsa-bits
   bool weak_certificate_deny = true;            // security tls weak-certificate deny|alert
+  const JobLanguageRules* job_language = nullptr;  // null: the built-in defaults
 };
 
 }  // namespace pw::policy

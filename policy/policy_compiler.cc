@@ -57,6 +57,16 @@ uint64_t inspection_key(const CompiledService& c) {
   mix(c.ftp_data_tls);
   mix(c.min_rsa_bits);
   mix(c.weak_certificate_deny);
+  if (c.job_language) {  // the lists decide verdicts too: a change re-checks the flows
+    const JobLanguageRules& r = *c.job_language;
+    mix(r.pjl_max_line);
+    for (const auto* l : {&r.pjl_allow, &r.pjl_deny, &r.pjl_allow_set, &r.pjl_deny_set,
+                          &r.ps_allow, &r.ps_deny}) {
+      mix(l->size());
+      for (const std::string& n : *l)
+        for (char ch : n) mix(static_cast<unsigned char>(ch));
+    }
+  }
   return h;
 }
 
@@ -248,6 +258,8 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.passive_ports = s.passive_ports.value_or(PortRange{});
     c.min_rsa_bits = model.tls.min_rsa_bits;
     c.weak_certificate_deny = model.tls.weak_certificate_deny;
+    // The model's copy in this policy: lives as long as the services that point at it.
+    c.job_language = s.inspect == Inspect::JobLanguage ? &p.model_.job_language : nullptr;
     c.name = s.name;
     c.inspection_key = inspection_key(c);
     c.peer_mask = mask_of(s.peer_groups);

@@ -1,6 +1,7 @@
 #include "policy/policy_model.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 namespace pw::policy {
@@ -32,7 +33,7 @@ const char* to_string(Action a) {
 }
 const char* to_string(Inspect i) {
   static const char* const kNames[] = {"none", "ftp",  "smtp", "pop3", "imap", "ldap", "http",
-                                       "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "pjl"};
+                                       "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "job-language"};
   auto n = static_cast<size_t>(i);
   return n < std::size(kNames) ? kNames[n] : "?";
 }
@@ -202,6 +203,10 @@ class Builder {
       }
       return;
     }
+    if (top == "job-language" && p.size() == 3 && s.node && s.node->multi) {
+      job_lists_.push_back({p[1].text + " " + p[2].text, v, &s});
+      return;
+    }
     if (top == "printer-network") {
       m_.printer_networks.push_back(*parse_prefix(v, nullptr));
       return;
@@ -231,6 +236,77 @@ class Builder {
   const Statement* stmt(const std::string& key) const {
     auto it = scalar_.find(key);
     return it == scalar_.end() ? nullptr : it->second;
+  }
+
+  // `job-language`: each list entry must change something (a name allowed or denied by default
+  // named again is refused), and no name may be both allowed and denied.
+  void job_language_lists() {
+    namespace jl = job_language;
+    JobLanguageRules& r = m_.job_language;
+    r.pjl_max_line = static_cast<uint32_t>(num("job-language pjl max-line"));
+    for (const JobList& e : job_lists_) {
+      const bool pjl = e.list.rfind("pjl ", 0) == 0;
+      std::string name = e.name;
+      if (pjl)
+        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      auto refuse = [&](const std::string& why) {
+        error(*e.stmt, "job-language " + e.list + " " + e.name + ": " + why);
+      };
+      std::vector<std::string>* list = nullptr;
+      if (e.list == "pjl allow") {
+        if (jl::listed(jl::kPjlAllowedCommands, name)) {
+          refuse("PJL " + name + " is allowed by default: the statement would change nothing");
+          continue;
+        }
+        list = &r.pjl_allow;
+      } else if (e.list == "pjl deny") {
+        if (!jl::listed(jl::kPjlAllowedCommands, name)) {
+          refuse("PJL " + name + " is not allowed by default: the statement would change nothing");
+          continue;
+        }
+        list = &r.pjl_deny;
+      } else if (e.list == "pjl allow-set") {
+        if (jl::listed(jl::kPjlSetVariables, name)) {
+          refuse(name + " is on the built-in list of job-scope variables already");
+          continue;
+        }
+        list = &r.pjl_allow_set;
+      } else if (e.list == "pjl deny-set") {
+        if (!jl::listed(jl::kPjlSetVariables, name)) {
+          refuse(name + " is not on the built-in list: SET of it is denied already");
+          continue;
+        }
+        list = &r.pjl_deny_set;
+      } else if (e.list == "postscript allow") {
+        if (!jl::listed(jl::kPsDeniedNames, name)) {
+          refuse(name + " is not denied by default (names are case-sensitive)");
+          continue;
+        }
+        list = &r.ps_allow;
+      } else if (e.list == "postscript deny") {
+        if (jl::listed(jl::kPsDeniedNames, name)) {
+          refuse(name + " is denied by default already");
+          continue;
+        }
+        list = &r.ps_deny;
+      } else {
+        continue;
+      }
+      if (std::find(list->begin(), list->end(), name) != list->end()) continue;  // same, other case
+      list->push_back(name);
+    }
+    for (auto* l : {&r.pjl_allow, &r.pjl_deny, &r.pjl_allow_set, &r.pjl_deny_set, &r.ps_allow,
+                    &r.ps_deny})
+      std::sort(l->begin(), l->end());
+    if (!job_lists_.empty() || stmt("job-language pjl max-line")) {
+      bool used = false;
+      for (const auto& name : order_) used |= services_.at(name).svc.inspect == Inspect::JobLanguage;
+      if (!used) {
+        const Statement* at = job_lists_.empty() ? stmt("job-language pjl max-line") : job_lists_.front().stmt;
+        error(*at, "job-language settings, but no service has inspect job-language: they would "
+                   "take no effect", false);
+      }
+    }
   }
 
   void scalars() {
@@ -298,6 +374,7 @@ class Builder {
     f.evict_oldest = get("flows table-full") == "evict-oldest";
     f.tcp_syn_s = secs("flows timeout tcp-syn");
     f.tcp_inspecting_s = secs("flows timeout tcp-inspecting");
+    job_language_lists();
     f.tcp_established_s = secs("flows timeout tcp-established");
     f.tcp_closing_s = secs("flows timeout tcp-closing");
     f.udp_s = secs("flows timeout udp");
@@ -493,6 +570,12 @@ class Builder {
   std::map<std::string, std::map<std::string, std::string>> hosts_;
   std::map<std::string, const Statement*> scalar_;
   std::array<const Statement*, 3> interface_stmt_{};
+  struct JobList {
+    std::string list;  // "pjl allow", "postscript deny", ...
+    std::string name;
+    const Statement* stmt;
+  };
+  std::vector<JobList> job_lists_;
 };
 
 }  // namespace

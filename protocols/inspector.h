@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <new>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/ip.h"
@@ -140,6 +141,13 @@ class Inspector {
   // past its risky phase (no short idle timeout, never evicted) and opens what depends on it
   // (FTP data channels). Inspectors that pass the flow through at that point need not say.
   virtual bool secured(const FlowState&) const { return false; }
+  // The sender's FIN arrived in order: its stream is complete. A unit still open (a PJL line
+  // without its line end, a PostScript name at the end of the job) is judged as the receiver
+  // will read it; Deny kills the flow before the FIN is forwarded.
+  virtual Decision on_end(FlowState&, Dir, Context&) const { return {}; }
+  // What a deny was about (a PJL command, a PostScript operator), for the event; empty if
+  // nothing more than the reason. Valid while the state lives.
+  virtual std::string_view detail(const FlowState&) const { return {}; }
   // Bytes that will never be seen (the stream cannot be completed): fail closed by default.
   virtual Decision on_gap(FlowState&, Dir, uint32_t, Context&) const {
     return {Verdict::Deny, 0, Reason::TcpGap};

@@ -6,6 +6,7 @@
 #include "protocols/ftp/ftp_inspector.h"
 #include "protocols/http/http_inspector.h"
 #include "protocols/imap/imap_inspector.h"
+#include "protocols/joblang/joblang_inspector.h"
 #include "protocols/ldap/ldap_inspector.h"
 #include "protocols/pop3/pop3_inspector.h"
 #include "protocols/rfb/rfb_inspector.h"
@@ -20,7 +21,7 @@ namespace {
 
 using policy::Inspect;
 
-constexpr size_t kKeywords = static_cast<size_t>(Inspect::Pjl) + 1;
+constexpr size_t kKeywords = static_cast<size_t>(Inspect::JobLanguage) + 1;
 
 // [keyword][datagram]: built once from the list, then a plain lookup per new flow.
 struct Table {
@@ -53,12 +54,13 @@ std::span<const Registered> registered() {
   static const snmp::SnmpUdpInspector kSnmpUdp;
   static const snmp::SnmpTcpInspector kSnmpTcp;
   static const ldap::LdapInspector kLdap;
+  static const joblang::JoblangInspector kJoblang;
   // The other protocol inspectors are added here as they are built.
   static const Registered kList[] = {
       {Inspect::Tls, &kTls},   {Inspect::Ftp, &kFtp},   {Inspect::Smtp, &kSmtp},
       {Inspect::Pop3, &kPop3}, {Inspect::Imap, &kImap}, {Inspect::Http, &kHttp},
       {Inspect::Smb, &kSmb},   {Inspect::Rfb, &kRfb},   {Inspect::Snmp, &kSnmpUdp},
-      {Inspect::Snmp, &kSnmpTcp}, {Inspect::Ldap, &kLdap},
+      {Inspect::Snmp, &kSnmpTcp}, {Inspect::Ldap, &kLdap}, {Inspect::JobLanguage, &kJoblang},
   };
   return kList;
 }

@@ -84,6 +84,11 @@ SegmentResult StreamNormaliser::segment(uint32_t s, Dir d, uint32_t seq,
     me.next = end;
   }
   if (fin && end == me.next && !me.fin) {
+    if (inspector) {
+      const Decision dec = inspector->on_end(*state, d, ctx);
+      if (dec.verdict == Verdict::Deny)
+        return {Action::Kill, dec.reason == Reason::Forwarded ? Reason::InspectorDeny : dec.reason};
+    }
     me.fin = true;
     me.next += 1;  // the FIN occupies one sequence number
   }

@@ -118,6 +118,15 @@ std::vector<Msg> session_for(Inspect inspect, bool inspected, bool udp) {
                             {true, std::string("\x00\x00\x01\x05", 4)}};
       return tls_then_data(m);
     }
+    case Inspect::JobLanguage: {
+      // A PCL 6 job as HP's driver frames it, then the printer's status answer.
+      const std::string uel = "\x1b%-12345X";
+      std::string job = uel + "@PJL JOB NAME=\"report\"\r\n@PJL SET DUPLEX=ON\r\n"
+                              "@PJL ENTER LANGUAGE=PCLXL\r\n) HP-PCL XL;3;0\r\n";
+      for (int i = 0; i < 3000; ++i) job += static_cast<char>(0x20 + i % 90);
+      job += uel + "@PJL EOJ\r\n" + uel;
+      return {{true, job}, {false, "@PJL USTATUS JOB\r\nEND\r\n\f"}};
+    }
     default:
       return {};
   }
@@ -276,7 +285,7 @@ TEST(RecheckChanges, ChangedInspectionOrRemovedServiceEndsTheFlow) {
     PipelineHarness h(lim, proto::inspector_for, before.get());
     auto https = frames_of(session_for(Inspect::Tls, true, false), "198.18.0.9", "198.18.20.5",
                            30000, 443, false);
-    auto raw = frames_of(session_for(Inspect::Pjl, false, false), "198.18.0.9", "198.18.20.5",
+    auto raw = frames_of(session_for(Inspect::JobLanguage, false, false), "198.18.0.9", "198.18.20.5",
                          30001, 9100, false);
     for (size_t i = 0; i < 5; ++i) {
       ASSERT_TRUE(h.run(https[i]));

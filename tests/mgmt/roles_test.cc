@@ -93,7 +93,7 @@ TEST(Roles, SchemaSecurityNodes) {
                                            "service plaintext-auth", "service snmp-version",
                                            "service snmp-security", "service smb-signing",
                                            "service smb1", "service data-tls", "service mirror",
-                                           "security", "mirror",
+                                           "security", "job-language", "mirror",
                                            "syslog"));
 }
 

@@ -74,6 +74,11 @@ class Gen {
         static const char* const kE[] = {"eapol", "lldp", "0x88CC", "0x0806", "0x9000"};
         return kE[pick(std::size(kE))];
       }
+      case ValueType::Keyword: {
+        static const char* const kK[] = {"DMINFO", "fsquery", "TIMEOUT", "showpage", "setcolorspace",
+                                         "INFO", "HOLDKEY", "x.y-z_1"};
+        return kK[pick(std::size(kK))];
+      }
     }
     return "";
   }
@@ -137,6 +142,9 @@ std::string random_config(uint32_t seed, size_t n) {
       std::string l = it->second.text();
       if (covered(l)) continue;
       out += "delete " + l + "\n";
+      // The same statement set by the admin earlier goes with it.
+      std::erase_if(set_lines,
+                    [&](const std::string& x) { return x == l || x.rfind(l + " ", 0) == 0; });
       gone.push_back(l);
       continue;
     }

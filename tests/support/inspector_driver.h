@@ -124,6 +124,9 @@ class InspectorDriver {
     return "";
   }
   Decision gap(Dir d, uint32_t bytes) { return insp_->on_gap(*st_, d, bytes, ctx); }
+  // The sender's FIN: its stream is complete.
+  Decision end(Dir d = Dir::ToServer) { return insp_->on_end(*st_, d, ctx); }
+  std::string_view detail() const { return st_ ? insp_->detail(*st_) : std::string_view(); }
 
   size_t at() const { return at_; }
   size_t forwarded() const { return forwarded_; }

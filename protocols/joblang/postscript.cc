@@ -1,0 +1,462 @@
+#include "protocols/joblang/postscript.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace pw::proto::joblang {
+namespace {
+
+using policy::JobLanguageRules;
+using Mode = PsScanner::Mode;
+using Prev = PsScanner::Prev;
+using NameKind = PsScanner::NameKind;
+
+// Where a name is judged.
+enum : uint8_t {
+  kExec = 1,     // as an executable or immediately evaluated name
+  kLiteral = 2,  // as a literal name (/name: the operator fetched with load/get, or a key)
+  kWord = 4,     // anywhere, as a word: strings, comments, data; no benign job spells it
+  kAfterClose = 8,   // anywhere, as a word right after a string's ')' or '>': `(x) (r) file`
+  kAfterString = 16,  // as an executable name whose operand is a string: `(path) status`
+  kWeak = 32,    // inside a string that is then converted (cvx, cvn): `(file) cvn load exec`
+};
+
+struct Op {
+  std::string_view name;
+  uint8_t where;
+  Reason reason;
+};
+
+constexpr uint8_t kStrong = kExec | kLiteral | kWord;
+
+// Sorted by name (byte order: upper case first).
+constexpr Op kOps[] = {
+    {"BeginPage", kLiteral, Reason::JoblangJobCapture},
+    {"CollateDetails", kLiteral, Reason::JoblangJobCapture},  // job retention (stored jobs)
+    {"EndPage", kLiteral, Reason::JoblangJobCapture},
+    {"Password", kLiteral, Reason::JoblangCredential},
+    {"StartJobPassword", kLiteral | kWord, Reason::JoblangCredential},
+    {"SystemParamsPassword", kLiteral | kWord, Reason::JoblangCredential},
+    {"checkpassword", kStrong, Reason::JoblangCredential},
+    {"deletefile", kStrong, Reason::JoblangFileAccess},
+    {"devdismount", kStrong, Reason::JoblangFileAccess},
+    {"devforall", kStrong, Reason::JoblangFileAccess},
+    {"devformat", kStrong, Reason::JoblangFileAccess},
+    {"devmount", kStrong, Reason::JoblangFileAccess},
+    {"devstatus", kStrong, Reason::JoblangFileAccess},
+    {"exitserver", kStrong, Reason::JoblangInterpreterEscape},
+    {"file", kExec | kLiteral | kAfterClose | kWeak, Reason::JoblangFileAccess},
+    {"filenameforall", kStrong, Reason::JoblangFileAccess},
+    {"internaldict", kStrong, Reason::JoblangInterpreterEscape},
+    {"renamefile", kStrong, Reason::JoblangFileAccess},
+    {"run", kExec | kAfterClose | kWeak, Reason::JoblangFileAccess},
+    {"serverdict", kStrong, Reason::JoblangInterpreterEscape},
+    {"setdevparams", kStrong, Reason::JoblangPersistentChange},
+    {"setsystemparams", kStrong, Reason::JoblangPersistentChange},
+    {"setuserparams", kStrong, Reason::JoblangPersistentChange},
+    {"startjob", kStrong, Reason::JoblangInterpreterEscape},
+    {"status", kAfterString | kAfterClose | kWeak, Reason::JoblangFileAccess},
+    {"superexec", kStrong, Reason::JoblangInterpreterEscape},
+};
+// Page operators whose redefinition captures other users' pages (a literal key followed by
+// def, put or store within the next tokens).
+constexpr std::string_view kPageOps[] = {"copypage", "erasepage", "showpage"};
+
+constexpr bool sorted() {
+  for (size_t i = 1; i < std::size(kOps); ++i)
+    if (!(kOps[i - 1].name < kOps[i].name)) return false;
+  return true;
+}
+static_assert(sorted());
+
+const Op* find_op(std::string_view n) {
+  auto it = std::lower_bound(std::begin(kOps), std::end(kOps), n,
+                             [](const Op& o, std::string_view x) { return o.name < x; });
+  return it != std::end(kOps) && it->name == n ? it : nullptr;
+}
+
+bool white(uint8_t c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32; }
+bool delimiter(uint8_t c) {
+  return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+         c == '}' || c == '/' || c == '%';
+}
+bool regular(uint8_t c) { return !white(c) && !delimiter(c); }
+int hexval(uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+constexpr PsJudgement kGo{};
+
+bool allowed_by_admin(std::string_view n, const JobLanguageRules* r) {
+  return r && JobLanguageRules::has(r->ps_allow, n);
+}
+
+PsJudgement judged(const Op& op, const JobLanguageRules* r) {
+  if (allowed_by_admin(op.name, r)) return kGo;
+  return {op.reason, op.name};
+}
+
+// --- the context-free word scan ---
+
+// A word of regular characters ended. `in_string`: it came from a string's content.
+PsJudgement word_end(PsScanner& s, const JobLanguageRules* r, bool* weak) {
+  if (s.word_len == 0) return kGo;
+  const std::string_view w(s.word, s.word_len);
+  const bool after_close = s.word_after_close;
+  s.word_len = 0;
+  s.word_after_close = false;
+  if (s.word_long) {
+    s.word_long = false;
+    return kGo;
+  }
+  const Op* op = find_op(w);
+  if (!op) return kGo;
+  if (op->where & kWord) return judged(*op, r);
+  if ((op->where & kAfterClose) && after_close) return judged(*op, r);
+  if ((op->where & kWeak) && weak && !allowed_by_admin(op->name, r)) *weak = true;
+  return kGo;
+}
+
+// One byte (decoded, for string contents) through the word scan.
+PsJudgement word_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r, bool* weak) {
+  if (regular(c)) {
+    if (s.word_len == 0) s.word_after_close = s.last_close;
+    s.last_close = false;
+    if (s.word_len < PsScanner::kName)
+      s.word[s.word_len++] = static_cast<char>(c);
+    else
+      s.word_long = true;
+    return kGo;
+  }
+  PsJudgement j = word_end(s, r, weak);
+  if (c == ')' || c == '>')
+    s.last_close = true;
+  else if (!white(c))
+    s.last_close = false;
+  return j;
+}
+
+// --- the tokenizer ---
+
+// A token other than a name completed at the current depth (for the redefinition window).
+void token_done(PsScanner& s) {
+  if (s.redefine_window && s.proc_depth == s.redefine_depth) --s.redefine_window;
+}
+
+PsJudgement name_token(PsScanner& s, const JobLanguageRules* r) {
+  const std::string_view n(s.name, s.name_len);
+  const bool too_long = s.name_long;
+  const Prev prev = s.prev;
+  const bool weak_string = s.operand_weak;
+  s.operand_weak = false;
+  s.name_len = 0;
+  s.name_long = false;
+  s.prev = Prev::Other;
+  const uint8_t window = s.redefine_window;
+  token_done(s);
+  if (too_long) return kGo;
+  if (s.kind == NameKind::Literal) {
+    if (const Op* op = find_op(n); op && (op->where & kLiteral)) return judged(*op, r);
+    for (size_t i = 0; i < std::size(kPageOps); ++i)
+      if (n == kPageOps[i] && !allowed_by_admin(n, r)) {
+        s.redefine_window = 3;
+        s.redefined = static_cast<uint8_t>(i + 1);
+        s.redefine_depth = s.proc_depth;
+      }
+    return kGo;
+  }
+  // Executable or immediately evaluated.
+  if (r && JobLanguageRules::has(r->ps_deny, n)) return {Reason::JoblangCommandDenied, n};
+  if (n == "exit" || n == "stop") {
+    if (s.proc_depth > 0) s.proc_exit |= uint64_t{1} << (s.proc_depth - 1);
+    return kGo;
+  }
+  if (n == "loop") {
+    if (prev != Prev::ProcWithExit && !allowed_by_admin(n, r))
+      return {Reason::JoblangDenialOfService, "loop"};
+    return kGo;
+  }
+  if ((n == "cvx" || n == "cvn" || n == "token") && weak_string)
+    return {Reason::JoblangFileAccess, "cvx"};
+  if ((n == "def" || n == "put" || n == "store") && window && s.redefined)
+    return {Reason::JoblangJobCapture, kPageOps[s.redefined - 1]};
+  if (const Op* op = find_op(n)) {
+    if (op->where & kExec) return judged(*op, r);
+    if ((op->where & kAfterString) && prev == Prev::String) return judged(*op, r);
+  }
+  return kGo;
+}
+
+PsJudgement end_name_if_any(PsScanner& s, const JobLanguageRules* r) {
+  if (s.mode != Mode::Name) return kGo;
+  s.mode = Mode::Space;
+  return name_token(s, r);
+}
+
+void string_start(PsScanner& s, Mode m) {
+  s.mode = m;
+  s.string_depth = 0;
+  s.string_weak = m == Mode::A85;  // not decoded: converting it to code is refused
+  s.hex_half = false;
+}
+void string_done(PsScanner& s) {
+  s.mode = Mode::Space;
+  s.prev = Prev::String;
+  token_done(s);
+  s.operand_weak = s.string_weak;  // the next name sees it (cvx, cvn)
+  s.string_weak = false;
+}
+
+// A byte where a token may start (Space mode).
+PsJudgement token_start(PsScanner& s, uint8_t c, const JobLanguageRules*) {
+  if (white(c)) return kGo;
+  switch (c) {
+    case '%':
+      s.mode = Mode::Comment;
+      return kGo;
+    case '(':
+      string_start(s, Mode::String);
+      return kGo;
+    case '<':
+      s.mode = Mode::Lt;
+      return kGo;
+    case '>':
+      s.mode = Mode::Gt;
+      return kGo;
+    case '/':
+      s.mode = Mode::Slash;
+      return kGo;
+    case '{':
+      if (s.proc_depth >= PsScanner::kMaxDepth) return {Reason::MalformedJoblang, "nesting"};
+      ++s.proc_depth;
+      s.proc_exit &= ~(uint64_t{1} << (s.proc_depth - 1));
+      s.prev = Prev::Other;
+      return kGo;
+    case '}': {
+      if (s.proc_depth == 0) return {Reason::MalformedJoblang, "}"};
+      const bool exits = s.proc_exit >> (s.proc_depth - 1) & 1;
+      --s.proc_depth;
+      // An exit inside a nested procedure can end the enclosing loop too (`{ x { exit } if } loop`).
+      if (exits && s.proc_depth > 0) s.proc_exit |= uint64_t{1} << (s.proc_depth - 1);
+      s.prev = exits ? Prev::ProcWithExit : Prev::ProcWithoutExit;
+      token_done(s);
+      return kGo;
+    }
+    case '[':
+    case ']':
+      s.prev = Prev::Other;
+      token_done(s);
+      return kGo;
+    case ')':
+      return {Reason::MalformedJoblang, ")"};
+    default:
+      break;
+  }
+  // Binary tokens and binary object sequences (PLRM 3.14): not read here; a job that uses them
+  // cannot be judged.
+  if (c >= 128 && c <= 159) return {Reason::MalformedJoblang, "binary-token"};
+  s.mode = Mode::Name;
+  s.kind = NameKind::Executable;
+  s.name[0] = static_cast<char>(c);
+  s.name_len = 1;
+  s.name_long = false;
+  return kGo;
+}
+
+PsJudgement tokenizer_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
+  switch (s.mode) {
+    case Mode::Space:
+      return token_start(s, c, r);
+    case Mode::Name:
+      if (regular(c)) {
+        if (c >= 128 && c <= 159) return {Reason::MalformedJoblang, "binary-token"};
+        if (s.name_len < PsScanner::kName)
+          s.name[s.name_len++] = static_cast<char>(c);
+        else
+          s.name_long = true;
+        return kGo;
+      }
+      if (PsJudgement j = end_name_if_any(s, r); j.reason != Reason::Forwarded) return j;
+      return token_start(s, c, r);
+    case Mode::Slash:
+      s.mode = Mode::Name;
+      s.name_len = 0;
+      s.name_long = false;
+      if (c == '/') {
+        s.kind = NameKind::Immediate;
+        return kGo;
+      }
+      s.kind = NameKind::Literal;
+      if (regular(c)) {
+        s.name[s.name_len++] = static_cast<char>(c);
+        return kGo;
+      }
+      // `/` alone is the empty literal name.
+      if (PsJudgement j = end_name_if_any(s, r); j.reason != Reason::Forwarded) return j;
+      return token_start(s, c, r);
+    case Mode::Comment:
+      if (c == 10 || c == 13 || c == 12) s.mode = Mode::Space;
+      return kGo;
+    case Mode::String:
+      if (c == '\\') {
+        s.mode = Mode::StringEsc;
+      } else if (c == '(') {
+        ++s.string_depth;
+      } else if (c == ')') {
+        if (s.string_depth == 0) {
+          string_done(s);
+          return kGo;
+        }
+        --s.string_depth;
+      }
+      return kGo;
+    case Mode::StringEsc:
+      if (c >= '0' && c <= '7') {
+        s.mode = Mode::StringOctal;
+        s.octal = 1;
+      } else {
+        s.mode = Mode::String;
+      }
+      return kGo;
+    case Mode::StringOctal:
+      if (c >= '0' && c <= '7') {
+        if (++s.octal == 3) s.mode = Mode::String;
+        return kGo;
+      }
+      s.mode = Mode::String;
+      return tokenizer_byte(s, c, r);
+    case Mode::Lt:
+      if (c == '<') {  // dictionary start
+        s.mode = Mode::Space;
+        s.prev = Prev::Other;
+        token_done(s);
+        return kGo;
+      }
+      if (c == '~') {
+        string_start(s, Mode::A85);
+        return kGo;
+      }
+      string_start(s, Mode::Hex);
+      return tokenizer_byte(s, c, r);
+    case Mode::Hex:
+      if (c == '>') {
+        string_done(s);
+        return kGo;
+      }
+      if (!white(c) && hexval(c) < 0) return {Reason::MalformedJoblang, "hex-string"};
+      return kGo;
+    case Mode::A85:
+      if (c == '~') s.mode = Mode::A85Tilde;
+      return kGo;
+    case Mode::A85Tilde:
+      if (c == '>') {
+        string_done(s);
+        return kGo;
+      }
+      return {Reason::MalformedJoblang, "ascii85-string"};
+    case Mode::Gt:
+      s.mode = Mode::Space;
+      if (c == '>') {  // dictionary end
+        s.prev = Prev::Other;
+        token_done(s);
+        return kGo;
+      }
+      return {Reason::MalformedJoblang, ">"};
+  }
+  return kGo;
+}
+
+// A byte of a literal string's content (String mode) through the word scan; the closing ')'
+// ends the string's last word.
+PsJudgement string_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r, bool* weak) {
+  if (c == '\\') return kGo;
+  if (c == ')' && s.string_depth == 0) return word_byte(s, ' ', r, weak);
+  return word_byte(s, c, r, weak);
+}
+
+}  // namespace
+
+PsJudgement ps_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
+  // The word scan reads what the interpreter would decode: string escapes resolved, hex
+  // strings as their bytes; a string's content ends the preceding word and starts its own.
+  PsJudgement j = kGo;
+  const Mode before = s.mode;
+  // Words inside a string's content mark it weak; elsewhere they mark nothing.
+  const bool in_string = before == Mode::String || before == Mode::StringEsc ||
+                         before == Mode::StringOctal || before == Mode::Hex;
+  bool* weak = in_string ? &s.string_weak : nullptr;
+  switch (before) {
+    case Mode::String:
+      j = string_byte(s, c, r, weak);
+      break;
+    case Mode::StringEsc: {
+      uint8_t d = c;
+      switch (c) {
+        case 'n': d = '\n'; break;
+        case 'r': d = '\r'; break;
+        case 't': d = '\t'; break;
+        case 'b': d = '\b'; break;
+        case 'f': d = '\f'; break;
+        default: break;
+      }
+      if (c >= '0' && c <= '7')
+        s.octal_value = static_cast<uint8_t>(c - '0');
+      else if (c != '\n' && c != '\r')  // a backslash before a newline: nothing
+        j = word_byte(s, d, r, weak);
+      break;
+    }
+    case Mode::StringOctal:
+      if (c >= '0' && c <= '7') {  // the second or third digit (after three, String again)
+        s.octal_value = static_cast<uint8_t>(s.octal_value * 8 + (c - '0'));
+        if (s.octal == 2) j = word_byte(s, s.octal_value, r, weak);
+      } else {
+        j = word_byte(s, s.octal_value, r, weak);
+        if (j.reason == Reason::Forwarded) j = string_byte(s, c, r, weak);
+      }
+      break;
+    case Mode::Hex:
+      if (const int v = hexval(c); v >= 0) {
+        if (s.hex_half) j = word_byte(s, static_cast<uint8_t>(s.hex_value << 4 | v), r, weak);
+        s.hex_value = static_cast<uint8_t>(v);
+        s.hex_half = !s.hex_half;
+      } else if (c == '>') {
+        // An odd digit count: the last is followed by 0 (PLRM 3.2.2).
+        if (s.hex_half) j = word_byte(s, static_cast<uint8_t>(s.hex_value << 4), r, weak);
+        if (j.reason == Reason::Forwarded) j = word_byte(s, ' ', r, weak);
+      }
+      break;
+    case Mode::Lt:
+    case Mode::A85:
+    case Mode::A85Tilde:
+      break;  // ASCII85 content is not decoded: such a string counts as weak (string_start)
+    case Mode::Comment:
+      // Strong names count in comments too (data the tokenizer took for one); a word after a
+      // ')' in a comment is prose, not `(x) (r) file`.
+      j = word_byte(s, c, r, weak);
+      s.last_close = false;
+      break;
+    default:
+      j = word_byte(s, c, r, weak);
+      break;
+  }
+  if (j.reason != Reason::Forwarded) return j;
+  j = tokenizer_byte(s, c, r);
+  // A hex string's first digit came with the '<' decision.
+  if (before == Mode::Lt && s.mode == Mode::Hex && hexval(c) >= 0) {
+    s.hex_value = static_cast<uint8_t>(hexval(c));
+    s.hex_half = true;
+  }
+  return j;
+}
+
+PsJudgement ps_end(PsScanner& s, const JobLanguageRules* r) {
+  if (PsJudgement j = word_end(s, r, nullptr); j.reason != Reason::Forwarded) return j;
+  PsJudgement j = end_name_if_any(s, r);
+  s = PsScanner{};
+  return j;
+}
+
+}  // namespace pw::proto::joblang
