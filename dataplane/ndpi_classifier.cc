@@ -141,4 +141,13 @@ bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app) {
                NDPI_PROTOCOL_MAIL_POP, NDPI_PROTOCOL_MAIL_IMAP});
 }
 
+Reason misfit_reason(policy::Inspect inspect, uint16_t master, uint16_t app) {
+  const bool print_port = inspect == policy::Inspect::JobLanguage || inspect == policy::Inspect::Lpd;
+  for (uint16_t id : {master, app})
+    if (print_port && (id == NDPI_PROTOCOL_HTTP || id == NDPI_PROTOCOL_HTTP_PROXY ||
+                       id == NDPI_PROTOCOL_HTTP_CONNECT))
+      return Reason::CrossSitePrinting;
+  return Reason::WrongProtocol;
+}
+
 }  // namespace pw::dp

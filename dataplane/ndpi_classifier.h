@@ -8,6 +8,9 @@
 #include <span>
 #include <vector>
 
+#include "common/reason.h"
+#include "policy/inspector_config.h"
+
 struct ndpi_detection_module_struct;  // nDPI's, global namespace
 
 namespace pw::dp {
@@ -66,5 +69,8 @@ namespace pw::dp {
 // protocols nDPI knows by strong signatures that matter on a printer (remote access and
 // tunnels, HTTP, TLS, SMB, FTP, mail: SSH to 9100, HTTP to 443); other names only label the flow.
 bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app);
+// The reason a flow that does not fit its service is refused with: an HTTP request on a print
+// job port (RAW, LPD) is a browser made to print (cross-site-printing); else wrong-protocol.
+Reason misfit_reason(policy::Inspect inspect, uint16_t master, uint16_t app);
 
 }  // namespace pw::dp

@@ -221,10 +221,10 @@ void Pipeline::ftp_session_close(Flow& fl) {
   ftp_sessions_.close({client, printer, fl.key.vlan_outer, fl.key.vlan_inner});
 }
 
-bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
+Reason Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
                         PipelineSink& sink) {
   auto r = dpi_.process(fl.dpi, v.ip, now_ / 1'000'000, ++fl.dpi_packets);
-  if (!r.done) return true;
+  if (!r.done) return Reason::Forwarded;
   dpi_.close(fl.dpi);
   fl.dpi = NdpiClassifier::kNone;
   fl.app = r.app ? r.app : r.master;
@@ -239,8 +239,10 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
     emit_event(e, sink);
   }
   // Only a certain identification refuses a flow; a guess is a name in the events, no more.
-  if (fl.ftp_data || !r.certain || protocol_fits(svc.inspect, r.master, r.app)) return true;
-  Event e = frame_event(v, EventAction::Reject, Reason::WrongProtocol, fl.service, fl.id);
+  if (fl.ftp_data || !r.certain || protocol_fits(svc.inspect, r.master, r.app))
+    return Reason::Forwarded;
+  const Reason why = misfit_reason(svc.inspect, r.master, r.app);
+  Event e = frame_event(v, EventAction::Reject, why, fl.service, fl.id);
   e.app = fl.app;
   emit_event(e, sink);
   if (v.ip_proto == kProtoTcp) {
@@ -249,7 +251,7 @@ bool Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int side,
     release_flow(fl);
     flows_.remove(&fl);
   }
-  return false;
+  return why;
 }
 
 const char* to_string(FlowState s) {
@@ -690,8 +692,8 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       fl.pass_through = true;
     }
   }
-  if (fl.dpi != NdpiClassifier::kNone && !fl.pass_through && !classify(fl, v, f, side, sink))
-    return {false, true, Reason::WrongProtocol};
+  if (fl.dpi != NdpiClassifier::kNone && !fl.pass_through)
+    if (const Reason why = classify(fl, v, f, side, sink); why != Reason::Forwarded) return {false, true, why};
   fl.last_ns = now_;
   inspected_.touch(fl);
   ++fl.packets[static_cast<size_t>(side)];

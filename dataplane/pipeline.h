@@ -192,7 +192,8 @@ class Pipeline {
   void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
   void release_flow(Flow& fl);
   // nDPI on the flow's first packets; false when the flow must be denied (wrong protocol).
-  bool classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
+  // nDPI's classification; the reason the flow was refused for (Forwarded: it goes on).
+  Reason classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
   // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
   void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
   // An FTP control flow in TLS opens its (client, printer) session; its end closes it.

@@ -171,6 +171,17 @@ std::vector<Scenario> scenarios() {
        {{true, weak_hello_two_records()}}, "", "weak-tls-version", "remote-ui-https"},
       {"snmp v2c community", Where::ToPrinter, true, 161, {{true, snmp_v2c_get()}}, "C0mmun1ty-x",
        "snmp-community", "snmp-agent"},
+      // Print jobs: the command is judged at its line end or delimiter, which never reaches the
+      // printer (nothing secret to look for in the forwarded bytes: the verdict is checked).
+      {"pjl file listing after a benign header, lower case", Where::ToPrinter, false, 9100,
+       {c("\x1b%-12345X@PJL JOB NAME=\"a\"\r\n@pjl fsdirlist name=\"0:\\\" entry=1 count=65535\r\n")},
+       "", "joblang-file-access", "raw-print"},
+      {"postscript file read", Where::ToPrinter, false, 9100,
+       {c("\x1b%-12345X@PJL ENTER LANGUAGE=POSTSCRIPT\r\n%!PS\n/x 1 def (/etc/passwd) (r) file\n")},
+       "", "joblang-file-access", "raw-print"},
+      {"cross-site printing", Where::ToPrinter, false, 9100,
+       {c("POST /print HTTP/1.1\r\nHost: 198.18.20.5:9100\r\n\r\n\x1b%-12345X@PJL INFO ID\r\n")},
+       "", "cross-site-printing", "raw-print"},
   };
 }
 
