@@ -150,4 +150,11 @@ Reason misfit_reason(policy::Inspect inspect, uint16_t master, uint16_t app) {
   return Reason::WrongProtocol;
 }
 
+uint64_t relevant_risks(policy::Inspect inspect, uint16_t master, uint16_t app, uint64_t risk) {
+  if (master == NDPI_PROTOCOL_UNKNOWN && app == NDPI_PROTOCOL_UNKNOWN) return risk;
+  if (protocol_fits(inspect, master, app))
+    risk &= ~(uint64_t{1} << NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT);
+  return risk;
+}
+
 }  // namespace pw::dp

@@ -72,5 +72,9 @@ bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app);
 // The reason a flow that does not fit its service is refused with: an HTTP request on a print
 // job port (RAW, LPD) is a browser made to print (cross-site-printing); else wrong-protocol.
 Reason misfit_reason(policy::Inspect inspect, uint16_t master, uint16_t app);
+// The risks of `risk` that say something about a flow of this service: "known protocol on a
+// non-standard port" does not when the protocol nDPI named is one the service tolerates (a
+// print job's PDF or PCL XL bytes that nDPI takes for FTP data on 9100).
+uint64_t relevant_risks(policy::Inspect inspect, uint16_t master, uint16_t app, uint64_t risk);
 
 }  // namespace pw::dp

@@ -229,6 +229,7 @@ Reason Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int sid
   fl.dpi = NdpiClassifier::kNone;
   fl.app = r.app ? r.app : r.master;
   const CompiledService& svc = policy_->services()[fl.service];
+  r.risk = relevant_risks(svc.inspect, r.master, r.app, r.risk);
   if (r.risk) {
     // A risk marks the flow suspicious (mirrored, reported); it denies nothing by itself.
     fl.suspicious = !fl.mirror_never;
