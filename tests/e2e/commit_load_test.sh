@@ -209,6 +209,7 @@ gens=$(grep -c "policy generation .* in force" "$tmp/gw.log")
 [ "$gens" -ge "$commits" ] && ok "$gens policy generations in force" || bad "$gens generations in force"
 changed=$(grep -c '"policy-changed"' "$tmp/events.jsonl" 2>/dev/null)
 [ "${changed:-0}" = 0 ] && ok "no policy-changed event" || bad "$changed policy-changed events"
+"$cli_bin" --socket "$tmp/ctl.sock" show statistics >"$tmp/stats.txt" 2>&1
 kill -TERM $pid
 wait $pid
 pid=
@@ -223,7 +224,15 @@ late=$(tcpdump -nn -r "$tmp/client.pcap" 2>/dev/null | wc -l)
 [ "$rsts" = 0 ] && ok "no RST reached the client during the commits ($((late - rsts)) while closing)" ||
   bad "$rsts RSTs reached the client during the commits"
 # The gateway's own account: nothing dropped, nothing injected.
+# A frame the kernel loses on the way in (af_packet ring, shared cores) leaves the inspected
+# 9100 stream with a hole: the normaliser drops what arrives beyond it until the sender
+# retransmits (tcp-out-of-order, by design). Any other drop, or an injected frame, is a failure.
 summary=$(grep "stopping:" "$tmp/gw.log")
-if echo "$summary" | grep -q " 0 dropped, .* 0 injected,"; then ok "gateway: 0 dropped, 0 injected"; else
-  bad "gateway: $summary"; fi
+dropped=$(echo "$summary" | sed -n 's/.* \([0-9]*\) dropped,.*/\1/p')
+ooo=$(sed -n 's/^ *tcp-out-of-order: *\([0-9]*\)$/\1/p' "$tmp/stats.txt" | head -1)
+if echo "$summary" | grep -q " 0 injected," && [ "${dropped:-x}" = "${ooo:-0}" ]; then
+  ok "gateway: 0 injected, no drop but ${ooo:-0} segments beyond a hole of the inspected stream"
+else
+  bad "gateway: $summary"; sed -n '/^reasons:/,/^totals:/p' "$tmp/stats.txt" | head -20
+fi
 exit $fail

@@ -63,6 +63,17 @@ wire_lab() {
   setup "$c" "cli$tag" 198.18.20.100/24 2001:db8:20::100/64
   setup "$p" "prn$tag" 198.18.20.5/24 2001:db8:20::5/64
 }
+# lab_up DPDK_PREFIX NS_PREFIX NAME WHAT TOOL...: the usual start of an inline test with a NIDS:
+# lab_init, the namespace names ns_c ns_p ns_g ns_n (NS_PREFIX C/P/G/N and the tag), lab_need
+# (skipped without root or a TOOL), and wire_lab (exit 1 when it fails).
+lab_up() {
+  local dpdk=$1 pre=$2 name=$3 what=$4
+  shift 4
+  lab_init "$dpdk"
+  ns_c=${pre}C$tag ns_p=${pre}P$tag ns_g=${pre}G$tag ns_n=${pre}N$tag
+  lab_need "$name" "$what" "$@"
+  wire_lab "$tag" "$ns_c" "$ns_p" "$ns_g" "$ns_n" || exit 1
+}
 # lab_stop: the helpers (pids), the daemon (pid) and the lab's namespaces go.
 lab_stop() {
   local p n

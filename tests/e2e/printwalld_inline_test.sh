@@ -18,10 +18,7 @@ set -u
 pwd_bin=$1
 cli_bin=${2:-$(dirname "$1")/printwall}
 . "$(dirname "$0")/lib.sh"
-lab_init pwi
-ns_c=pwC$tag ns_p=pwP$tag ns_g=pwG$tag ns_n=pwN$tag
-lab_need printwalld_inline_test "netcat and tcpdump" nc tcpdump
-wire_lab $tag $ns_c $ns_p $ns_g $ns_n || exit 1
+lab_up pwi pw printwalld_inline_test "netcat and tcpdump" nc tcpdump
 
 conf() {  # conf VARIANT: the configuration, with or without an extra service (a real change)
   cat <<CONF
