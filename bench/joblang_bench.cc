@@ -31,14 +31,14 @@ namespace fs = std::filesystem;
 constexpr size_t kChunk = 1460;
 
 const char* kDocument = R"(%!PS-Adobe-3.0
+/img 4096 string def
+0 1 4095 { img exch dup 7 mul 255 and put } for
 /page {
   /Times-Roman findfont 11 scalefont setfont
   0 1 60 { /i exch def 60 760 i 12 mul sub moveto
     (The quarterly figures show steady growth in every region; see table ) show i 10 string cvs show } for
-  gsave 0.1 0.3 0.7 setrgbcolor 300 120 translate 0 10 350 { rotate 0 0 moveto 120 0 rlineto stroke 10 } for grestore
-  gsave 350 60 translate 180 120 scale
-  64 64 8 [64 0 0 -64 0 64] { 4096 string dup 0 1 4095 { 2 copy exch 7 mul 255 and put pop } for } image
-  grestore
+  gsave 0.1 0.3 0.7 setrgbcolor 300 120 translate 0 10 350 { pop 10 rotate 0 0 moveto 120 0 rlineto stroke } for grestore
+  gsave 350 60 translate 180 120 scale 64 64 8 [64 0 0 -64 0 64] { img } image grestore
   showpage
 } def
 1 1 120 { pop page } for
@@ -61,8 +61,8 @@ class Jobs {
     fs::create_directories(dir);
     std::ofstream(dir / "doc.ps") << kDocument;
     auto gs = [&](const std::string& args, const std::string& out) {
-      const std::string cmd = "cd '" + dir.string() + "' && gs -q -dSAFER -dNOPAUSE -dBATCH " + args +
-                              " -sOutputFile=" + out + " >/dev/null 2>&1";
+      const std::string cmd = "cd '" + dir.string() + "' && gs -q -dSAFER -dNOPAUSE -dBATCH -sOutputFile=" +
+                              out + " " + args + " >/dev/null 2>&1";
       if (std::system(cmd.c_str()) != 0) return;
       std::ifstream in(dir / out, std::ios::binary);
       jobs_[out] = std::string(std::istreambuf_iterator<char>(in), {});

@@ -233,7 +233,16 @@ Decision job_bytes(JoblangFlow& f, std::span<const uint8_t> in, const JobLanguag
       const bool binary = f.section == Section::Binary;
       const bool pcl_text = f.section == Section::Pcl5 && f.pcl.mode == PclScanner::Mode::Text;
       const bool pcl_data = f.section == Section::Pcl5 && f.pcl.mode == PclScanner::Mode::Data;
-      if (binary || pcl_text || pcl_data) {
+      if (f.section == Section::PostScript) {
+        // Up to the next ESC (a UEL may begin there) in one call.
+        const void* e = std::memchr(p + i, kEsc, n - i);
+        const size_t upto = e ? static_cast<size_t>(static_cast<const uint8_t*>(e) - p) : n;
+        size_t at = 0;
+        if (const PsJudgement j = ps_span(f.ps, p + i, upto - i, r, &at); j.reason != Reason::Forwarded)
+          return denied(f, {j.reason, j.word}, static_cast<uint32_t>(i + at));
+        i = upto;
+        if (i >= n) break;
+      } else if (binary || pcl_text || pcl_data) {
         const void* e = std::memchr(p + i, kEsc, n - i);
         size_t upto = e ? static_cast<size_t>(static_cast<const uint8_t*>(e) - p) : n;
         if (pcl_data) upto = std::min(upto, i + f.pcl.skip - 1);  // the last data byte goes byte-wise

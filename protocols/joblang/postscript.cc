@@ -1,6 +1,8 @@
 #include "protocols/joblang/postscript.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <iterator>
 
 namespace pw::proto::joblang {
@@ -69,18 +71,38 @@ constexpr bool sorted() {
 }
 static_assert(sorted());
 
+// Character classes (PLRM 3.2.2), one table lookup per byte.
+enum : uint8_t { kRegular = 0, kWhite = 1, kDelimiter = 2 };
+constexpr std::array<uint8_t, 256> kClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (uint8_t c : {0, 9, 10, 12, 13, 32}) t[c] = kWhite;
+  for (char c : std::string_view("()<>[]{}/%")) t[static_cast<uint8_t>(c)] = kDelimiter;
+  return t;
+}();
+bool white(uint8_t c) { return kClass[c] == kWhite; }
+bool regular(uint8_t c) { return kClass[c] == kRegular; }
+
+// A quick "no operator of the list" before the search: names are 3..20 bytes and start with one
+// of few letters.
+constexpr size_t kShortestOp = 3, kLongestOp = 20;
+constexpr std::array<bool, 256> kOpFirst = [] {
+  std::array<bool, 256> t{};
+  for (const Op& o : kOps) t[static_cast<uint8_t>(o.name[0])] = true;
+  return t;
+}();
 const Op* find_op(std::string_view n) {
+  if (n.size() < kShortestOp || n.size() > kLongestOp || !kOpFirst[static_cast<uint8_t>(n[0])])
+    return nullptr;
   auto it = std::lower_bound(std::begin(kOps), std::end(kOps), n,
                              [](const Op& o, std::string_view x) { return o.name < x; });
   return it != std::end(kOps) && it->name == n ? it : nullptr;
 }
+static_assert([] {
+  for (const Op& o : kOps)
+    if (o.name.size() < kShortestOp || o.name.size() > kLongestOp) return false;
+  return true;
+}());
 
-bool white(uint8_t c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32; }
-bool delimiter(uint8_t c) {
-  return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-         c == '}' || c == '/' || c == '%';
-}
-bool regular(uint8_t c) { return !white(c) && !delimiter(c); }
 int hexval(uint8_t c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -89,6 +111,25 @@ int hexval(uint8_t c) {
 }
 
 constexpr PsJudgement kGo{};
+
+// tolerant(): printers' jobs carry data in the program text, read by the program itself
+// (`currentfile ... filter`, `readstring`, image data sources, the PDF page streams of
+// ghostscript's ps2write prolog): ASCII85 and binary bytes with stray ')', '}', '>', '~', bytes
+// 128-159. The interpreter never tokenises them, so neither syntax errors nor binary tokens are
+// denied: the tokenizer resynchronises and reads on, and the word scan (which needs no
+// syntax) keeps seeing the strong names. A real syntax error in code only ends the job there.
+
+// The exit bit of the procedure open at the current depth (beyond 64 levels: never set, so a
+// loop there counts as endless).
+bool has_exit(const PsScanner& s) {
+  return s.proc_depth > 0 && s.proc_depth <= PsScanner::kMaxDepth && (s.proc_exit >> (s.proc_depth - 1) & 1);
+}
+void set_exit(PsScanner& s, bool on) {
+  if (s.proc_depth == 0 || s.proc_depth > PsScanner::kMaxDepth) return;
+  const uint64_t bit = uint64_t{1} << (s.proc_depth - 1);
+  s.proc_exit = on ? (s.proc_exit | bit) : (s.proc_exit & ~bit);
+}
+
 
 bool allowed_by_admin(std::string_view n, const JobLanguageRules* r) {
   return r && JobLanguageRules::has(r->ps_allow, n);
@@ -171,7 +212,7 @@ PsJudgement name_token(PsScanner& s, const JobLanguageRules* r) {
   // Executable or immediately evaluated.
   if (r && JobLanguageRules::has(r->ps_deny, n)) return {Reason::JoblangCommandDenied, n};
   if (n == "exit" || n == "stop") {
-    if (s.proc_depth > 0) s.proc_exit |= uint64_t{1} << (s.proc_depth - 1);
+    set_exit(s, true);
     return kGo;
   }
   if (n == "loop") {
@@ -230,17 +271,19 @@ PsJudgement token_start(PsScanner& s, uint8_t c, const JobLanguageRules*) {
       s.mode = Mode::Slash;
       return kGo;
     case '{':
-      if (s.proc_depth >= PsScanner::kMaxDepth) return {Reason::MalformedJoblang, "nesting"};
       ++s.proc_depth;
-      s.proc_exit &= ~(uint64_t{1} << (s.proc_depth - 1));
+      set_exit(s, false);
       s.prev = Prev::Other;
       return kGo;
     case '}': {
-      if (s.proc_depth == 0) return {Reason::MalformedJoblang, "}"};
-      const bool exits = s.proc_exit >> (s.proc_depth - 1) & 1;
+      if (s.proc_depth == 0) {  // data read as code (see tolerant(), below): nothing to close
+        s.prev = Prev::Other;
+        return kGo;
+      }
+      const bool exits = has_exit(s);
       --s.proc_depth;
       // An exit inside a nested procedure can end the enclosing loop too (`{ x { exit } if } loop`).
-      if (exits && s.proc_depth > 0) s.proc_exit |= uint64_t{1} << (s.proc_depth - 1);
+      if (exits) set_exit(s, true);
       s.prev = exits ? Prev::ProcWithExit : Prev::ProcWithoutExit;
       token_done(s);
       return kGo;
@@ -251,13 +294,10 @@ PsJudgement token_start(PsScanner& s, uint8_t c, const JobLanguageRules*) {
       token_done(s);
       return kGo;
     case ')':
-      return {Reason::MalformedJoblang, ")"};
+      return kGo;  // data read as code (tolerant())
     default:
       break;
   }
-  // Binary tokens and binary object sequences (PLRM 3.14): not read here; a job that uses them
-  // cannot be judged.
-  if (c >= 128 && c <= 159) return {Reason::MalformedJoblang, "binary-token"};
   s.mode = Mode::Name;
   s.kind = NameKind::Executable;
   s.name[0] = static_cast<char>(c);
@@ -272,7 +312,6 @@ PsJudgement tokenizer_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
       return token_start(s, c, r);
     case Mode::Name:
       if (regular(c)) {
-        if (c >= 128 && c <= 159) return {Reason::MalformedJoblang, "binary-token"};
         if (s.name_len < PsScanner::kName)
           s.name[s.name_len++] = static_cast<char>(c);
         else
@@ -346,7 +385,11 @@ PsJudgement tokenizer_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
         string_done(s);
         return kGo;
       }
-      if (!white(c) && hexval(c) < 0) return {Reason::MalformedJoblang, "hex-string"};
+      if (!white(c) && hexval(c) < 0) {  // not a hex string after all (tolerant())
+        s.mode = Mode::Space;
+        s.prev = Prev::Other;
+        return token_start(s, c, r);
+      }
       return kGo;
     case Mode::A85:
       if (c == '~') s.mode = Mode::A85Tilde;
@@ -356,7 +399,8 @@ PsJudgement tokenizer_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
         string_done(s);
         return kGo;
       }
-      return {Reason::MalformedJoblang, "ascii85-string"};
+      s.mode = Mode::A85;  // (tolerant(): data)
+      return kGo;
     case Mode::Gt:
       s.mode = Mode::Space;
       if (c == '>') {  // dictionary end
@@ -364,7 +408,7 @@ PsJudgement tokenizer_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
         token_done(s);
         return kGo;
       }
-      return {Reason::MalformedJoblang, ">"};
+      return token_start(s, c, r);  // a lone '>' (tolerant())
   }
   return kGo;
 }
@@ -450,6 +494,48 @@ PsJudgement ps_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
     s.hex_half = true;
   }
   return j;
+}
+
+size_t ps_run(PsScanner& s, const uint8_t* p, size_t n) {
+  size_t k = 0;
+  if (s.mode == Mode::Name) {
+    // More of the current name (and of the word scan's word: the same bytes). ESC stops it: it
+    // may begin a UEL, which the caller must see.
+    while (k < n && kClass[p[k]] == kRegular && p[k] != 0x1b) ++k;
+    if (k == 0) return 0;
+    const size_t name_room = PsScanner::kName - s.name_len;
+    if (k > name_room) s.name_long = true;
+    const size_t nn = std::min(k, name_room);
+    std::memcpy(s.name + s.name_len, p, nn);
+    s.name_len = static_cast<uint8_t>(s.name_len + nn);
+    if (s.word_len == 0) s.word_after_close = s.last_close;
+    const size_t word_room = PsScanner::kName - s.word_len;
+    if (k > word_room) s.word_long = true;
+    const size_t wn = std::min(k, word_room);
+    std::memcpy(s.word + s.word_len, p, wn);
+    s.word_len = static_cast<uint8_t>(s.word_len + wn);
+    s.last_close = false;
+    return k;
+  }
+  if (s.mode == Mode::Space && s.word_len == 0) {
+    // White space between tokens changes nothing (a ')' before it still counts for the next word).
+    while (k < n && kClass[p[k]] == kWhite) ++k;
+  }
+  return k;
+}
+
+PsJudgement ps_span(PsScanner& s, const uint8_t* p, size_t n, const JobLanguageRules* r,
+                    size_t* at) {
+  for (size_t i = 0; i < n;) {
+    i += ps_run(s, p + i, n - i);
+    if (i >= n) break;
+    if (const PsJudgement j = ps_byte(s, p[i], r); j.reason != Reason::Forwarded) {
+      *at = i;
+      return j;
+    }
+    ++i;
+  }
+  return kGo;
 }
 
 PsJudgement ps_end(PsScanner& s, const JobLanguageRules* r) {

@@ -125,8 +125,10 @@ std::vector<Attack> attacks() {
       {"PostScript operator in a string converted", ps + "(file) cvx exec\n", Reason::JoblangFileAccess, "cvx"},
       {"PostScript ASCII85 string executed", ps + "<~87cURD]i~> cvx exec\n", Reason::JoblangFileAccess, "cvx"},
       {"PostScript operator in a comment of data", ps + "currentfile 100 string readstring %exitserver\n", Reason::JoblangInterpreterEscape, "exitserver"},
-      {"PostScript binary token", ps + "1 \x92\x10\n", Reason::MalformedJoblang, "binary-token"},
-      {"PostScript unbalanced procedure", ps + "pop }\n", Reason::MalformedJoblang, "}"},
+      {"PostScript strong name after data the tokenizer cannot read", ps + "currentfile 99 string readstring\n"
+       "J,fT)>}~x(\x92\x10\x9f\n startjob\n", Reason::JoblangInterpreterEscape, "startjob"},
+      {"PostScript file read after data that closed a string", ps + "currentfile 9 string readstring\n"
+       "q)x}>%~\n(x) (r) file\n", Reason::JoblangFileAccess, "file"},
       {"PostScript without a PJL wrapper", "%!\n(x) deletefile\n", Reason::JoblangFileAccess, "deletefile"},
       {"PCL macro made permanent", kUel + "\x1b" "E\x1b&f1y10X", Reason::JoblangPersistentChange, "ESC&f10X"},
       {"PCL soft font made permanent", kUel + "@PJL ENTER LANGUAGE=PCL\n\x1b*c5F", Reason::JoblangPersistentChange, "ESC*c5F"},
@@ -159,6 +161,21 @@ TEST(JoblangInspector, BinaryDataThatLooksLikeCommandsIsData) {
   // PCL XL and PDF are binary: only a UEL ends them.
   InspectorDriver x(kInspector);
   EXPECT_TRUE(ok(whole(x, kUel + "@PJL ENTER LANGUAGE=PCLXL\n) HP-PCL XL;3;0\n@PJL FSDIRLIST\n(x) deletefile\n" + kUel)));
+}
+
+TEST(JoblangInspector, DataInsideAPostScriptProgramIsNotASyntaxError) {
+  // What ghostscript's ps2write and drivers' image data put in the program text, read by the
+  // program (currentfile): stray ) } > ~, bytes 128-159. The interpreter never parses it.
+  const std::string job = "%!PS\n/DataSource currentfile /ASCII85Decode filter\n"
+                          "J,fT-i2CTa.N\"0NjC2h\"[UM(`%d2n&0d`>cWYOi2lOfH2Cq)}\n"
+                          "Yi^6sU(QX#lB,,Q>d,(3k~x,WLAl?L#bi*^4p2Biio#34\\l0W&#-RLSFil4Fep9W/Zj~>\n"
+                          "currentfile 8 string readstring \x80\x92\x9f\x01}})>>\n"
+                          "pop pop showpage\n";
+  for (size_t chunk : {size_t{0}, size_t{1}, size_t{3}}) {
+    InspectorDriver d(kInspector);
+    EXPECT_TRUE(ok(whole(d, job, chunk))) << d.detail() << " chunk " << chunk;
+  }
+  EXPECT_EQ(properties(job), "");
 }
 
 TEST(JoblangInspector, TextThatBeginsLikeAMethodIsNotAnHttpRequest) {
