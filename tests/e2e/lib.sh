@@ -74,6 +74,17 @@ lab_up() {
   lab_need "$name" "$what" "$@"
   wire_lab "$tag" "$ns_c" "$ns_p" "$ns_g" "$ns_n" || exit 1
 }
+# wait_forwarding LOG: until printwalld (pid) writes its "forwarding" line to LOG, exits, or 30 s
+# pass (a start under load: EAL, ports, the first policy). Other lines come first (link up).
+wait_forwarding() {
+  local _
+  for _ in $(seq 300); do
+    grep -q forwarding "$1" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
 # lab_stop: the helpers (pids), the daemon (pid) and the lab's namespaces go.
 lab_stop() {
   local p n

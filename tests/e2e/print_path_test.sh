@@ -30,7 +30,7 @@ ip netns exec $ns_g "$pwd_bin" --no-huge -m 512 --no-pci --file-prefix pwj$tag -
   -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" \
   --state-dir "$tmp/state" >"$tmp/gw.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q -e forwarding -e 'printwalld: ' "$tmp/gw.log" && break; sleep 0.1; done
+wait_forwarding "$tmp/gw.log"
 grep -q forwarding "$tmp/gw.log" || { bad "printwalld did not start"; cat "$tmp/gw.log"; exit 1; }
 sleep 1  # tcpdump attached
 

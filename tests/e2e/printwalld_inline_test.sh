@@ -48,7 +48,7 @@ ip netns exec $ns_g "$pwd_bin" --lcores '(0-2)@(0,1)' --no-huge -m 512 --no-pci 
   --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" --state-dir "$tmp/state" \
   >"$tmp/gw.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q -e forwarding -e 'printwalld: ' "$tmp/gw.log" && break; sleep 0.1; done
+wait_forwarding "$tmp/gw.log"
 if grep -q "forwarding.*2 workers (software dispatch)" "$tmp/gw.log"; then
   ok "printwalld started with 2 workers, software dispatch"
 else
