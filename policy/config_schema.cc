@@ -103,6 +103,11 @@ SchemaNode build_schema() {
           leaf("passive-ports", ValueType::PortRange, "FTP passive data ports on the printer"),
           secure(choice("data-tls", {"required", "optional"},
                         "FTP data connections must start with TLS (PROT P)", "required")),
+          secure(choice("lpd-remove-jobs", {"deny", "allow"},
+                        "LPD: the remove-jobs command (lprm); the gateway cannot verify its agent",
+                        "deny")),
+          secure(choice("lpd-queue-state", {"allow", "deny"}, "LPD: the queue state commands (lpq)",
+                        "allow")),
           secure(choice("mirror", {"suspicious", "always", "never"},
                         "which frames of this service go to the NIDS mirror", "suspicious")),
       });

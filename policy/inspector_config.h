@@ -31,6 +31,8 @@ struct InspectorConfig {
   bool ftp_data_tls = true;                     // FTP data connections start with TLS
   uint32_t min_rsa_bits = 2048;                 // security tls min-rsa-bits
   bool weak_certificate_deny = true;            // security tls weak-certificate deny|alert
+  bool lpd_remove_jobs = false;                 // LPD command 05 (lprm)
+  bool lpd_queue_state = true;                  // LPD commands 03/04 (lpq)
   const JobLanguageRules* job_language = nullptr;  // null: the built-in defaults
 };
 

@@ -57,6 +57,8 @@ uint64_t inspection_key(const CompiledService& c) {
   mix(c.ftp_data_tls);
   mix(c.min_rsa_bits);
   mix(c.weak_certificate_deny);
+  mix(c.lpd_remove_jobs);
+  mix(c.lpd_queue_state);
   if (c.job_language) {  // the lists decide verdicts too: a change re-checks the flows
     const JobLanguageRules& r = *c.job_language;
     mix(r.pjl_max_line);
@@ -259,7 +261,10 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.min_rsa_bits = model.tls.min_rsa_bits;
     c.weak_certificate_deny = model.tls.weak_certificate_deny;
     // The model's copy in this policy: lives as long as the services that point at it.
-    c.job_language = s.inspect == Inspect::JobLanguage ? &p.model_.job_language : nullptr;
+    // (LPD data files are job streams too.)
+    c.job_language = s.inspect == Inspect::JobLanguage || s.inspect == Inspect::Lpd
+                         ? &p.model_.job_language
+                         : nullptr;
     c.name = s.name;
     c.inspection_key = inspection_key(c);
     c.peer_mask = mask_of(s.peer_groups);

@@ -172,6 +172,8 @@ class Builder {
       else if (leaf == "smb1") sv.smb1 = v == "allow";
       else if (leaf == "passive-ports") sv.passive_ports = port_range(v);
       else if (leaf == "data-tls") sv.ftp_data_tls = v == "required";
+      else if (leaf == "lpd-remove-jobs") sv.lpd_remove_jobs = v == "allow";
+      else if (leaf == "lpd-queue-state") sv.lpd_queue_state = v == "allow";
       else if (leaf == "mirror") sv.mirror = static_cast<MirrorMode>(choice_index(*s.node, v));
       return;
     }
@@ -300,11 +302,14 @@ class Builder {
       std::sort(l->begin(), l->end());
     if (!job_lists_.empty() || stmt("job-language pjl max-line")) {
       bool used = false;
-      for (const auto& name : order_) used |= services_.at(name).svc.inspect == Inspect::JobLanguage;
+      for (const auto& name : order_) {
+        const Inspect i = services_.at(name).svc.inspect;
+        used |= i == Inspect::JobLanguage || i == Inspect::Lpd;
+      }
       if (!used) {
         const Statement* at = job_lists_.empty() ? stmt("job-language pjl max-line") : job_lists_.front().stmt;
-        error(*at, "job-language settings, but no service has inspect job-language: they would "
-                   "take no effect", false);
+        error(*at, "job-language settings, but no service has inspect job-language or lpd: they "
+                   "would take no effect", false);
       }
     }
   }
@@ -459,6 +464,8 @@ class Builder {
     only_with("snmp-security", Inspect::Snmp, "snmp");
     only_with("smb-signing", Inspect::Smb, "smb");
     only_with("smb1", Inspect::Smb, "smb");
+    only_with("lpd-remove-jobs", Inspect::Lpd, "lpd");
+    only_with("lpd-queue-state", Inspect::Lpd, "lpd");
     if (sv.inspect != Inspect::None && sv.action != Action::Allow)
       error(*at("inspect"), "service '" + sv.name + "': inspect on a service whose action is " +
                                 to_string(sv.action) + " (nothing would reach the inspector)");

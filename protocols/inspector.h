@@ -163,6 +163,11 @@ class Inspector {
   ::pw::proto::Decision on_data(::pw::proto::FlowState& s, ::pw::proto::Dir d, \
                                 std::span<const std::byte> in,             \
                                 ::pw::proto::Context& ctx) const override;
+// An inspector that judges what is still open at the sender's FIN and names what it denied.
+#define PW_INSPECTOR_END_AND_DETAIL                                                            \
+  ::pw::proto::Decision on_end(::pw::proto::FlowState& s, ::pw::proto::Dir d,                  \
+                               ::pw::proto::Context& ctx) const override;                      \
+  std::string_view detail(const ::pw::proto::FlowState& s) const override;
 #define PW_INSPECTOR_MEMBERS        \
   PW_INSPECTOR_MEMBERS_KEEPING_CLOSE \
   void close(::pw::proto::FlowState* s, ::pw::proto::FlowArena& a, ::pw::proto::Context& ctx) const override;

@@ -8,6 +8,7 @@
 #include "protocols/imap/imap_inspector.h"
 #include "protocols/joblang/joblang_inspector.h"
 #include "protocols/ldap/ldap_inspector.h"
+#include "protocols/lpd/lpd_inspector.h"
 #include "protocols/pop3/pop3_inspector.h"
 #include "protocols/rfb/rfb_inspector.h"
 #include "protocols/smb/smb_inspector.h"
@@ -55,12 +56,14 @@ std::span<const Registered> registered() {
   static const snmp::SnmpTcpInspector kSnmpTcp;
   static const ldap::LdapInspector kLdap;
   static const joblang::JoblangInspector kJoblang;
+  static const lpd::LpdInspector kLpd;
   // The other protocol inspectors are added here as they are built.
   static const Registered kList[] = {
       {Inspect::Tls, &kTls},   {Inspect::Ftp, &kFtp},   {Inspect::Smtp, &kSmtp},
       {Inspect::Pop3, &kPop3}, {Inspect::Imap, &kImap}, {Inspect::Http, &kHttp},
       {Inspect::Smb, &kSmb},   {Inspect::Rfb, &kRfb},   {Inspect::Snmp, &kSnmpUdp},
       {Inspect::Snmp, &kSnmpTcp}, {Inspect::Ldap, &kLdap}, {Inspect::JobLanguage, &kJoblang},
+      {Inspect::Lpd, &kLpd},
   };
   return kList;
 }

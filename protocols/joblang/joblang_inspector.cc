@@ -324,8 +324,19 @@ Decision JoblangInspector::on_end(FlowState& s, Dir d, Context& ctx) const {
   auto& f = static_cast<JoblangFlow&>(s);
   if (f.section == Section::Denied) return {Verdict::Deny, 0, f.denied};
   if (d != Dir::ToServer) return {};
+  return job_end(f, rules_of(ctx));
+}
+
+void job_start(JoblangFlow& f) { f = JoblangFlow{}; }
+
+Decision job_data(JoblangFlow& f, std::span<const uint8_t> in, const JobLanguageRules* r) {
+  if (f.section == Section::Denied) return {Verdict::Deny, 0, f.denied};
+  return job_bytes(f, in, r);
+}
+
+Decision job_end(JoblangFlow& f, const JobLanguageRules* r) {
+  if (f.section == Section::Denied) return {Verdict::Deny, 0, f.denied};
   // Held UEL bytes are the section's: the stream ends without completing the UEL.
-  const JobLanguageRules* r = rules_of(ctx);
   const uint8_t held = f.uel;
   f.uel = 0;
   for (uint8_t k = 0; k < held; ++k)
@@ -336,8 +347,9 @@ Decision JoblangInspector::on_end(FlowState& s, Dir d, Context& ctx) const {
 }
 
 std::string_view JoblangInspector::detail(const FlowState& s) const {
-  const auto& f = static_cast<const JoblangFlow&>(s);
-  return {f.detail, f.detail_len};
+  return job_detail(static_cast<const JoblangFlow&>(s));
 }
+
+std::string_view job_detail(const JoblangFlow& f) { return {f.detail, f.detail_len}; }
 
 }  // namespace pw::proto::joblang

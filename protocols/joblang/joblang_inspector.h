@@ -51,12 +51,19 @@ struct JoblangFlow : FlowState {
 static_assert(sizeof(JoblangFlow) <= FlowArena::kBlockSize);
 static_assert(std::is_trivially_destructible_v<JoblangFlow>);
 
+// A job stream carried inside another protocol (LPD data files; IPP document data): the same
+// reading as on 9100, on a JoblangFlow the carrier holds in its own state.
+void job_start(JoblangFlow& f);  // a new job: a fresh stream
+// Job bytes; a Deny's allowed_bytes is the deciding byte's offset in `in`.
+Decision job_data(JoblangFlow& f, std::span<const uint8_t> in, const policy::JobLanguageRules* r);
+Decision job_end(JoblangFlow& f, const policy::JobLanguageRules* r);  // the job is complete
+std::string_view job_detail(const JoblangFlow& f);
+
 class JoblangInspector : public Inspector {
  public:
   const char* name() const override { return "job-language"; }
   PW_INSPECTOR_MEMBERS_KEEPING_CLOSE
-  Decision on_end(FlowState& s, Dir d, Context& ctx) const override;
-  std::string_view detail(const FlowState& s) const override;
+  PW_INSPECTOR_END_AND_DETAIL
 };
 
 }  // namespace pw::proto::joblang

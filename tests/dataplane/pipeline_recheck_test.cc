@@ -118,14 +118,22 @@ std::vector<Msg> session_for(Inspect inspect, bool inspected, bool udp) {
                             {true, std::string("\x00\x00\x01\x05", 4)}};
       return tls_then_data(m);
     }
-    case Inspect::JobLanguage: {
-      // A PCL 6 job as HP's driver frames it, then the printer's status answer.
+    case Inspect::JobLanguage:
+    case Inspect::Lpd: {
+      // A PCL 6 job as HP's driver frames it (over LPD: its data file), then the answer.
       const std::string uel = "\x1b%-12345X";
       std::string job = uel + "@PJL JOB NAME=\"report\"\r\n@PJL SET DUPLEX=ON\r\n"
                               "@PJL ENTER LANGUAGE=PCLXL\r\n) HP-PCL XL;3;0\r\n";
       for (int i = 0; i < 3000; ++i) job += static_cast<char>(0x20 + i % 90);
       job += uel + "@PJL EOJ\r\n" + uel;
-      return {{true, job}, {false, "@PJL USTATUS JOB\r\nEND\r\n\f"}};
+      if (inspect == Inspect::JobLanguage)
+        return {{true, job}, {false, "@PJL USTATUS JOB\r\nEND\r\n\f"}};
+      const std::string control = "Hclient\nPalice\nldfA001client\n";
+      return {{true, std::string("\x02lp\n")}, {false, std::string(1, '\0')},
+              {true, "\x02" + std::to_string(control.size()) + " cfA001client\n" + control + '\0'},
+              {false, std::string(1, '\0')},
+              {true, "\x03" + std::to_string(job.size()) + " dfA001client\n" + job + '\0'},
+              {false, std::string(1, '\0')}};
     }
     default:
       return {};

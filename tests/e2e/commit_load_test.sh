@@ -52,7 +52,7 @@ ip netns exec $ns_g "$pwd_bin" --lcores '(0-1)@(0,1)' --no-huge -m 512 --no-pci 
   --log-level='*:error' -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" \
   --socket "$tmp/ctl.sock" --state-dir "$tmp/state" >"$tmp/gw.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q -e forwarding -e 'printwalld: ' "$tmp/gw.log" && break; sleep 0.1; done
+wait_forwarding "$tmp/gw.log"
 grep -q forwarding "$tmp/gw.log" || { bad "printwalld did not start"; cat "$tmp/gw.log"; exit 1; }
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=printer -keyout "$tmp/key.pem" \
@@ -61,6 +61,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=printer -keyout "$tm
 # The stream: block i is 4 KiB of SHA-256(i) repeated; the receiver recomputes and compares.
 cat >"$tmp/stream.py" <<'PY'
 import hashlib, os, socket, ssl, sys, time
+
+# LPD (515, inspect lpd): the stream is one print job whose data file runs to the end of the
+# connection (count 0, as LPRng and CUPS send it): receive-job, data-file subcommand, then bytes.
+LPD = b"\x02lp\n\x030 dfA001client\n"
 
 def block(i):
     return hashlib.sha256(i.to_bytes(8, "big")).digest() * 128  # 4096 bytes
@@ -78,6 +82,7 @@ def serve(port, tls, out):
         c = ctx.wrap_socket(c, server_side=True)
     c.settimeout(30)
     got, i, buf, err = 0, 0, b"", "ok"
+    skip = len(LPD) if port == 515 else 0  # the LPD header before the job's bytes
     try:
         while True:
             d = c.recv(65536)
@@ -85,6 +90,13 @@ def serve(port, tls, out):
                 break
             buf += d
             got += len(d)
+            if skip:
+                if len(buf) < skip:
+                    continue
+                if buf[:skip] != LPD:
+                    err = "LPD header changed"
+                    raise SystemExit
+                buf, skip = buf[skip:], 0
             while len(buf) >= 4096:
                 if buf[:4096] != block(i):
                     err = "mismatch at block %d" % i
@@ -107,6 +119,8 @@ def send(port, tls, stop, out):
         s = ctx.wrap_socket(s)
     i, err = 0, "ok"
     try:
+        if port == 515:
+            s.sendall(LPD)
         while not os.path.exists(stop):
             for _ in range(16):
                 s.sendall(block(i))

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "policy/inspector_config.h"
 #include "tests/support/inspector_driver.h"
@@ -45,6 +46,37 @@ inline void check(const proto::Inspector& insp, proto::Context& ctx, proto::Flow
   if (e.empty()) return;
   std::fprintf(stderr, "inspector property violated: %s\n", e.c_str());
   std::abort();
+}
+
+// A one-way stream target (a print job: job-language, LPD): `in` cut into `chunk`-byte chunks
+// toward the server, then the same bytes toward the client, every property checked; then the
+// whole stream and its end (FIN): a deny there is final too, its detail bounded.
+inline void check_stream(const proto::Inspector& insp, std::span<const uint8_t> in, size_t chunk,
+                         const policy::InspectorConfig& svc, uint32_t seed) {
+  static proto::BufferPool pool(1, 64);
+  static proto::FlowArena arena(2);
+  ReasonCounters counters;
+  proto::Context ctx = context(svc, pool, counters);
+  for (const proto::Dir dir : {proto::Dir::ToServer, proto::Dir::ToClient}) {
+    std::vector<Chunk> chunks;
+    for (size_t off = 0; off < in.size(); off += chunk)
+      chunks.push_back({dir, in.subspan(off, std::min(chunk, in.size() - off))});
+    check(insp, ctx, arena, chunks, seed);
+  }
+  proto::FlowState* st = insp.open(arena);
+  if (!st) std::abort();
+  proto::Decision d = insp.on_data(*st, proto::Dir::ToServer, std::as_bytes(in), ctx);
+  if (d.verdict == proto::Verdict::Continue) d = insp.on_end(*st, proto::Dir::ToServer, ctx);
+  if (d.verdict == proto::Verdict::Deny) {
+    const uint8_t more[] = {'\n'};
+    if (insp.on_data(*st, proto::Dir::ToServer, std::as_bytes(std::span(more)), ctx).verdict !=
+            proto::Verdict::Deny ||
+        insp.on_end(*st, proto::Dir::ToServer, ctx).verdict != proto::Verdict::Deny ||
+        insp.detail(*st).size() > 64)
+      std::abort();
+  }
+  insp.close(st, arena, ctx);
+  if (arena.available() != 2) std::abort();
 }
 
 // The record-format targets (SMB, RFB): after the chunk-size byte `data[0]` (0: each record in

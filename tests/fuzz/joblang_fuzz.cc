@@ -24,31 +24,7 @@ using namespace pw;
 void run(std::span<const uint8_t> job, size_t chunk, const policy::InspectorConfig& svc,
          uint32_t seed) {
   static const proto::joblang::JoblangInspector insp;
-  static proto::BufferPool pool(1, 64);
-  static proto::FlowArena arena(2);
-  ReasonCounters counters;
-  proto::Context ctx = fuzz::context(svc, pool, counters);
-  for (const proto::Dir dir : {proto::Dir::ToServer, proto::Dir::ToClient}) {
-    std::vector<fuzz::Chunk> chunks;
-    for (size_t off = 0; off < job.size(); off += chunk)
-      chunks.push_back({dir, job.subspan(off, std::min(chunk, job.size() - off))});
-    fuzz::check(insp, ctx, arena, chunks, seed);
-  }
-  // The end of the stream: whatever it decides is final.
-  proto::FlowState* st = insp.open(arena);
-  if (!st) std::abort();
-  proto::Decision d = insp.on_data(*st, proto::Dir::ToServer, std::as_bytes(job), ctx);
-  if (d.verdict == proto::Verdict::Continue) d = insp.on_end(*st, proto::Dir::ToServer, ctx);
-  if (d.verdict == proto::Verdict::Deny) {
-    const uint8_t more[] = {'\n'};
-    if (insp.on_data(*st, proto::Dir::ToServer, std::as_bytes(std::span(more)), ctx).verdict !=
-            proto::Verdict::Deny ||
-        insp.on_end(*st, proto::Dir::ToServer, ctx).verdict != proto::Verdict::Deny ||
-        insp.detail(*st).size() > proto::joblang::JoblangFlow::kDetail)
-      std::abort();
-  }
-  insp.close(st, arena, ctx);
-  if (arena.available() != 2) std::abort();
+  fuzz::check_stream(insp, job, chunk, svc, seed);
 }
 
 }  // namespace

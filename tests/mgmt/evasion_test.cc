@@ -126,6 +126,11 @@ Bytes weak_hello_two_records() {
   return cat({record(all.first(10)), record(all.subspan(10))});
 }
 
+// An LPD job (RFC 1179) whose data file is `data`.
+std::string lpd_job(const std::string& data) {
+  return "\x02lp\n\x03" + std::to_string(data.size()) + " dfA001client\n" + data + std::string(1, '\0');
+}
+
 Step c(const std::string& s) { return {true, bytes(s)}; }
 Step s(const std::string& x) { return {false, bytes(x)}; }
 
@@ -179,6 +184,9 @@ std::vector<Scenario> scenarios() {
       {"postscript file read", Where::ToPrinter, false, 9100,
        {c("\x1b%-12345X@PJL ENTER LANGUAGE=POSTSCRIPT\r\n%!PS\n/x 1 def (/etc/passwd) (r) file\n")},
        "", "joblang-file-access", "raw-print"},
+      {"lpd data file carrying a pjl file listing", Where::ToPrinter, false, 515,
+       {c(lpd_job("\x1b%-12345X@PJL FSDIRLIST NAME=\"0:\\\" ENTRY=1 COUNT=65535\r\n"))},
+       "", "joblang-file-access", "lpd-print"},
       {"cross-site printing", Where::ToPrinter, false, 9100,
        {c("POST /print HTTP/1.1\r\nHost: 198.18.20.5:9100\r\n\r\n\x1b%-12345X@PJL INFO ID\r\n")},
        "", "cross-site-printing", "raw-print"},

@@ -92,7 +92,8 @@ TEST(Roles, SchemaSecurityNodes) {
   EXPECT_THAT(marked, UnorderedElementsAre("service tls", "service min-tls",
                                            "service plaintext-auth", "service snmp-version",
                                            "service snmp-security", "service smb-signing",
-                                           "service smb1", "service data-tls", "service mirror",
+                                           "service smb1", "service data-tls", "service lpd-remove-jobs",
+                                           "service lpd-queue-state", "service mirror",
                                            "security", "job-language", "mirror",
                                            "syslog"));
 }

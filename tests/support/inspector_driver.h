@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -126,6 +127,11 @@ class InspectorDriver {
   Decision gap(Dir d, uint32_t bytes) { return insp_->on_gap(*st_, d, bytes, ctx); }
   // The sender's FIN: its stream is complete.
   Decision end(Dir d = Dir::ToServer) { return insp_->on_end(*st_, d, ctx); }
+  // The client's whole stream in chunks of `chunk` bytes (0: one), then its FIN.
+  Decision c_then_end(std::string_view b, size_t chunk = 0) {
+    const Decision r = send(Dir::ToServer, b, chunk);
+    return r.verdict == Verdict::Continue ? end() : r;
+  }
   std::string_view detail() const { return st_ ? insp_->detail(*st_) : std::string_view(); }
 
   size_t at() const { return at_; }
@@ -382,6 +388,50 @@ inline std::string check_properties(const proto::Inspector& insp, proto::Context
       return describe("out-of-order segments decide elsewhere", bytes, "out of order", shuffled);
   }
   return {};
+}
+
+// check_properties() on a client's stream `b` cut into `chunk`-byte chunks, under a default
+// service (its own arena and pool: a test's driver may hold its flow meanwhile).
+inline std::string stream_properties(const proto::Inspector& insp, std::string_view b, size_t chunk,
+                                     uint32_t reorder_seed) {
+  std::vector<Chunk> chunks;
+  const std::span<const uint8_t> all(reinterpret_cast<const uint8_t*>(b.data()), b.size());
+  for (size_t off = 0; off < all.size(); off += chunk)
+    chunks.push_back({Dir::ToServer, all.subspan(off, std::min(chunk, all.size() - off))});
+  policy::InspectorConfig service;
+  ReasonCounters counters;
+  proto::BufferPool pool(2, 64 << 10);
+  proto::FlowArena arena(2);
+  proto::Context ctx;
+  ctx.service = &service;
+  ctx.buffers = &pool;
+  ctx.counters = &counters;
+  return check_properties(insp, ctx, arena, chunks, reorder_seed);
+}
+
+// A client stream an inspector must deny, with `reason`, naming `detail` (Inspector::detail).
+struct Denial {
+  const char* name;
+  std::string bytes;
+  Reason reason;
+  std::string detail;
+};
+// `d` sent whole and in chunks of each of `chunks` bytes, then its FIN: the reason and the
+// detail, final for both directions; and the segmentation properties (`prop_chunk`-byte chunks,
+// reordered with `seed`). What went wrong, or "".
+inline std::string check_denial(const proto::Inspector& insp, const Denial& d,
+                                std::initializer_list<size_t> chunks, size_t prop_chunk,
+                                uint32_t seed) {
+  for (size_t chunk : chunks) {
+    InspectorDriver drv(insp);
+    const std::string at = std::string(d.name) + ", chunk " + std::to_string(chunk) + ": ";
+    const Decision r = drv.c_then_end(d.bytes, chunk);
+    if (why(r) != d.reason) return at + "reason " + reason_code(why(r)) + ", want " + reason_code(d.reason);
+    if (drv.detail() != d.detail) return at + "detail '" + std::string(drv.detail()) + "', want '" + d.detail + "'";
+    if (why(drv.c("\n")) != d.reason || why(drv.s("x")) != d.reason) return at + "the deny is not final";
+  }
+  const std::string e = stream_properties(insp, d.bytes, prop_chunk, seed);
+  return e.empty() ? e : std::string(d.name) + ": " + e;
 }
 
 }  // namespace pw::testing

@@ -12,12 +12,12 @@ namespace {
 
 using testing::InspectorDriver;
 using testing::ok;
+using testing::stream_properties;
 using testing::why;
 
 const JoblangInspector kInspector;
 const std::string kUel = "\x1b%-12345X";
 
-std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
 // A job the way HP's PCL 6 driver frames it: PJL header, PCL XL, PJL trailer.
 std::string pcl6_job(const std::string& pjl_extra = "") {
@@ -42,22 +42,7 @@ const std::string kPostScript =
     "<< /PageSize [595 842] /Duplex true >> setpagedevice\n"
     "showpage\n";
 
-// Every way of cutting the job gives the same verdict at the same byte (inspector_driver.h).
-std::string properties(const std::string& job) {
-  InspectorDriver d(kInspector);
-  const auto b = bytes(job);
-  std::vector<testing::Chunk> chunks;
-  for (size_t off = 0; off < b.size(); off += 7)
-    chunks.push_back({Dir::ToServer, std::span<const uint8_t>(b).subspan(off, std::min<size_t>(7, b.size() - off))});
-  proto::FlowArena arena(2);  // the driver's own holds its open flow
-  return testing::check_properties(kInspector, d.ctx, arena, chunks, 17);
-}
 
-Decision whole(InspectorDriver& d, const std::string& job, size_t chunk = 0) {
-  Decision r = d.c(job, chunk);
-  if (ok(r)) r = d.end();
-  return r;
-}
 
 TEST(JoblangInspector, BenignJobsPassWhole) {
   for (const std::string& job :
@@ -67,21 +52,14 @@ TEST(JoblangInspector, BenignJobsPassWhole) {
         std::string("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")}) {
     for (size_t chunk : {size_t{0}, size_t{1}, size_t{3}, size_t{64}}) {
       InspectorDriver d(kInspector);
-      const Decision r = whole(d, job, chunk);
+      const Decision r = d.c_then_end(job, chunk);
       EXPECT_TRUE(ok(r)) << reason_code(why(r)) << " " << d.detail() << " chunk " << chunk << "\n" << job.substr(0, 80);
     }
-    EXPECT_EQ(properties(job), "");
+    EXPECT_EQ(stream_properties(kInspector, job, 7, 17), "");
   }
 }
 
-struct Attack {
-  const char* name;
-  std::string job;
-  Reason reason;
-  std::string detail;
-};
-
-std::vector<Attack> attacks() {
+std::vector<testing::Denial> attacks() {
   const std::string pjl = kUel + "@PJL\r\n";
   const std::string ps = kUel + "@PJL ENTER LANGUAGE=POSTSCRIPT\r\n%!PS\n";
   return {
@@ -137,18 +115,7 @@ std::vector<Attack> attacks() {
 }
 
 TEST(JoblangInspector, AttacksAreDeniedWithTheirClassWhateverTheChunking) {
-  for (const Attack& a : attacks()) {
-    for (size_t chunk : {size_t{0}, size_t{1}, size_t{2}, size_t{5}, size_t{61}}) {
-      InspectorDriver d(kInspector);
-      const Decision r = whole(d, a.job, chunk);
-      EXPECT_EQ(reason_code(why(r)), std::string(reason_code(a.reason))) << a.name << " chunk " << chunk;
-      EXPECT_EQ(d.detail(), a.detail) << a.name << " chunk " << chunk;
-      // Final: more bytes, or the other direction, are denied too.
-      EXPECT_EQ(why(d.c("\n")), a.reason) << a.name;
-      EXPECT_EQ(why(d.s("x")), a.reason) << a.name;
-    }
-    EXPECT_EQ(properties(a.job), "") << a.name;
-  }
+  for (const testing::Denial& a : attacks()) EXPECT_EQ(testing::check_denial(kInspector, a, {0, 1, 2, 5, 61}, 7, 17), "");
 }
 
 TEST(JoblangInspector, BinaryDataThatLooksLikeCommandsIsData) {
@@ -156,11 +123,11 @@ TEST(JoblangInspector, BinaryDataThatLooksLikeCommandsIsData) {
   const std::string job = kUel + "@PJL ENTER LANGUAGE=PCL\r\n\x1b" "E\x1b*b10W\x1b&f1y10X..\x1b&p16X@PJL FSDIRLIST\r\n" +
                           "\x1b" "E" + kUel;
   InspectorDriver d(kInspector);
-  EXPECT_TRUE(ok(whole(d, job, 1))) << d.detail();
-  EXPECT_EQ(properties(job), "");
+  EXPECT_TRUE(ok(d.c_then_end(job, 1))) << d.detail();
+  EXPECT_EQ(stream_properties(kInspector, job, 7, 17), "");
   // PCL XL and PDF are binary: only a UEL ends them.
   InspectorDriver x(kInspector);
-  EXPECT_TRUE(ok(whole(x, kUel + "@PJL ENTER LANGUAGE=PCLXL\n) HP-PCL XL;3;0\n@PJL FSDIRLIST\n(x) deletefile\n" + kUel)));
+  EXPECT_TRUE(ok(x.c_then_end(kUel + "@PJL ENTER LANGUAGE=PCLXL\n) HP-PCL XL;3;0\n@PJL FSDIRLIST\n(x) deletefile\n" + kUel)));
 }
 
 TEST(JoblangInspector, DataInsideAPostScriptProgramIsNotASyntaxError) {
@@ -173,16 +140,16 @@ TEST(JoblangInspector, DataInsideAPostScriptProgramIsNotASyntaxError) {
                           "pop pop showpage\n";
   for (size_t chunk : {size_t{0}, size_t{1}, size_t{3}}) {
     InspectorDriver d(kInspector);
-    EXPECT_TRUE(ok(whole(d, job, chunk))) << d.detail() << " chunk " << chunk;
+    EXPECT_TRUE(ok(d.c_then_end(job, chunk))) << d.detail() << " chunk " << chunk;
   }
-  EXPECT_EQ(properties(job), "");
+  EXPECT_EQ(stream_properties(kInspector, job, 7, 17), "");
 }
 
 TEST(JoblangInspector, TextThatBeginsLikeAMethodIsNotAnHttpRequest) {
   InspectorDriver d(kInspector);
-  EXPECT_TRUE(ok(whole(d, "GET STARTED: the printer manual\r\npage two\f")));
+  EXPECT_TRUE(ok(d.c_then_end("GET STARTED: the printer manual\r\npage two\f")));
   InspectorDriver h(kInspector);
-  EXPECT_EQ(why(whole(h, "GET / HTTP/1.0\r\n\r\n")), Reason::CrossSitePrinting);
+  EXPECT_EQ(why(h.c_then_end("GET / HTTP/1.0\r\n\r\n")), Reason::CrossSitePrinting);
 }
 
 TEST(JoblangInspector, PrinterRepliesWithFileSystemContentAreDenied) {
