@@ -58,10 +58,6 @@ class NdpiClassifier {
 
 }  // namespace pw::dp
 
-namespace pw::policy {
-enum class Inspect : uint8_t;
-}
-
 namespace pw::dp {
 
 // Whether a flow nDPI named (master, app) may run on a service inspected as `inspect`: the

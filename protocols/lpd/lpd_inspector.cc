@@ -129,7 +129,7 @@ Outcome command_line_byte(LpdFlow& f, uint8_t c) {
 }
 
 // One byte of a subcommand's operands: count SP name (abort: nothing).
-Outcome sub_line_byte(LpdFlow& f, uint8_t c, Context& ctx) {
+Outcome sub_line_byte(LpdFlow& f, uint8_t c) {
   if (f.code == kAbortJob) {
     if (c != '\n') return malformed("abort");
     f.step = Step::Sub;
@@ -161,7 +161,6 @@ Outcome sub_line_byte(LpdFlow& f, uint8_t c, Context& ctx) {
       f.stream_data = f.left == 0;  // RFC 1179 leaves 0 open; LPRng and CUPS: until the end
       joblang::job_start(f.job);
     }
-    (void)ctx;
     return kGo;
   }
   // A file name: printable, never a path (the server writes it in its spool).
@@ -226,7 +225,7 @@ Decision client_bytes(LpdFlow& f, std::span<const uint8_t> in, Context& ctx) {
         f.step = Step::SubLine;
         break;
       case Step::SubLine:
-        o = sub_line_byte(f, c, ctx);
+        o = sub_line_byte(f, c);
         break;
       case Step::Control:
         o = control_byte(f, c);
