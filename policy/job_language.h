@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,8 +74,8 @@ inline constexpr std::string_view kPsDeniedNames[] = {
     "setuserparams", "showpage",    "startjob",       "status",       "superexec",
 };
 
-inline bool listed(const auto& list, std::string_view name) {
-  return std::binary_search(std::begin(list), std::end(list), name);
+inline bool listed(std::span<const std::string_view> list, std::string_view name) {
+  return std::binary_search(list.begin(), list.end(), name);
 }
 
 }  // namespace job_language

@@ -246,56 +246,37 @@ class Builder {
     namespace jl = job_language;
     JobLanguageRules& r = m_.job_language;
     r.pjl_max_line = static_cast<uint32_t>(num("job-language pjl max-line"));
+    // Per list: the built-in names it is about, whether an entry must be one of them (it lifts a
+    // default) or must not (it adds to one), what the refusal says, and where it goes.
+    struct ListRule {
+      std::string_view list;
+      std::span<const std::string_view> builtin;
+      bool must_be_builtin;
+      const char* refusal;
+      std::vector<std::string> JobLanguageRules::*target;
+    };
+    const ListRule kRules[] = {
+        {"pjl allow", jl::kPjlAllowedCommands, false, "is allowed by default: the statement would change nothing", &JobLanguageRules::pjl_allow},
+        {"pjl deny", jl::kPjlAllowedCommands, true, "is not allowed by default: the statement would change nothing", &JobLanguageRules::pjl_deny},
+        {"pjl allow-set", jl::kPjlSetVariables, false, "is on the built-in list of job-scope variables already", &JobLanguageRules::pjl_allow_set},
+        {"pjl deny-set", jl::kPjlSetVariables, true, "is not on the built-in list: SET of it is denied already", &JobLanguageRules::pjl_deny_set},
+        {"postscript allow", jl::kPsDeniedNames, true, "is not denied by default (names are case-sensitive)", &JobLanguageRules::ps_allow},
+        {"postscript deny", jl::kPsDeniedNames, false, "is denied by default already", &JobLanguageRules::ps_deny},
+    };
     for (const JobList& e : job_lists_) {
-      const bool pjl = e.list.rfind("pjl ", 0) == 0;
+      const ListRule* rule = nullptr;
+      for (const ListRule& x : kRules)
+        if (x.list == e.list) rule = &x;
+      if (!rule) continue;
       std::string name = e.name;
-      if (pjl)
+      if (e.list.rfind("pjl ", 0) == 0)
         for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      auto refuse = [&](const std::string& why) {
-        error(*e.stmt, "job-language " + e.list + " " + e.name + ": " + why);
-      };
-      std::vector<std::string>* list = nullptr;
-      if (e.list == "pjl allow") {
-        if (jl::listed(jl::kPjlAllowedCommands, name)) {
-          refuse("PJL " + name + " is allowed by default: the statement would change nothing");
-          continue;
-        }
-        list = &r.pjl_allow;
-      } else if (e.list == "pjl deny") {
-        if (!jl::listed(jl::kPjlAllowedCommands, name)) {
-          refuse("PJL " + name + " is not allowed by default: the statement would change nothing");
-          continue;
-        }
-        list = &r.pjl_deny;
-      } else if (e.list == "pjl allow-set") {
-        if (jl::listed(jl::kPjlSetVariables, name)) {
-          refuse(name + " is on the built-in list of job-scope variables already");
-          continue;
-        }
-        list = &r.pjl_allow_set;
-      } else if (e.list == "pjl deny-set") {
-        if (!jl::listed(jl::kPjlSetVariables, name)) {
-          refuse(name + " is not on the built-in list: SET of it is denied already");
-          continue;
-        }
-        list = &r.pjl_deny_set;
-      } else if (e.list == "postscript allow") {
-        if (!jl::listed(jl::kPsDeniedNames, name)) {
-          refuse(name + " is not denied by default (names are case-sensitive)");
-          continue;
-        }
-        list = &r.ps_allow;
-      } else if (e.list == "postscript deny") {
-        if (jl::listed(jl::kPsDeniedNames, name)) {
-          refuse(name + " is denied by default already");
-          continue;
-        }
-        list = &r.ps_deny;
-      } else {
+      if (jl::listed(rule->builtin, name) != rule->must_be_builtin) {
+        error(*e.stmt, "job-language " + e.list + " " + e.name + ": " + name + " " + rule->refusal);
         continue;
       }
-      if (std::find(list->begin(), list->end(), name) != list->end()) continue;  // same, other case
-      list->push_back(name);
+      std::vector<std::string>& list = r.*(rule->target);
+      if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);  // (other case)
     }
     for (auto* l : {&r.pjl_allow, &r.pjl_deny, &r.pjl_allow_set, &r.pjl_deny_set, &r.ps_allow,
                     &r.ps_deny})
@@ -469,6 +450,12 @@ class Builder {
     if (sv.inspect != Inspect::None && sv.action != Action::Allow)
       error(*at("inspect"), "service '" + sv.name + "': inspect on a service whose action is " +
                                 to_string(sv.action) + " (nothing would reach the inspector)");
+    // Accepted by the language for the configurations to come, refused until it is enforced:
+    // a service the admin believes inspected must not pass unread.
+    if (sv.inspect == Inspect::Ipp)
+      error(*at("inspect"), "service '" + sv.name + "': inspect ipp is not available yet (the IPP "
+                            "inspector is not built): use action deny, or inspect http to check "
+                            "its HTTP layer");
     if (sv.inspect != Inspect::None && !l4)
       error(*at("inspect"), "service '" + sv.name + "': inspect needs protocol tcp or udp");
   }

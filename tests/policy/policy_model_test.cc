@@ -185,3 +185,44 @@ TEST(Model, WarningsDoNotFail) {
 
 }  // namespace
 }  // namespace pw::policy
+
+namespace pw::policy {
+namespace {
+
+// `job-language` lists: an entry must change something; upper-cased PJL names, sorted lists.
+TEST(Model, JobLanguageListsChangeSomethingOrAreRefused) {
+  const std::string svc = std::string(kSvc) + "set service web inspect job-language\n";  // 4 lines
+  ModelResult m = model(svc +
+                        "set job-language pjl allow dminfo\n"
+                        "set job-language pjl deny INFO\n"
+                        "set job-language pjl allow-set TIMEOUT\n"
+                        "set job-language pjl deny-set HOLDKEY\n"
+                        "set job-language postscript allow showpage\n"
+                        "set job-language postscript deny setcolorspace\n"
+                        "set job-language pjl max-line 100\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  const JobLanguageRules& r = m.model.job_language;
+  EXPECT_EQ(r.pjl_allow, std::vector<std::string>{"DMINFO"});
+  EXPECT_EQ(r.pjl_deny, std::vector<std::string>{"INFO"});
+  EXPECT_EQ(r.pjl_allow_set, std::vector<std::string>{"TIMEOUT"});
+  EXPECT_EQ(r.pjl_deny_set, std::vector<std::string>{"HOLDKEY"});
+  EXPECT_EQ(r.ps_allow, std::vector<std::string>{"showpage"});
+  EXPECT_EQ(r.ps_deny, std::vector<std::string>{"setcolorspace"});
+  EXPECT_EQ(r.pjl_max_line, 100u);
+  expect_error(svc + "set job-language pjl allow JOB\n", 5, 28, "JOB is allowed by default");
+  expect_error(svc + "set job-language pjl deny FSDIRLIST\n", 5, 27, "is not allowed by default");
+  expect_error(svc + "set job-language pjl allow-set DUPLEX\n", 5, 32, "on the built-in list");
+  expect_error(svc + "set job-language pjl deny-set PASSWORD\n", 5, 31, "not on the built-in list");
+  expect_error(svc + "set job-language postscript allow Showpage\n", 5, 35, "not denied by default");
+  expect_error(svc + "set job-language postscript deny file\n", 5, 34, "denied by default already");
+  expect_error(std::string(kSvc) + "set job-language pjl allow DMINFO\n", 4, 1,
+               "no service has inspect job-language or lpd");
+}
+
+TEST(Model, InspectionsNotBuiltAreRefused) {
+  expect_error(std::string(kSvc) + "set service web inspect ipp\n", 4, 25, "inspect ipp is not available");
+  expect_error(std::string(kSvc) + "set service web lpd-remove-jobs allow\n", 4, 33, "needs inspect lpd");
+}
+
+}  // namespace
+}  // namespace pw::policy
