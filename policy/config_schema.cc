@@ -162,6 +162,18 @@ SchemaNode build_schema() {
                                 "operator or key allowed although denied by default (showpage, ...)"),
                           multi("deny", ValueType::Keyword,
                                 "operator denied beyond the defaults")})})),
+          secure(container(
+              "ipp", "IPP request inspection (services with inspect ipp)",
+              {container("operation", "IPP operations (RFC 8011, PWG 5100, CUPS)",
+                         {multi("allow", ValueType::Keyword,
+                                "operation allowed although denied by default (Identify-Printer, ...)"),
+                          multi("deny", ValueType::Keyword,
+                                "operation denied although allowed by default (Cancel-Job, ...)")}),
+               container("document-format", "document formats (MIME media types)",
+                         {multi("allow", ValueType::Keyword,
+                                "format allowed beyond the defaults (image/png, ...)"),
+                          multi("deny", ValueType::Keyword,
+                                "default format denied (text/plain, ...)")})})),
           container(
               "detection", "suspicious-behaviour thresholds",
               {container("port-scan", "one source touching many denied ports or printers",
@@ -427,11 +439,13 @@ std::optional<CanonicalValue> canonical_value(const SchemaNode& node, std::strin
       }
       return CanonicalValue{r, r};
     case ValueType::Keyword: {
-      bool good = !raw.empty() && raw.size() <= 32 && std::isalpha(static_cast<unsigned char>(raw[0]));
+      bool good = !raw.empty() && raw.size() <= 48 && std::isalpha(static_cast<unsigned char>(raw[0]));
       for (char c : raw)
-        good = good && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+        good = good && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                        c == '-' || c == '+' || c == '/');
       if (!good) {
-        *why = "bad keyword '" + r + "': use 1-32 letters, digits, '_', '.' or '-', starting with a letter";
+        *why = "bad keyword '" + r + "': use 1-48 letters, digits, '_', '.', '-', '+' or '/', "
+               "starting with a letter";
         return std::nullopt;
       }
       return CanonicalValue{r, r};

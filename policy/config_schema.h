@@ -24,7 +24,7 @@ enum class ValueType : uint8_t {
   Duration,   // 30s, 3m, 2h, 1d or seconds
   Size,       // 512, 64K, 100M, 1G (powers of 1024)
   Ethertype,  // 0x0600..0xffff or a name (eapol, lldp)
-  Keyword,    // a job language's name: [A-Za-z][A-Za-z0-9_.-]{0,31} (PJL command, PostScript operator)
+  Keyword,    // [A-Za-z][A-Za-z0-9_.+/-]{0,47}: a PJL command, PostScript operator, IPP operation, MIME type
 };
 
 const char* value_type_name(ValueType t);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "policy/ipp_rules.h"
 #include "policy/job_language.h"
 
 namespace pw::policy {
@@ -34,6 +35,7 @@ struct InspectorConfig {
   bool lpd_remove_jobs = false;                 // LPD command 05 (lprm)
   bool lpd_queue_state = true;                  // LPD commands 03/04 (lpq)
   const JobLanguageRules* job_language = nullptr;  // null: the built-in defaults
+  const IppRules* ipp = nullptr;                   // null: the built-in defaults
 };
 
 }  // namespace pw::policy

@@ -69,6 +69,12 @@ uint64_t inspection_key(const CompiledService& c) {
         for (char ch : n) mix(static_cast<unsigned char>(ch));
     }
   }
+  if (c.ipp) {
+    for (bool b : c.ipp->ops) mix(b);
+    mix(c.ipp->formats.size());
+    for (const std::string& n : c.ipp->formats)
+      for (char ch : n) mix(static_cast<unsigned char>(ch));
+  }
   return h;
 }
 
@@ -262,9 +268,11 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.weak_certificate_deny = model.tls.weak_certificate_deny;
     // The model's copy in this policy: lives as long as the services that point at it.
     // (LPD data files are job streams too.)
-    c.job_language = s.inspect == Inspect::JobLanguage || s.inspect == Inspect::Lpd
+    c.job_language = s.inspect == Inspect::JobLanguage || s.inspect == Inspect::Lpd ||
+                             s.inspect == Inspect::Ipp
                          ? &p.model_.job_language
                          : nullptr;
+    c.ipp = s.inspect == Inspect::Ipp ? &p.model_.ipp : nullptr;
     c.name = s.name;
     c.inspection_key = inspection_key(c);
     c.peer_mask = mask_of(s.peer_groups);

@@ -209,6 +209,10 @@ class Builder {
       job_lists_.push_back({p[1].text + " " + p[2].text, v, &s});
       return;
     }
+    if (top == "ipp" && p.size() == 3 && s.node && s.node->multi) {
+      ipp_lists_.push_back({p[1].text + " " + p[2].text, v, &s});
+      return;
+    }
     if (top == "printer-network") {
       m_.printer_networks.push_back(*parse_prefix(v, nullptr));
       return;
@@ -295,6 +299,59 @@ class Builder {
     }
   }
 
+  // `ipp`: an operation must be one the inspector knows and the entry must change its default;
+  // a format entry likewise (formats compared in lower case).
+  void ipp_lists() {
+    IppRules& r = m_.ipp;
+    auto lower = [](std::string x) {
+      for (char& c : x) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return x;
+    };
+    for (const JobList& e : ipp_lists_) {
+      const bool allow = e.list.ends_with(" allow");
+      if (e.list.starts_with("operation ")) {
+        const ipp::Operation* op = ipp::find_operation(e.name);
+        if (!op) {
+          error(*e.stmt, "ipp " + e.list + " " + e.name + ": no IPP operation of that name "
+                         "(names as IANA registers them: Print-Job, Set-Printer-Attributes, ...)");
+          continue;
+        }
+        if (op->allowed == allow) {
+          error(*e.stmt, "ipp " + e.list + " " + e.name + ": " + std::string(op->name) + " is " +
+                             (allow ? "allowed" : "denied") +
+                             " by default: the statement would change nothing");
+          continue;
+        }
+        r.ops[ipp::slot(op->id)] = allow;
+        continue;
+      }
+      const std::string f = lower(e.name);
+      const bool builtin = std::find(std::begin(ipp::kDefaultFormats), std::end(ipp::kDefaultFormats),
+                                     f) != std::end(ipp::kDefaultFormats);
+      if (f.find('/') == std::string::npos || f.front() == '/' || f.back() == '/') {
+        error(*e.stmt, "ipp " + e.list + " " + e.name + ": not a media type (type/subtype)");
+        continue;
+      }
+      if (builtin == allow) {
+        error(*e.stmt, "ipp " + e.list + " " + e.name + ": " + f + " is " +
+                           (allow ? "allowed" : "not allowed") +
+                           " by default: the statement would change nothing");
+        continue;
+      }
+      auto it = std::find(r.formats.begin(), r.formats.end(), f);
+      if (allow && it == r.formats.end()) r.formats.push_back(f);
+      if (!allow && it != r.formats.end()) r.formats.erase(it);
+    }
+    std::sort(r.formats.begin(), r.formats.end());
+    if (!ipp_lists_.empty()) {
+      bool used = false;
+      for (const auto& name : order_) used |= services_.at(name).svc.inspect == Inspect::Ipp;
+      if (!used)
+        error(*ipp_lists_.front().stmt, "ipp settings, but no service has inspect ipp: they would "
+                                        "take no effect", false);
+    }
+  }
+
   void scalars() {
     m_.profile = get("profile");
     m_.host_name = get("system host-name");
@@ -361,6 +418,7 @@ class Builder {
     f.tcp_syn_s = secs("flows timeout tcp-syn");
     f.tcp_inspecting_s = secs("flows timeout tcp-inspecting");
     job_language_lists();
+    ipp_lists();
     f.tcp_established_s = secs("flows timeout tcp-established");
     f.tcp_closing_s = secs("flows timeout tcp-closing");
     f.udp_s = secs("flows timeout udp");
@@ -450,12 +508,6 @@ class Builder {
     if (sv.inspect != Inspect::None && sv.action != Action::Allow)
       error(*at("inspect"), "service '" + sv.name + "': inspect on a service whose action is " +
                                 to_string(sv.action) + " (nothing would reach the inspector)");
-    // Accepted by the language for the configurations to come, refused until it is enforced:
-    // a service the admin believes inspected must not pass unread.
-    if (sv.inspect == Inspect::Ipp)
-      error(*at("inspect"), "service '" + sv.name + "': inspect ipp is not available yet (the IPP "
-                            "inspector is not built): use action deny, or inspect http to check "
-                            "its HTTP layer");
     if (sv.inspect != Inspect::None && !l4)
       error(*at("inspect"), "service '" + sv.name + "': inspect needs protocol tcp or udp");
   }
@@ -570,6 +622,7 @@ class Builder {
     const Statement* stmt;
   };
   std::vector<JobList> job_lists_;
+  std::vector<JobList> ipp_lists_;  // "operation allow", "document-format deny", ...
 };
 
 }  // namespace

@@ -74,6 +74,7 @@ struct Model {
     uint32_t min_rsa_bits = 2048;
   } tls;
   JobLanguageRules job_language;  // `job-language`: upper-case PJL names, every list sorted
+  IppRules ipp;                   // `ipp`: operations allowed, document formats (lower case, sorted)
   struct {
     uint32_t ports = 20, printers = 5;
     uint64_t window_s = 10;

@@ -41,7 +41,7 @@ struct FlowState {};
 // Fixed-size blocks for per-flow inspector state, one arena per lcore.
 class FlowArena {
  public:
-  static constexpr size_t kBlockSize = 1024;
+  static constexpr size_t kBlockSize = 2048;
   explicit FlowArena(size_t blocks) : storage_(blocks * kBlockSize) {
     free_.reserve(blocks);
     for (size_t i = blocks; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));

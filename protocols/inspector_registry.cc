@@ -6,6 +6,7 @@
 #include "protocols/ftp/ftp_inspector.h"
 #include "protocols/http/http_inspector.h"
 #include "protocols/imap/imap_inspector.h"
+#include "protocols/ipp/ipp_inspector.h"
 #include "protocols/joblang/joblang_inspector.h"
 #include "protocols/ldap/ldap_inspector.h"
 #include "protocols/lpd/lpd_inspector.h"
@@ -57,13 +58,14 @@ std::span<const Registered> registered() {
   static const ldap::LdapInspector kLdap;
   static const joblang::JoblangInspector kJoblang;
   static const lpd::LpdInspector kLpd;
+  static const ipp::IppInspector kIpp;
   // The other protocol inspectors are added here as they are built.
   static const Registered kList[] = {
       {Inspect::Tls, &kTls},   {Inspect::Ftp, &kFtp},   {Inspect::Smtp, &kSmtp},
       {Inspect::Pop3, &kPop3}, {Inspect::Imap, &kImap}, {Inspect::Http, &kHttp},
       {Inspect::Smb, &kSmb},   {Inspect::Rfb, &kRfb},   {Inspect::Snmp, &kSnmpUdp},
       {Inspect::Snmp, &kSnmpTcp}, {Inspect::Ldap, &kLdap}, {Inspect::JobLanguage, &kJoblang},
-      {Inspect::Lpd, &kLpd},
+      {Inspect::Lpd, &kLpd},   {Inspect::Ipp, &kIpp},
   };
   return kList;
 }

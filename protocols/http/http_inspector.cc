@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "common/ascii.h"
+#include "protocols/http/http_syntax.h"
 
 namespace pw::proto::http {
 
@@ -58,12 +59,6 @@ struct State : FlowState {
   tls::TlsFlow tls;
 };
 
-// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
-// "_" / "`" / "|" / "~" / DIGIT / ALPHA.
-bool is_tchar(uint8_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
 bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
 // Auth schemes whose credentials are not a reusable secret on the wire: challenge-response and
@@ -226,50 +221,27 @@ Decision request_done(State& st) {
   return kGo;
 }
 
-// Transfer-Encoding (RFC 9112 6.1, 6.3): the final coding must be chunked, or the length of a
-// request cannot be known; the list may span several field lines.
-Decision transfer_encoding(State& st, std::string_view value) {
-  st.has_te = true;
-  std::string_view last;
-  size_t i = 0;
-  while (i <= value.size()) {
-    size_t comma = value.find(',', i);
-    std::string_view item = value.substr(i, comma == std::string_view::npos ? std::string_view::npos
-                                                                           : comma - i);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (!item.empty()) last = item;
-    if (comma == std::string_view::npos) break;
-    i = comma + 1;
-  }
-  if (last.empty()) return deny(Reason::MalformedHttp);
-  for (char ch : last)
-    if (!is_tchar(static_cast<uint8_t>(ch))) return deny(Reason::MalformedHttp);
-  st.chunked = iequals(last, "CHUNKED");
-  return kGo;
-}
-
-// A complete framing field line (without CRLF), kept whole.
+// A complete framing field line (without CRLF), kept whole. Transfer-Encoding (RFC 9112 6.1,
+// 6.3): the final coding must be chunked, or the length of a request cannot be known; the list
+// may span several field lines.
 Decision framing_line(State& st) {
   std::string_view l(st.line, st.kept);
   auto colon = l.find(':');
   auto name = l.substr(0, colon);
-  auto value = l.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  auto value = trim_ows(l.substr(colon + 1));
   if (iequals(name, "CONTENT-LENGTH")) {
-    uint64_t v = 0;
-    if (value.empty() || value.size() > 15) return deny(Reason::MalformedHttp);
-    for (char c : value) {
-      if (!is_digit(static_cast<uint8_t>(c))) return deny(Reason::MalformedHttp);
-      v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    if (st.has_length && v != st.length) return deny(Reason::MalformedHttp);  // smuggling
+    const std::optional<uint64_t> v = content_length(value);
+    if (!v) return deny(Reason::MalformedHttp);
+    if (st.has_length && *v != st.length) return deny(Reason::MalformedHttp);  // smuggling
     st.has_length = true;
-    st.length = v;
+    st.length = *v;
     return kGo;
   }
-  return transfer_encoding(st, value);
+  st.has_te = true;
+  const std::optional<bool> chunked = final_coding_is_chunked(value);
+  if (!chunked) return deny(Reason::MalformedHttp);
+  st.chunked = *chunked;
+  return kGo;
 }
 
 // One byte of a field line other than CR/LF (header or trailer section, RFC 9112 5).
@@ -336,23 +308,13 @@ void headers_done(State& st) {
 }
 
 Decision chunk_size_done(State& st) {
-  uint64_t v = 0;
-  size_t k = 0;
-  for (; k < st.kept; ++k) {
-    char h = st.line[k];
-    int x = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-            : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-    if (x < 0) break;
-    if (k >= 15) return deny(Reason::MalformedHttp);
-    v = v * 16 + static_cast<uint64_t>(x);
-  }
-  if (k == 0 || (k < st.kept && st.line[k] != ';' && st.line[k] != ' ' && st.line[k] != '\t'))
-    return deny(Reason::MalformedHttp);
-  if (v == 0) {
+  const std::optional<uint64_t> v = chunk_size(std::string_view(st.line, st.kept));
+  if (!v) return deny(Reason::MalformedHttp);
+  if (*v == 0) {
     st.phase = State::Phase::Trailers;
   } else {
     st.phase = State::Phase::ChunkData;
-    st.left = v;
+    st.left = *v;
   }
   start_line(st);
   return kGo;

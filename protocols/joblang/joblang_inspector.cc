@@ -50,6 +50,10 @@ struct Signature {
 constexpr Signature kSignatures[] = {
     {"@PJL", Head::Pjl, true},          {"%!", Head::PostScript, false},
     {"%PDF-", Head::Binary, false},     {") HP-PCL XL;", Head::Binary, false},
+    // Raster and image documents of driverless printing (IPP, AirPrint, Mopria): PWG raster
+    // (PWG 5102.4), Apple raster, JPEG, PNG. Binary: scanned for the next UEL only.
+    {"RaS2", Head::Binary, false},      {"UNIRAST", Head::Binary, false},
+    {"\xFF\xD8\xFF", Head::Binary, false}, {"\x89PNG", Head::Binary, false},
     {"GET ", Head::Http, false},        {"POST ", Head::Http, false},
     {"PUT ", Head::Http, false},        {"HEAD ", Head::Http, false},
     {"OPTIONS ", Head::Http, false},    {"DELETE ", Head::Http, false},

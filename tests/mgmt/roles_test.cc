@@ -94,7 +94,7 @@ TEST(Roles, SchemaSecurityNodes) {
                                            "service snmp-security", "service smb-signing",
                                            "service smb1", "service data-tls", "service lpd-remove-jobs",
                                            "service lpd-queue-state", "service mirror",
-                                           "security", "job-language", "mirror",
+                                           "security", "job-language", "ipp", "mirror",
                                            "syslog"));
 }
 

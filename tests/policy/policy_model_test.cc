@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace pw::policy {
 namespace {
 
@@ -219,9 +221,43 @@ TEST(Model, JobLanguageListsChangeSomethingOrAreRefused) {
                "no service has inspect job-language or lpd");
 }
 
-TEST(Model, InspectionsNotBuiltAreRefused) {
-  expect_error(std::string(kSvc) + "set service web inspect ipp\n", 4, 25, "inspect ipp is not available");
+TEST(Model, ServiceSettingsNeedTheirInspector) {
   expect_error(std::string(kSvc) + "set service web lpd-remove-jobs allow\n", 4, 33, "needs inspect lpd");
+}
+
+// `ipp` lists: operations by their IANA names (any case), formats in lower case; an entry must
+// change a default; the lists need a service with inspect ipp.
+TEST(Model, IppListsChangeSomethingOrAreRefused) {
+  const std::string svc = std::string(kSvc) + "set service web inspect ipp\n";  // 4 lines
+  ModelResult m = model(svc +
+                        "set ipp operation allow identify-printer\n"
+                        "set ipp operation deny Cancel-Job\n"
+                        "set ipp document-format allow image/PNG\n"
+                        "set ipp document-format deny text/plain\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  const IppRules& r = m.model.ipp;
+  EXPECT_TRUE(r.allows(0x003C));   // Identify-Printer
+  EXPECT_FALSE(r.allows(0x0008));  // Cancel-Job
+  EXPECT_TRUE(r.allows(0x0002));   // Print-Job: a default
+  EXPECT_FALSE(r.allows(0x4003));  // CUPS-Add-Modify-Printer
+  EXPECT_FALSE(r.allows(0x1234));  // no such operation
+  EXPECT_TRUE(r.format_allowed("image/png"));
+  EXPECT_FALSE(r.format_allowed("text/plain"));
+  EXPECT_TRUE(r.format_allowed("application/pdf"));
+  EXPECT_TRUE(std::is_sorted(r.formats.begin(), r.formats.end()));
+  // The defaults, with no statement.
+  ModelResult d = model(svc);
+  ASSERT_TRUE(d.ok()) << errors(d);
+  EXPECT_FALSE(d.model.ipp.allows(0x0013));  // Set-Printer-Attributes
+  EXPECT_FALSE(d.model.ipp.format_allowed("application/vnd.cups-command"));
+  expect_error(svc + "set ipp operation allow Print-Job\n", 5, 25, "Print-Job is allowed by default");
+  expect_error(svc + "set ipp operation deny Purge-Jobs\n", 5, 24, "Purge-Jobs is denied by default");
+  expect_error(svc + "set ipp operation allow Frobnicate-Printer\n", 5, 25, "no IPP operation of that name");
+  expect_error(svc + "set ipp document-format allow application/pdf\n", 5, 31, "allowed by default");
+  expect_error(svc + "set ipp document-format deny image/png\n", 5, 30, "not allowed by default");
+  expect_error(svc + "set ipp document-format allow pdf\n", 5, 31, "not a media type");
+  expect_error(std::string(kSvc) + "set ipp operation allow Identify-Printer\n", 4, 1,
+               "no service has inspect ipp");
 }
 
 }  // namespace
