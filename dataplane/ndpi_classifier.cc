@@ -124,6 +124,9 @@ bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app) {
       own = any({NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_HTTP_PROXY, NDPI_PROTOCOL_HTTP_CONNECT,
                  NDPI_PROTOCOL_OCSP, NDPI_PROTOCOL_IPP});
       break;
+    case Inspect::Ipp:  // IPP is HTTP; ipps and an upgraded connection are TLS
+      own = any({NDPI_PROTOCOL_IPP, NDPI_PROTOCOL_HTTP, NDPI_PROTOCOL_TLS});
+      break;
     case Inspect::Snmp: own = any({NDPI_PROTOCOL_SNMP}); break;
     case Inspect::Smb: own = any({NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23, NDPI_PROTOCOL_NETBIOS}); break;
     case Inspect::Rfb: own = any({NDPI_PROTOCOL_VNC, NDPI_PROTOCOL_TLS}); break;

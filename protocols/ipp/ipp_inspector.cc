@@ -304,8 +304,11 @@ Decision line_done(IppFlow& f, Dir d, const Context& ctx) {
     case Phase::Trailers: {
       if (h.kept == 0 && h.line_len <= 2) {  // the empty line
         if (h.phase == Phase::Trailers) return message_done(f, d, ctx);
-        if (h.has_te && !h.chunked) return deny(f, Reason::MalformedIpp, "Transfer-Encoding");
-        if (h.has_te && h.has_length) return deny(f, Reason::MalformedIpp, "Content-Length");
+        // A response that has no body (1xx, 204, 304) is not framed by its fields: CUPS sends
+        // its 101 with Content-Length: 0 and Transfer-Encoding: chunked.
+        const bool framed = d == Dir::ToServer || (h.status >= 200 && h.status != 204 && h.status != 304);
+        if (framed && h.has_te && !h.chunked) return deny(f, Reason::MalformedIpp, "Transfer-Encoding");
+        if (framed && h.has_te && h.has_length) return deny(f, Reason::MalformedIpp, "Content-Length");
         return d == Dir::ToServer ? request_headers_done(f, ctx) : response_headers_done(f, ctx);
       }
       Decision r = field_done(f, h);

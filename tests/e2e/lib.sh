@@ -92,3 +92,34 @@ lab_stop() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   for n in "${lab_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
 }
+# lab_conf: $tmp/pw.conf for the small-office profile on the lab's three af_packet ports (the
+# mirror to the NIDS on gwm); the test appends its own statements.
+lab_conf() {
+  cat >"$tmp/pw.conf" <<CONF
+set profile small-office
+set printer-network 198.18.20.0/28
+set interface outside device "net_af_packet0,iface=gwo$tag"
+set interface inside device "net_af_packet1,iface=gwi$tag"
+set interface mirror device "net_af_packet2,iface=gwm$tag"
+set mirror output port
+set dataplane mbufs 8192
+set flows max-entries 16384
+CONF
+}
+# lab_start PRINTWALLD DPDK_PREFIX: tcpdump on the NIDS end ($tmp/nids.pcap), printwalld in the
+# gateway on $tmp/pw.conf (pid; events, control socket and state in $tmp) started in the
+# background; lab_forwarding then waits for it.
+lab_start() {
+  ip netns exec $ns_n tcpdump -i nid$tag -U -w "$tmp/nids.pcap" >/dev/null 2>&1 &
+  pids+=($!)
+  ip netns exec $ns_g "$1" --no-huge -m 512 --no-pci --file-prefix "$2$tag" --log-level='*:error' \
+    -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" \
+    --state-dir "$tmp/state" >"$tmp/gw.log" 2>&1 &
+  pid=$!
+}
+# lab_forwarding: until printwalld forwards (exit 1 when it does not start), and tcpdump attached.
+lab_forwarding() {
+  wait_forwarding "$tmp/gw.log"
+  grep -q forwarding "$tmp/gw.log" || { bad "printwalld did not start"; cat "$tmp/gw.log"; exit 1; }
+  sleep 1
+}

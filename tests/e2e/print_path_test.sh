@@ -14,25 +14,9 @@ cli_bin=${2:-$(dirname "$1")/printwall}
 . "$(dirname "$0")/lib.sh"
 lab_up pwj pwj print_path_test "ghostscript, curl, netcat and tcpdump" gs curl nc tcpdump
 
-cat >"$tmp/pw.conf" <<CONF
-set profile small-office
-set printer-network 198.18.20.0/28
-set interface outside device "net_af_packet0,iface=gwo$tag"
-set interface inside device "net_af_packet1,iface=gwi$tag"
-set interface mirror device "net_af_packet2,iface=gwm$tag"
-set mirror output port
-set dataplane mbufs 8192
-set flows max-entries 16384
-CONF
-ip netns exec $ns_n tcpdump -i nid$tag -U -w "$tmp/nids.pcap" >/dev/null 2>&1 &
-pids+=($!)
-ip netns exec $ns_g "$pwd_bin" --no-huge -m 512 --no-pci --file-prefix pwj$tag --log-level='*:error' \
-  -- --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$tmp/ctl.sock" \
-  --state-dir "$tmp/state" >"$tmp/gw.log" 2>&1 &
-pid=$!
-wait_forwarding "$tmp/gw.log"
-grep -q forwarding "$tmp/gw.log" || { bad "printwalld did not start"; cat "$tmp/gw.log"; exit 1; }
-sleep 1  # tcpdump attached
+lab_conf
+lab_start "$pwd_bin" pwj
+lab_forwarding
 
 # Real jobs.
 cat >"$tmp/doc.ps" <<'PS'

@@ -249,7 +249,9 @@ TEST(IppInspector, TlsFromTheFirstByteOrByUpgradeGoesToTheTlsInspector) {
   {
     InspectorDriver d(kInspector);
     ASSERT_TRUE(ok(d.c("OPTIONS * HTTP/1.1\r\nHost: printer\r\nConnection: Upgrade\r\nUpgrade: TLS/1.2,TLS/1.1\r\n\r\n")));
-    ASSERT_TRUE(ok(d.s("HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/1.2\r\nConnection: Upgrade\r\n\r\n")));
+    // CUPS's answer, as ippeveprinter 2.4 writes it (framing fields on a 101 are ignored).
+    ASSERT_TRUE(ok(d.s("HTTP/1.1 101 Switching Protocols\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n"
+                       "Transfer-Encoding: chunked\r\nUpgrade: TLS/1.2,TLS/1.1,TLS/1.0\r\nServer: CUPS/2.4.2\r\n\r\n")));
     const Decision last = handshake(d, hs);
     EXPECT_EQ(last.verdict, Verdict::PassThrough) << reason_code(why(last));
   }
