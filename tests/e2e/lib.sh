@@ -123,3 +123,56 @@ lab_forwarding() {
   grep -q forwarding "$tmp/gw.log" || { bad "printwalld did not start"; cat "$tmp/gw.log"; exit 1; }
   sleep 1
 }
+# lab_ippeveprinter: CUPS's IPP Everywhere printer (ippeveprinter) on the printer's port 631,
+# spooling every document whole into $tmp/spool, with an ipps certificate. It announces itself
+# with DNS-SD and will not start without an Avahi daemon: one of our own on a private system
+# bus in the printer's namespace (the host's, if it runs one). lab_ippeveprinter_up then waits
+# for it (exit 1 when it does not listen).
+lab_ippeveprinter() {
+  local n
+  if ! pgrep -x avahi-daemon >/dev/null; then
+    cat >"$tmp/dbus.conf" <<BUS
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$tmp/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>
+  </policy>
+</busconfig>
+BUS
+    printf '[server]\nuse-ipv6=no\nallow-interfaces=prn%s\n[publish]\npublish-workstation=no\n' "$tag" >"$tmp/avahi.conf"
+    export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/bus
+    ip netns exec $ns_p dbus-daemon --config-file="$tmp/dbus.conf" --fork --print-pid >"$tmp/dbus.pid"
+    pids+=("$(cat "$tmp/dbus.pid")")
+    ip netns exec $ns_p avahi-daemon -f "$tmp/avahi.conf" --no-drop-root --no-chroot --no-rlimits \
+      >"$tmp/avahi.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 50); do grep -q 'Server startup complete' "$tmp/avahi.log" && break; sleep 0.1; done
+  fi
+  # The ipps certificate: CUPS looks for HOSTNAME.crt and .key in the key path.
+  mkdir -p "$tmp/spool" "$tmp/ssl"
+  for n in "$(hostname)" "$(hostname).local" "$(hostname -f 2>/dev/null)"; do
+    [ -n "$n" ] && openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ssl/$n.key" \
+      -out "$tmp/ssl/$n.crt" -days 2 -subj "/CN=$n" >/dev/null 2>&1
+  done
+  # `-c true`: each job is "printed" at once (the spool keeps it): no job waits for another.
+  ip netns exec $ns_p ippeveprinter -p 631 -d "$tmp/spool" -k -K "$tmp/ssl" -c "$(type -P true)" \
+    -f application/pdf,application/postscript,image/pwg-raster,application/octet-stream "Gateway Test" \
+    >"$tmp/eve.log" 2>&1 &
+  pids+=($!)
+}
+lab_ippeveprinter_up() {
+  for _ in $(seq 100); do ip netns exec $ns_p ss -ltn 2>/dev/null | grep -q ':631 ' && return 0; sleep 0.1; done
+  bad "ippeveprinter did not start"
+  cat "$tmp/eve.log" "$tmp/avahi.log" 2>/dev/null
+  exit 1
+}
+# spooled FILE: a document of ippeveprinter's spool is byte for byte FILE.
+spooled() {
+  local f
+  for f in "$tmp/spool"/*; do [ -f "$f" ] && cmp -s "$f" "$1" && return 0; done
+  return 1
+}
