@@ -82,16 +82,17 @@ constexpr std::array<uint8_t, 256> kClass = [] {
 bool white(uint8_t c) { return kClass[c] == kWhite; }
 bool regular(uint8_t c) { return kClass[c] == kRegular; }
 
-// A quick "no operator of the list" before the search: names are 3..20 bytes and start with one
-// of few letters.
+// A quick "no operator of the list" before the search: names are 3..20 bytes; a bit per length
+// for each first byte.
 constexpr size_t kShortestOp = 3, kLongestOp = 20;
-constexpr std::array<bool, 256> kOpFirst = [] {
-  std::array<bool, 256> t{};
-  for (const Op& o : kOps) t[static_cast<uint8_t>(o.name[0])] = true;
+constexpr std::array<uint32_t, 256> kOpLengths = [] {
+  std::array<uint32_t, 256> t{};
+  for (const Op& o : kOps) t[static_cast<uint8_t>(o.name[0])] |= uint32_t{1} << o.name.size();
   return t;
 }();
 const Op* find_op(std::string_view n) {
-  if (n.size() < kShortestOp || n.size() > kLongestOp || !kOpFirst[static_cast<uint8_t>(n[0])])
+  if (n.size() < kShortestOp || n.size() > kLongestOp ||
+      !(kOpLengths[static_cast<uint8_t>(n[0])] >> n.size() & 1))
     return nullptr;
   auto it = std::lower_bound(std::begin(kOps), std::end(kOps), n,
                              [](const Op& o, std::string_view x) { return o.name < x; });
@@ -496,7 +497,27 @@ PsJudgement ps_byte(PsScanner& s, uint8_t c, const JobLanguageRules* r) {
   return j;
 }
 
-size_t ps_run(PsScanner& s, const uint8_t* p, size_t n) {
+namespace {
+
+// The first byte and length (32: longer) of every token the tokenizer or the word scan would
+// judge: the operators and keys of kOps, the page operators, and the names name_token() acts on.
+// A token of another first byte or length (a number, `m`, `l`, `S`, `Tf`, data) is inert:
+// ps_run() skips it whole.
+constexpr size_t kLen = 33;
+constexpr std::array<std::array<bool, kLen>, 256> kJudged = [] {
+  std::array<std::array<bool, kLen>, 256> t{};
+  auto mark = [&](std::string_view n) { t[static_cast<uint8_t>(n[0])][std::min(n.size(), kLen - 1)] = true; };
+  for (const Op& o : kOps) mark(o.name);
+  for (std::string_view n : kPageOps) mark(n);
+  for (std::string_view n : {"exit", "stop", "loop", "cvx", "cvn", "token", "def", "put", "store"}) mark(n);
+  for (auto& row : t) row[kLen - 1] = true;  // longer than any: left to the byte path
+  return t;
+}();
+bool judged_token(uint8_t first, size_t len) { return kJudged[first][std::min(len, kLen - 1)]; }
+
+}  // namespace
+
+size_t ps_run(PsScanner& s, const uint8_t* p, size_t n, const JobLanguageRules* r) {
   size_t k = 0;
   if (s.mode == Mode::Name) {
     // More of the current name (and of the word scan's word: the same bytes). ESC stops it: it
@@ -517,9 +538,56 @@ size_t ps_run(PsScanner& s, const uint8_t* p, size_t n) {
     s.last_close = false;
     return k;
   }
+  if (s.mode == Mode::String) {
+    // A literal string's content other than escapes and parentheses feeds only the word scan:
+    // regular bytes extend the word; a word that ends is dropped when it names no operator (one
+    // that does stops the run: the byte path judges it); white space and delimiters change only
+    // last_close.
+    for (; k < n; ++k) {
+      const uint8_t c = p[k];
+      if (c == '\\' || c == '(' || c == ')' || c == 0x1b) break;
+      if (kClass[c] == kRegular) {
+        if (s.word_len == 0) s.word_after_close = s.last_close;
+        s.last_close = false;
+        if (s.word_len < PsScanner::kName)
+          s.word[s.word_len++] = static_cast<char>(c);
+        else
+          s.word_long = true;
+        continue;
+      }
+      if (s.word_len != 0) {
+        if (!s.word_long && find_op(std::string_view(s.word, s.word_len))) break;
+        s.word_len = 0;
+        s.word_long = false;
+        s.word_after_close = false;
+      }
+      if (c == '>') s.last_close = true;
+      else if (kClass[c] != kWhite) s.last_close = false;
+    }
+    return k;
+  }
   if (s.mode == Mode::Space && s.word_len == 0) {
-    // White space between tokens changes nothing (a ')' before it still counts for the next word).
-    while (k < n && kClass[p[k]] == kWhite) ++k;
+    // White space between tokens changes nothing (a ')' before it still counts for the next
+    // word); an inert token (kJudgedFirst) ended by white space or a delimiter within the input
+    // changes only what ending any executable name does. Names the administrator denies may
+    // start with any letter: with such a list, only numbers are inert.
+    const bool deny_list = r && !r->ps_deny.empty();
+    for (;;) {
+      while (k < n && kClass[p[k]] == kWhite) ++k;
+      if (k >= n) break;
+      const uint8_t c = p[k];
+      if (kClass[c] != kRegular || c == 0x1b) break;
+      if (deny_list && !(c >= '0' && c <= '9') && c != '-' && c != '+' && c != '.') break;
+      size_t e = k + 1;
+      while (e < n && kClass[p[e]] == kRegular && p[e] != 0x1b) ++e;
+      if (e >= n) break;  // it may go on in the next piece: the byte path reads it
+      if (judged_token(c, e - k)) break;
+      s.last_close = false;
+      s.operand_weak = false;
+      s.prev = Prev::Other;
+      token_done(s);
+      k = e;
+    }
   }
   return k;
 }
@@ -527,7 +595,7 @@ size_t ps_run(PsScanner& s, const uint8_t* p, size_t n) {
 PsJudgement ps_span(PsScanner& s, const uint8_t* p, size_t n, const JobLanguageRules* r,
                     size_t* at) {
   for (size_t i = 0; i < n;) {
-    i += ps_run(s, p + i, n - i);
+    i += ps_run(s, p + i, n - i, r);
     if (i >= n) break;
     if (const PsJudgement j = ps_byte(s, p[i], r); j.reason != Reason::Forwarded) {
       *at = i;

@@ -75,10 +75,10 @@ struct PsJudgement {
 
 // One byte of a PostScript section. Forwarded: go on.
 PsJudgement ps_byte(PsScanner& s, uint8_t c, const policy::JobLanguageRules* rules);
-// The bytes from `p` (at most `n`) that change nothing but the name being read or white space
-// between tokens, consumed at once (a fast path; ps_byte on each would do the same). Returns
-// how many.
-size_t ps_run(PsScanner& s, const uint8_t* p, size_t n);
+// The bytes from `p` (at most `n`) that change nothing but the name being read, white space
+// between tokens, and whole tokens no rule judges (numbers, most operators), consumed at once
+// (a fast path; ps_byte on each would do the same). Returns how many.
+size_t ps_run(PsScanner& s, const uint8_t* p, size_t n, const policy::JobLanguageRules* rules);
 // Bytes [0, n) of a PostScript section holding no ESC (the caller watches for the UEL): as
 // ps_byte on each, in one call. On a deny, `*at` is the deciding byte.
 PsJudgement ps_span(PsScanner& s, const uint8_t* p, size_t n, const policy::JobLanguageRules* r,
