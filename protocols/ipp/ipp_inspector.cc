@@ -173,6 +173,9 @@ Decision field_done(IppFlow& f, HttpSide& h) {
       if (!chunked) return deny(f, Reason::MalformedIpp, "Transfer-Encoding");
       h.has_te = true;
       h.chunked = *chunked;
+      // Any coding beside chunked (gzip, chunked; or a coding on a field line of its own) is
+      // a body the gateway would read as other bytes than the printer decodes.
+      if (!iequals(value, "chunked")) h.encoded = true;
       return kGo;
     }
     case kContentType: {
@@ -249,7 +252,7 @@ Decision request_headers_done(IppFlow& f, const Context& ctx) {
   HttpSide& h = f.side[0];
   if (h.kind == kIppPost) {
     if (!h.ipp) return deny(f, Reason::IppOperationDenied, "POST not application/ipp");
-    if (h.encoded) return deny(f, Reason::IppDocumentFormat, "Content-Encoding");
+    if (h.encoded) return deny(f, Reason::IppDocumentFormat, "coded body");
     ipp_start(f.ipp[0], true);
     f.body_ipp[0] = true;
     f.in_job = false;

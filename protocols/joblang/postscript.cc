@@ -515,6 +515,19 @@ constexpr std::array<std::array<bool, kLen>, 256> kJudged = [] {
 }();
 bool judged_token(uint8_t first, size_t len) { return kJudged[first][std::min(len, kLen - 1)]; }
 
+// What a byte is to the fast paths: a byte of a word (regular, not ESC), white space, '>', another
+// delimiter, or one they leave to the byte path (ESC, which may begin a UEL; a string's '\\',
+// '(' and ')').
+enum : uint8_t { kRunWord, kRunWhite, kRunGt, kRunDelimiter, kRunStop };
+constexpr std::array<uint8_t, 256> kRun = [] {
+  std::array<uint8_t, 256> t{};
+  for (size_t c = 0; c < 256; ++c)
+    t[c] = kClass[c] == kWhite ? kRunWhite : kClass[c] == kDelimiter ? kRunDelimiter : kRunWord;
+  t['>'] = kRunGt;
+  for (uint8_t c : {uint8_t{0x1b}, uint8_t{'\\'}, uint8_t{'('}, uint8_t{')'}}) t[c] = kRunStop;
+  return t;
+}();
+
 }  // namespace
 
 size_t ps_run(PsScanner& s, const uint8_t* p, size_t n, const JobLanguageRules* r) {
@@ -543,26 +556,31 @@ size_t ps_run(PsScanner& s, const uint8_t* p, size_t n, const JobLanguageRules* 
     // regular bytes extend the word; a word that ends is dropped when it names no operator (one
     // that does stops the run: the byte path judges it); white space and delimiters change only
     // last_close.
-    for (; k < n; ++k) {
-      const uint8_t c = p[k];
-      if (c == '\\' || c == '(' || c == ')' || c == 0x1b) break;
-      if (kClass[c] == kRegular) {
+    while (k < n) {
+      const uint8_t t = kRun[p[k]];
+      if (t == kRunWord) {  // a run of regular bytes: one word, or more of it
+        size_t e = k + 1;
+        while (e < n && kRun[p[e]] == kRunWord) ++e;
         if (s.word_len == 0) s.word_after_close = s.last_close;
         s.last_close = false;
-        if (s.word_len < PsScanner::kName)
-          s.word[s.word_len++] = static_cast<char>(c);
-        else
-          s.word_long = true;
+        const size_t room = PsScanner::kName - s.word_len;
+        if (e - k > room) s.word_long = true;
+        const size_t take = std::min(e - k, room);
+        std::memcpy(s.word + s.word_len, p + k, take);
+        s.word_len = static_cast<uint8_t>(s.word_len + take);
+        k = e;
         continue;
       }
+      if (t == kRunStop) break;
       if (s.word_len != 0) {
         if (!s.word_long && find_op(std::string_view(s.word, s.word_len))) break;
         s.word_len = 0;
         s.word_long = false;
         s.word_after_close = false;
       }
-      if (c == '>') s.last_close = true;
-      else if (kClass[c] != kWhite) s.last_close = false;
+      if (t == kRunGt) s.last_close = true;
+      else if (t == kRunDelimiter) s.last_close = false;
+      ++k;
     }
     return k;
   }
@@ -579,7 +597,7 @@ size_t ps_run(PsScanner& s, const uint8_t* p, size_t n, const JobLanguageRules* 
       if (kClass[c] != kRegular || c == 0x1b) break;
       if (deny_list && !(c >= '0' && c <= '9') && c != '-' && c != '+' && c != '.') break;
       size_t e = k + 1;
-      while (e < n && kClass[p[e]] == kRegular && p[e] != 0x1b) ++e;
+      while (e < n && kClass[p[e]] == kRegular && p[e] != 0x1b) ++e;  // '\\' is regular here
       if (e >= n) break;  // it may go on in the next piece: the byte path reads it
       if (judged_token(c, e - k)) break;
       s.last_close = false;
