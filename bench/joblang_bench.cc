@@ -6,7 +6,9 @@
 // document of text, vector graphics and images, rendered as PostScript (ps2write, pages
 // uncompressed: every operator is a token to read), PCL XL (pxlcolor, with ghostscript's PJL
 // header), PCL 5 (ljet4: raster rows) and PDF. Goals (issue 12): PCL and PDF >= 1 GB/s,
-// PostScript >= 300 MB/s.
+// PostScript >= 300 MB/s. The same PostScript and PDF jobs are also sent as IPP Print-Job
+// requests, chunked as CUPS sends them, through the IPP inspector (HTTP framing and the IPP
+// attributes on top of the job-language reading).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -17,9 +19,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <string_view>
+#include <utility>
 #include <string>
 #include <vector>
 
+#include "protocols/ipp/ipp_inspector.h"
 #include "protocols/joblang/joblang_inspector.h"
 #include "tests/support/inspector_driver.h"
 
@@ -72,6 +77,42 @@ class Jobs {
     gs("-sDEVICE=pxlcolor doc.pdf", "pxlcolor");
     gs("-sDEVICE=ljet4 -r300 doc.pdf", "ljet4");
     fs::remove_all(dir);
+    for (const auto& [name, format] : {std::pair<std::string, std::string>{"ps2write", "application/postscript"},
+                                       {"doc.pdf", "application/pdf"}})
+      if (auto it = jobs_.find(name); it != jobs_.end() && !it->second.empty())
+        jobs_["ipp:" + name] = ipp_request(it->second, format);
+  }
+  // A Print-Job request (RFC 8010) carrying `doc`, in an HTTP POST chunked by 32 KiB as CUPS
+  // writes it.
+  static std::string ipp_request(const std::string& doc, const std::string& format) {
+    std::string m = {2, 0, 0, 2, 0, 0, 0, 1, 1};
+    auto attr = [&](char tag, std::string_view name, std::string_view value) {
+      m += tag;
+      m += static_cast<char>(name.size() >> 8);
+      m += static_cast<char>(name.size() & 0xFF);
+      m += name;
+      m += static_cast<char>(value.size() >> 8);
+      m += static_cast<char>(value.size() & 0xFF);
+      m += value;
+    };
+    attr(0x47, "attributes-charset", "utf-8");
+    attr(0x48, "attributes-natural-language", "en");
+    attr(0x45, "printer-uri", "ipp://198.18.20.5/ipp/print");
+    attr(0x42, "requesting-user-name", "alice");
+    attr(0x49, "document-format", format);
+    m += '\x03';
+    m += doc;
+    std::string r = "POST /ipp/print HTTP/1.1\r\nHost: 198.18.20.5:631\r\nContent-Type: application/ipp\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n";
+    for (size_t off = 0; off < m.size(); off += 32768) {
+      const size_t n = std::min<size_t>(32768, m.size() - off);
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "%zx\r\n", n);
+      r += hex;
+      r.append(m, off, n);
+      r += "\r\n";
+    }
+    return r + "0\r\n\r\n";
   }
   std::map<std::string, std::string> jobs_;
 };
@@ -82,7 +123,11 @@ void run(benchmark::State& st, const char* name, bool reference) {
     st.SkipWithError("ghostscript could not make the job (appliance/install-deps)");
     return;
   }
-  static const proto::joblang::JoblangInspector insp;
+  static const proto::joblang::JoblangInspector joblang;
+  static const proto::ipp::IppInspector ipp;
+  const proto::Inspector& insp = std::string_view(name).starts_with("ipp:")
+                                     ? static_cast<const proto::Inspector&>(ipp)
+                                     : joblang;
   testing::InspectorDriver flow(insp);
   std::vector<char> sink(kChunk);
   const auto* p = reinterpret_cast<const std::byte*>(job->data());
@@ -122,6 +167,8 @@ PW_JOB(PostScript, "ps2write")
 PW_JOB(PclXl, "pxlcolor")
 PW_JOB(Pcl5, "ljet4")
 PW_JOB(Pdf, "doc.pdf")
+PW_JOB(IppPostScript, "ipp:ps2write")
+PW_JOB(IppPdf, "ipp:doc.pdf")
 
 }  // namespace
 

@@ -150,6 +150,12 @@ IppEvent ipp_read(IppReader& r, const uint8_t* p, size_t n) {
         const Syntax sx = syntax_of(r.tag);
         if (r.len > sx.max || (sx.exact && r.len != sx.max))
           return violation(Reason::MalformedIpp, i, std::string_view(r.name, r.name_len));
+        // A watched attribute of a request in any other syntax (a collection, a text, no-value)
+        // would hide its values from the check: document-format is a mimeMediaType,
+        // compression a keyword (RFC 8011 5.4.21, 5.4.32).
+        if (r.watch && r.request &&
+            r.tag != (r.watch == static_cast<uint8_t>(Kind::DocumentFormat) ? 0x49 : 0x44))
+          return violation(Reason::IppDocumentFormat, i, std::string_view(r.name, r.name_len));
         if (r.tag == kBegCollection && ++r.depth > IppReader::kMaxDepth)
           return violation(Reason::MalformedIpp, i, "collections nested too deep");
         if (r.tag == kEndCollection) {

@@ -254,6 +254,19 @@ Decision job_bytes(JoblangFlow& f, std::span<const uint8_t> in, const JobLanguag
         i = upto;
         if (i >= n) break;
       }
+      // A PCL escape sequence that cannot begin a UEL (ESC not followed by '%'): the PCL
+      // scanner reads it directly, up to its end (text or data follows) or the next ESC.
+      if (f.section == Section::Pcl5 && p[i] == kEsc && i + 1 < n && p[i + 1] != '%') {
+        size_t j = i;
+        do {
+          if (const PclJudgement pj = pcl_byte(f.pcl, p[j]); pj.reason != Reason::Forwarded)
+            return denied(f, {pj.reason, pj.word}, static_cast<uint32_t>(j));
+          ++j;
+        } while (j < n && p[j] != kEsc && f.pcl.mode != PclScanner::Mode::Text &&
+                 f.pcl.mode != PclScanner::Mode::Data);
+        i = j - 1;
+        continue;
+      }
     }
     const uint8_t c = p[i];
     if (f.uel > 0 || c == kEsc) {

@@ -148,6 +148,11 @@ TEST(IppInspector, DangerousAndMalformedRequestsAreDenied) {
       {"second document-format value", post(Msg(0x0002).op_attrs().attr(0x49, "document-format", "application/pdf")
                                                 .attr(0x49, "", "application/vnd.cups-command").end().str()),
        Reason::IppDocumentFormat, "application/vnd.cups-command"},
+      {"document-format as a collection, then the format", post(Msg(0x0002).op_attrs().attr(0x34, "document-format", "")
+                                                                .attr(0x37, "", "").attr(0x49, "", "application/vnd.cups-command").end().str()),
+       Reason::IppDocumentFormat, "document-format"},
+      {"document-format as text", post(Msg(0x0002).op_attrs().attr(0x41, "document-format", "application/vnd.cups-command").end().str()),
+       Reason::IppDocumentFormat, "document-format"},
       {"compressed document", post(Msg(0x0002).op_attrs().attr(0x44, "compression", "gzip").end().str()),
        Reason::IppDocumentFormat, "compression"},
       {"compressed HTTP body", post(print_job(kPs), "Content-Encoding: gzip\r\n"), Reason::IppDocumentFormat, "coded body"},
