@@ -2,7 +2,8 @@
 # A real print server through printwalld inline (af_packet), small-office profile with IPP
 # allowed and inspected: CUPS (a cupsd of our own in the client's namespace) prints with `lp`
 #   - to an IPP queue (ipp://198.18.20.5/ipp/print: ippeveprinter behind the gateway, inspect
-#     ipp), CUPS's ipp backend doing what it does with a real printer;
+#     ipp), CUPS's ipp backend doing what it does with a real printer; raw, and as a driverless
+#     IPP Everywhere queue (lpadmin -m everywhere queries the printer, cups-filters convert);
 #   - to an LPD queue (lpd://198.18.20.5/lp, inspect lpd): the printer's LPD server is CUPS's
 #     cups-lpd, one per connection, handing the job to a cupsd on the printer whose raw queue
 #     prints to the printer's IPP engine (the same ippeveprinter, locally);
@@ -126,6 +127,16 @@ print lpdq "$tmp/job.ps" && ok "lp to the LPD queue completes" || bad "lp to the
 for _ in $(seq 100); do spooled "$tmp/job.ps" && break; sleep 0.1; done
 spooled "$tmp/job.ps" && ok "the PostScript job sent by CUPS over LPD arrived byte for byte" ||
   { bad "the LPD job did not arrive whole"; tail -n 5 "$srv/log/error_log" "$prn/log/error_log" "$tmp/lpd.log"; }
+# A driverless queue (IPP Everywhere): lpadmin asks the printer for its attributes through the
+# gateway and CUPS's filters convert the document to what the printer takes.
+if cups $ns_c "$srv" lpadmin -p eveq -E -v ipp://198.18.20.5:631/ipp/print -m everywhere >"$tmp/lpadmin.log" 2>&1; then
+  before=$(ls "$tmp/spool" | wc -l)
+  print eveq "$tmp/job.pdf" && [ "$(ls "$tmp/spool" | wc -l)" -gt "$before" ] &&
+    ok "lp to an IPP Everywhere queue completes: a filtered document reached the printer" ||
+    { bad "lp to the IPP Everywhere queue did not complete"; tail -n 5 "$srv/log/error_log"; }
+else
+  bad "lpadmin -m everywhere failed through the gateway"; cat "$tmp/lpadmin.log"
+fi
 benign=$(grep -vc '"reason":"ndpi-risk"' "$tmp/events.jsonl" 2>/dev/null)
 [ "${benign:-0}" = 0 ] && ok "no event for CUPS's benign jobs" || { bad "$benign events for benign jobs"; cat "$tmp/events.jsonl"; }
 
