@@ -51,8 +51,6 @@ const policy::JobLanguageRules* job_rules(const Context& ctx) {
 }
 bool plaintext_auth(const Context& ctx) { return ctx.service && ctx.service->plaintext_auth; }
 
-void start_message(HttpSide& h) { h = HttpSide{}; }
-
 // TLS bytes from offset `at` of the chunk: the TLS reader's decision, for the whole chunk.
 Decision tls_bytes(IppFlow& f, Dir d, const uint8_t* p, size_t n, size_t at, Context& ctx) {
   Decision t = tls::on_data(f.tls, d, std::as_bytes(std::span(p + at, n - at)), ctx);
@@ -223,7 +221,7 @@ Decision message_done(IppFlow& f, Dir d, const Context& ctx) {
     }
   }
   const bool upgrade = d == Dir::ToServer && h.upgrade;
-  start_message(h);
+  h = HttpSide{};  // the next message
   if (upgrade) f.mode = Mode::AwaitUpgrade;  // the client sends nothing more until the answer
   // The answer to the upgrade request (the last one sent) was no 101: the upgrade is refused.
   if (d == Dir::ToClient && f.mode == Mode::AwaitUpgrade && f.q_count == 0) f.mode = Mode::Http;
@@ -273,8 +271,7 @@ Decision response_headers_done(IppFlow& f, const Context& ctx) {
       f.tls.server_first = Reason::StarttlsInjection;
       return kGo;
     }
-    start_message(h);  // an interim response (100 Continue): the final one follows
-    start_line(h);
+    h = HttpSide{};  // an interim response (100 Continue): the final one follows
     return kGo;
   }
   if (f.q_count == 0) return deny(f, Reason::MalformedIpp, "response without request");
