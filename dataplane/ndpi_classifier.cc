@@ -9,6 +9,24 @@
 
 namespace pw::dp {
 
+// policy/risks.h names nDPI's risks by number: these are the numbers of the nDPI we build with.
+static_assert(NDPI_MAX_RISK == 42, "nDPI's risk list changed: update policy/risks.h");
+static_assert(policy::kRisks.size() == NDPI_MAX_RISK - 1);
+static_assert([] {
+  for (size_t i = 0; i < policy::kRisks.size(); ++i)
+    if (policy::kRisks[i].bit != i + 1) return false;
+  return true;
+}());
+static_assert(policy::kRisks[NDPI_TLS_SELFSIGNED_CERTIFICATE - 1].name == "tls-self-signed-certificate");
+static_assert(policy::kRisks[NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT - 1].name == "known-protocol-non-standard-port");
+static_assert(policy::kRisks[NDPI_TLS_MISSING_SNI - 1].name == "tls-missing-sni");
+static_assert(policy::kRisks[NDPI_UNSAFE_PROTOCOL - 1].name == "unsafe-protocol");
+static_assert(policy::kRisks[NDPI_MALICIOUS_JA3 - 1].name == "malicious-ja3");
+static_assert(policy::kRisks[NDPI_DESKTOP_OR_FILE_SHARING_SESSION - 1].name == "desktop-or-file-sharing");
+static_assert(policy::kRisks[NDPI_CLEAR_TEXT_CREDENTIALS - 1].name == "clear-text-credentials");
+static_assert(policy::kRisks[NDPI_POSSIBLE_EXPLOIT - 1].name == "possible-exploit");
+static_assert(policy::kRisks[NDPI_TLS_CERTIFICATE_ABOUT_TO_EXPIRE - 1].name == "tls-certificate-about-to-expire");
+
 namespace {
 ::ndpi_detection_module_struct* new_module() {
   ::ndpi_detection_module_struct* m = ndpi_init_detection_module(ndpi_no_prefs);

@@ -10,6 +10,7 @@
 
 #include "common/reason.h"
 #include "policy/inspector_config.h"
+#include "policy/risks.h"
 
 struct ndpi_detection_module_struct;  // nDPI's, global namespace
 
@@ -68,6 +69,13 @@ bool protocol_fits(policy::Inspect inspect, uint16_t master, uint16_t app);
 // The reason a flow that does not fit its service is refused with: an HTTP request on a print
 // job port (RAW, LPD) is a browser made to print (cross-site-printing); else wrong-protocol.
 Reason misfit_reason(policy::Inspect inspect, uint16_t master, uint16_t app);
+// The nDPI risks the policy's risk table names (policy/risks.h).
+inline constexpr uint64_t kKnownRisks = [] {
+  uint64_t m = 0;
+  for (const auto& r : policy::kRisks) m |= uint64_t{1} << r.bit;
+  return m;
+}();
+
 // The risks of `risk` that say something about a flow of this service: "known protocol on a
 // non-standard port" does not when the protocol nDPI named is one the service tolerates (a
 // print job's PDF or PCL XL bytes that nDPI takes for FTP data on 9100).

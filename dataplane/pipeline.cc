@@ -230,29 +230,36 @@ Reason Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int sid
   fl.app = r.app ? r.app : r.master;
   const CompiledService& svc = policy_->services()[fl.service];
   r.risk = relevant_risks(svc.inspect, r.master, r.app, r.risk);
-  if (r.risk) {
-    // A risk marks the flow suspicious (mirrored, reported); it denies nothing by itself.
-    fl.suspicious = !fl.mirror_never;
-    Event e = frame_event(v, EventAction::Alert, Reason::NdpiRisk, fl.service, fl.id,
-                          static_cast<uint32_t>(__builtin_popcountll(r.risk)));
+  // The service's risk table (security risk, service S risk): a denied risk ends the flow; an
+  // alerted one marks it suspicious (mirrored, reported); an ignored one does nothing. A risk
+  // the table does not know (a newer nDPI) is alerted.
+  const uint64_t denied = r.risk & svc.risks.deny;
+  const uint64_t alerted = r.risk & (svc.risks.alert | ~kKnownRisks);
+  // One event about what nDPI found (with the risks it names, if any); a refusal ends the flow.
+  auto report = [&](EventAction action, Reason why, uint64_t risks) {
+    Event e = frame_event(v, action, why, fl.service, fl.id,
+                          risks ? static_cast<uint32_t>(__builtin_popcountll(risks)) : 1);
     e.app = fl.app;
-    e.risks = r.risk;
+    e.risks = risks;
     emit_event(e, sink);
+    if (action != EventAction::Reject) return why;
+    if (v.ip_proto == kProtoTcp) {
+      kill_flow(fl, v, side, sink, f);
+    } else {
+      release_flow(fl);
+      flows_.remove(&fl);
+    }
+    return why;
+  };
+  if (denied) return report(EventAction::Reject, Reason::NdpiRiskDenied, denied);
+  if (alerted) {
+    fl.suspicious = !fl.mirror_never;
+    report(EventAction::Alert, Reason::NdpiRisk, alerted);
   }
   // Only a certain identification refuses a flow; a guess is a name in the events, no more.
   if (fl.ftp_data || !r.certain || protocol_fits(svc.inspect, r.master, r.app))
     return Reason::Forwarded;
-  const Reason why = misfit_reason(svc.inspect, r.master, r.app);
-  Event e = frame_event(v, EventAction::Reject, why, fl.service, fl.id);
-  e.app = fl.app;
-  emit_event(e, sink);
-  if (v.ip_proto == kProtoTcp) {
-    kill_flow(fl, v, side, sink, f);
-  } else {
-    release_flow(fl);
-    flows_.remove(&fl);
-  }
-  return why;
+  return report(EventAction::Reject, misfit_reason(svc.inspect, r.master, r.app), 0);
 }
 
 const char* to_string(FlowState s) {

@@ -55,6 +55,7 @@ struct CompiledService : InspectorConfig {
   Action action = Action::Allow;
   Direction direction = Direction::ToPrinters;
   MirrorMode mirror = MirrorMode::Suspicious;
+  RiskMasks risks;  // the global risk table with this service's exceptions
   PortRange passive_ports{};
   GroupMask peer_mask = 0;     // 0: any peer
   GroupMask printer_mask = 0;  // 0: every printer

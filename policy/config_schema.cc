@@ -7,6 +7,7 @@
 
 #include "common/ip.h"
 #include "policy/job_language.h"
+#include "policy/risks.h"
 
 namespace pw::policy {
 
@@ -74,6 +75,21 @@ const Choices kInspectors = {"none", "ftp",  "smtp", "pop3", "imap", "ldap", "ht
                              "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "job-language"};
 constexpr uint64_t kMaxCount = 1ull << 32;
 
+// `risk`: one leaf per nDPI risk (policy/risks.h), ignore | alert | deny. Under `security` each
+// leaf carries the printer-network default; under a service none (the service inherits).
+SchemaNode risk_container(bool with_defaults) {
+  std::vector<SchemaNode> leaves;
+  for (const auto& r : kRisks)
+    leaves.push_back(choice(r.name, {"ignore", "alert", "deny"}, r.why,
+                            with_defaults ? to_string(r.action) : std::string_view{}));
+  return container("risk",
+                   with_defaults
+                       ? "what a risk nDPI flags on a flow does: ignore, alert (report and mirror) "
+                         "or deny (reset or drop the flow)"
+                       : "this service's exceptions to `security risk`",
+                   std::move(leaves));
+}
+
 SchemaNode build_schema() {
   SchemaNode service = tag(
       "service", ValueType::Name, "a network service of the printers",
@@ -110,6 +126,7 @@ SchemaNode build_schema() {
                         "allow")),
           secure(choice("mirror", {"suspicious", "always", "never"},
                         "which frames of this service go to the NIDS mirror", "suspicious")),
+          secure(risk_container(false)),
       });
   // protocol is an enum with several values.
   for (auto& c : service.children)
@@ -142,7 +159,8 @@ SchemaNode build_schema() {
                                  "weak server certificate (small RSA key, MD5/SHA-1, expired)",
                                  "deny"),
                           number("min-rsa-bits", 1024, 16384, "smallest RSA key accepted",
-                                 "2048")})})),
+                                 "2048")}),
+               risk_container(true)})),
           secure(container(
               "job-language", "print job inspection (services with inspect job-language)",
               {container(

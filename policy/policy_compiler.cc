@@ -263,6 +263,8 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.direction = s.direction;
     static_cast<InspectorConfig&>(c) = s;  // inspect and its settings
     c.mirror = s.mirror;
+    c.risks = model.risks;
+    for (const auto& [bit, action] : s.risk_overrides) c.risks.set(bit, action);
     c.passive_ports = s.passive_ports.value_or(PortRange{});
     c.min_rsa_bits = model.tls.min_rsa_bits;
     c.weak_certificate_deny = model.tls.weak_certificate_deny;

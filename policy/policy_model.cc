@@ -175,6 +175,9 @@ class Builder {
       else if (leaf == "lpd-remove-jobs") sv.lpd_remove_jobs = v == "allow";
       else if (leaf == "lpd-queue-state") sv.lpd_queue_state = v == "allow";
       else if (leaf == "mirror") sv.mirror = static_cast<MirrorMode>(choice_index(*s.node, v));
+      else if (leaf == "risk" && p.size() == 4)
+        if (const RiskInfo* r = risk_by_name(p[3].text))
+          sv.risk_overrides.emplace_back(r->bit, static_cast<RiskAction>(choice_index(*s.node, v)));
       return;
     }
     if (top == "group") {
@@ -361,6 +364,12 @@ class Builder {
     m_.tls.min_version = tls_version(get("security tls min-version"));
     m_.tls.weak_certificate_deny = get("security tls weak-certificate") == "deny";
     m_.tls.min_rsa_bits = static_cast<uint32_t>(num("security tls min-rsa-bits"));
+    for (const auto& r : kRisks) {
+      const std::string a = get("security risk " + std::string(r.name));
+      m_.risks.set(r.bit, a == "deny" ? RiskAction::Deny
+                          : a == "alert" ? RiskAction::Alert
+                                         : RiskAction::Ignore);
+    }
     m_.port_scan.ports = static_cast<uint32_t>(num("detection port-scan ports"));
     m_.port_scan.printers = static_cast<uint32_t>(num("detection port-scan printers"));
     m_.port_scan.window_s = secs("detection port-scan window");

@@ -11,6 +11,7 @@
 #include "common/ip.h"
 #include "policy/config.h"
 #include "policy/inspector_config.h"
+#include "policy/risks.h"
 
 namespace pw::policy {
 
@@ -41,6 +42,9 @@ struct Service : InspectorConfig {
   std::vector<std::string> printer_groups;  // empty: every printer
   std::optional<PortRange> passive_ports;
   MirrorMode mirror = MirrorMode::Suspicious;
+  // `service S risk NAME ACTION`: this service's exceptions to the global risk table, by nDPI
+  // risk bit, in statement order.
+  std::vector<std::pair<uint8_t, RiskAction>> risk_overrides;
   SourceLoc loc;  // the service's first statement
 };
 
@@ -73,6 +77,7 @@ struct Model {
     bool weak_certificate_deny = true;
     uint32_t min_rsa_bits = 2048;
   } tls;
+  RiskMasks risks = RiskMasks::defaults();  // `security risk`: what each nDPI risk does
   JobLanguageRules job_language;  // `job-language`: upper-case PJL names, every list sorted
   IppRules ipp;                   // `ipp`: operations allowed, document formats (lower case, sorted)
   struct {

@@ -6,6 +6,7 @@
 
 #include "tests/support/packet_builder.h"
 #include "tests/support/pipeline_harness.h"
+#include "tests/support/tls_transcript.h"
 
 namespace pw::dp {
 namespace {
@@ -483,6 +484,63 @@ TEST_F(PipelineTest, NdpiNamesFlowsAndRefusesForeignProtocols) {
   auto [c3, s3] = handshake(kClient, 40002, 9100);
   EXPECT_TRUE(run(tcp_frame(kClient, {40002, 9100, kAck | kPsh, c3, s3}, "%!PS-Adobe-3.0\nshowpage\n")));
   EXPECT_EQ(out.count(Reason::WrongProtocol), 0u);
+}
+
+// The risk table: a TLS client without SNI (nDPI's "Missing SNI") is normal on a printer
+// network and ignored by default; a service may alert on it, the security policy may deny it.
+TEST_F(PipelineTest, NdpiRisksFollowTheRiskTable) {
+  const auto flights = tls_handshake({.max_version = 0, .cert_bits = 2048});
+  ASSERT_FALSE(flights.empty());
+  ASSERT_TRUE(flights[0].to_server);
+  const uint64_t kMissingSni = uint64_t{1} << 24;
+  ASSERT_EQ(policy::risk_by_bit(24)->name, "tls-missing-sni");
+  struct Case {
+    std::string extra;
+    Reason reason;  // of the ClientHello's verdict
+  };
+  for (const Case& k : {Case{"", Reason::Forwarded},
+                        Case{"set service https-mgmt risk tls-missing-sni alert\n", Reason::NdpiRisk},
+                        Case{"set security risk tls-missing-sni deny\n", Reason::NdpiRiskDenied},
+                        Case{"set security risk tls-missing-sni deny\n"
+                             "set service https-mgmt risk tls-missing-sni ignore\n",
+                             Reason::Forwarded}}) {
+    SCOPED_TRACE(k.extra);
+    // (inspect tls: TLS is the service's protocol; no inspector is registered here)
+    policy = compile_text(kPolicy + "set service https-mgmt inspect tls\n" + k.extra);
+    make(nullptr);
+    out.clear();
+    auto [c, s] = handshake(kMgmt, 41000, 443);
+    const bool fwd = run(tcp_frame(kMgmt, {41000, 443, kAck | kPsh, c, s}, flights[0].bytes));
+    const size_t risk_events = out.count(Reason::NdpiRisk), denied = out.count(Reason::NdpiRiskDenied);
+    if (k.reason == Reason::Forwarded) {
+      EXPECT_TRUE(fwd);
+      EXPECT_EQ(risk_events + denied, 0u);
+      EXPECT_TRUE(out.mirrored.empty());
+    }
+    if (k.reason == Reason::NdpiRisk) {
+      EXPECT_TRUE(fwd);  // an alert denies nothing
+      ASSERT_EQ(risk_events, 1u);
+      for (const auto& e : out.events)
+        if (e.reason == Reason::NdpiRisk) {
+          EXPECT_EQ(e.action, EventAction::Alert);
+          EXPECT_EQ(e.risks, kMissingSni);  // only the alerted risks are named
+        }
+      EXPECT_FALSE(out.mirrored.empty());  // the flow is suspicious
+    }
+    if (k.reason == Reason::NdpiRiskDenied) {
+      EXPECT_FALSE(fwd);
+      ASSERT_EQ(denied, 1u);
+      for (const auto& e : out.events)
+        if (e.reason == Reason::NdpiRiskDenied) {
+          EXPECT_EQ(e.action, EventAction::Reject);
+          EXPECT_EQ(e.risks, kMissingSni);
+          EXPECT_NE(event_json(e, policy.get()).find("\"risks\":[\"Missing SNI TLS Extension\"]"),
+                    std::string::npos);
+        }
+      EXPECT_GE(out.emitted.size(), 2u);  // RST to both ends
+      EXPECT_EQ(p->counters().reasons[Reason::NdpiRiskDenied], 1u);
+    }
+  }
 }
 
 TEST_F(PipelineTest, FullFlowTableDropsNewFlowsOnly) {

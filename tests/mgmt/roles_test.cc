@@ -43,6 +43,9 @@ TEST(Roles, SecurityStatements) {
            "set service ipp mirror never",
            "set security tls min-version 1.0",
            "set security tls weak-certificate alert",
+           "set security risk possible-exploit ignore",
+           "set service ipp risk tls-missing-sni alert",
+           "delete service ipp risk",
            "delete security",
            "set mirror output vxlan",
            "set mirror all",
@@ -93,7 +96,7 @@ TEST(Roles, SchemaSecurityNodes) {
                                            "service plaintext-auth", "service snmp-version",
                                            "service snmp-security", "service smb-signing",
                                            "service smb1", "service data-tls", "service lpd-remove-jobs",
-                                           "service lpd-queue-state", "service mirror",
+                                           "service lpd-queue-state", "service mirror", "service risk",
                                            "security", "job-language", "ipp", "mirror",
                                            "syslog"));
 }

@@ -1,4 +1,5 @@
 #include "policy/policy_model.h"
+#include "policy/compiled_policy.h"
 
 #include <gtest/gtest.h>
 
@@ -183,6 +184,38 @@ TEST(Model, WarningsDoNotFail) {
   for (const auto& w : m.warnings)
     if (w.reason.find("no printer-network") != std::string::npos) no_printers = true;
   EXPECT_TRUE(no_printers);
+}
+
+// `security risk NAME ACTION` and `service S risk NAME ACTION`: the table of policy/risks.h, a
+// service's exceptions on top of it (compiled into the service), names checked with a suggestion.
+TEST(Model, RiskTableAndServiceExceptions) {
+  ModelResult d = model(kSvc);
+  ASSERT_TRUE(d.ok()) << errors(d);
+  EXPECT_EQ(d.model.risks, RiskMasks::defaults());
+  ModelResult m = model(std::string(kSvc) +
+                        "set security risk tls-missing-sni alert\n"
+                        "set security risk possible-exploit alert\n"
+                        "set service web risk tls-missing-sni ignore\n"
+                        "set service web risk tls-fatal-alert deny\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  const unsigned sni = risk_by_name("tls-missing-sni")->bit, fatal = risk_by_name("tls-fatal-alert")->bit,
+                 exploit = risk_by_name("possible-exploit")->bit;
+  EXPECT_EQ(m.model.risks.get(sni), RiskAction::Alert);
+  EXPECT_EQ(m.model.risks.get(exploit), RiskAction::Alert);
+  ASSERT_EQ(m.model.services.size(), 1u);
+  EXPECT_EQ(m.model.services[0].risk_overrides.size(), 2u);
+  auto p = compile(m.model, 1);
+  const CompiledService& s = p->services()[0];
+  EXPECT_EQ(s.risks.get(sni), RiskAction::Ignore);     // the service's exception
+  EXPECT_EQ(s.risks.get(fatal), RiskAction::Deny);     // the service's exception
+  EXPECT_EQ(s.risks.get(exploit), RiskAction::Alert);  // the global table
+  EXPECT_EQ(s.risks.alert & s.risks.deny, 0u);
+  ParseResult bad = parse_config("set security risk tls-missing-snl ignore\n", "m.conf");
+  ASSERT_FALSE(bad.errors.empty());
+  EXPECT_NE(bad.errors[0].str().find("tls-missing-sni"), std::string::npos) << bad.errors[0].str();
+  ParseResult bad2 = parse_config(std::string(kSvc) + "set service web risk tls-missing-sni block\n", "m.conf");
+  ASSERT_FALSE(bad2.errors.empty());
+  EXPECT_NE(bad2.errors[0].str().find("m.conf:4:"), std::string::npos) << bad2.errors[0].str();
 }
 
 }  // namespace

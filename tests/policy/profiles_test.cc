@@ -194,6 +194,29 @@ TEST_P(BothProfiles, GuideThresholds) {
   EXPECT_EQ(f.policy->default_action(), Action::Deny);
 }
 
+// The risk table: every nDPI risk stated by the profile, as policy/risks.h's defaults; what
+// printer networks do every day is ignored, exploit and malware signatures denied.
+TEST_P(BothProfiles, StateTheWholeRiskTable) {
+  Fixture f(GetParam());
+  EXPECT_EQ(f.policy->model().risks, RiskMasks::defaults());
+  const std::string expanded(builtin_profile_text(GetParam()));
+  for (const auto& r : kRisks)
+    EXPECT_NE(expanded.find("set security risk " + std::string(r.name) + " " +
+                            std::string(to_string(r.action)) + "\n"),
+              std::string::npos)
+        << r.name;
+  for (const char* benign : {"tls-self-signed-certificate", "tls-missing-sni",
+                             "tls-not-carrying-https", "known-protocol-non-standard-port",
+                             "http-numeric-ip-host", "tls-certificate-mismatch"})
+    EXPECT_EQ(f.policy->model().risks.get(risk_by_name(benign)->bit), RiskAction::Ignore) << benign;
+  for (const char* bad : {"clear-text-credentials", "suspicious-dga-domain", "ssh-obsolete-client",
+                          "tls-suspicious-extension", "url-possible-xss"})
+    EXPECT_EQ(f.policy->model().risks.get(risk_by_name(bad)->bit), RiskAction::Alert) << bad;
+  for (const char* deny : {"malicious-ja3", "possible-exploit", "url-possible-rce-injection"})
+    EXPECT_EQ(f.policy->model().risks.get(risk_by_name(deny)->bit), RiskAction::Deny) << deny;
+  for (const auto& s : f.policy->services()) EXPECT_EQ(s.risks, RiskMasks::defaults()) << s.name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, BothProfiles, ::testing::Values("small-office", "enterprise"));
 
 }  // namespace
