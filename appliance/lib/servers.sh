@@ -487,15 +487,40 @@ EOF
 # ------------------------------------------------------------------------------------------------
 # syslog: rsyslog receiving on UDP 514 into $SRV_WORK/rsyslog/received.log (no local socket)
 # ------------------------------------------------------------------------------------------------
-srv_rsyslog() {  # NS ADDR
-  local ns=$1 addr=$2 d=$SRV_WORK/rsyslog
+srv_rsyslog() {  # NS ADDR [TLS_PORT]: UDP 514, and RFC 5425 TLS on TLS_PORT when given (6514)
+  local ns=$1 addr=$2 tls_port=${3:-} d=$SRV_WORK/rsyslog
   mkdir -p "$d/work"
-  cat >"$d/rsyslog.conf" <<EOF
-global(workDirectory="$d/work")
-module(load="imudp")
-input(type="imudp" address="$addr" port="514")
-*.* action(type="omfile" file="$d/received.log")
-EOF
+  {
+    if [[ -n $tls_port ]]; then
+      printf 'global(workDirectory="%s" defaultNetstreamDriver="ossl" defaultNetstreamDriverCAFile="%s" defaultNetstreamDriverCertFile="%s" defaultNetstreamDriverKeyFile="%s")\n' \
+        "$d/work" "$SRV_WORK/cert.pem" "$SRV_WORK/cert.pem" "$SRV_WORK/key.pem"
+      printf 'module(load="imtcp" streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon")\n'
+      printf 'input(type="imtcp" address="%s" port="%s")\n' "$addr" "$tls_port"
+    else
+      printf 'global(workDirectory="%s")\n' "$d/work"
+    fi
+    printf 'module(load="imudp")\ninput(type="imudp" address="%s" port="514")\n' "$addr"
+    printf '*.* action(type="omfile" file="%s/received.log")\n' "$d"
+  } >"$d/rsyslog.conf"
   srv_start "$ns" "$d/rsyslogd.out" rsyslogd -n -f "$d/rsyslog.conf" -i "$d/rsyslogd.pid"
   srv_wait_listen "$ns" udp "$addr" 514 "$SRV_PID" "$d/rsyslogd.out"
+  [[ -z $tls_port ]] || srv_wait_listen "$ns" tcp "$addr" "$tls_port" "$SRV_PID" "$d/rsyslogd.out"
+}
+
+# The printer's side of syslog over TLS: an rsyslog that takes UDP on 127.0.0.1:5514 (send with
+# `logger -n 127.0.0.1 -P 5514 --udp`) and forwards every message over TLS (RFC 5425) to
+# SERVER:PORT, verifying the server's certificate against $SRV_WORK/cert.pem.
+srv_rsyslog_tls_client() {  # NS SERVER PORT
+  local ns=$1 server=$2 port=$3 d=$SRV_WORK/rsyslog-client
+  mkdir -p "$d/work"
+  cat >"$d/rsyslog.conf" <<EOF
+global(workDirectory="$d/work" defaultNetstreamDriverCAFile="$SRV_WORK/cert.pem")
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="5514")
+*.* action(type="omfwd" target="$server" port="$port" protocol="tcp" streamDriver="ossl"
+           streamDriverMode="1" streamDriverAuthMode="x509/certvalid"
+           action.resumeInterval="1" action.resumeRetryCount="-1")
+EOF
+  srv_start "$ns" "$d/rsyslogd.out" rsyslogd -n -f "$d/rsyslog.conf" -i "$d/rsyslogd.pid"
+  srv_wait_listen "$ns" udp 127.0.0.1 5514 "$SRV_PID" "$d/rsyslogd.out"
 }
