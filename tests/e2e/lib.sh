@@ -87,8 +87,16 @@ wait_forwarding() {
 }
 # lab_stop: the helpers (pids), the daemon (pid) and the lab's namespaces go.
 lab_stop() {
-  local p n
+  local p n _
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  # Gone before the next test starts (a dying avahi-daemon would pass for the host's, and its
+  # PID file would stop the next test's own): 5 s at most.
+  for _ in $(seq 50); do
+    n=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && n=1; done
+    [ $n = 0 ] && break
+    sleep 0.1
+  done
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   for n in "${lab_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
 }
@@ -130,6 +138,8 @@ lab_forwarding() {
 # for it (exit 1 when it does not listen).
 lab_ippeveprinter() {
   local n
+  # (one that is stopping, from the test before, is waited for: it is nobody's to use)
+  for _ in $(seq 50); do pgrep -x avahi-daemon >/dev/null || break; sleep 0.1; done
   if ! pgrep -x avahi-daemon >/dev/null; then
     cat >"$tmp/dbus.conf" <<BUS
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -150,7 +160,7 @@ BUS
     ip netns exec $ns_p avahi-daemon -f "$tmp/avahi.conf" --no-drop-root --no-chroot --no-rlimits \
       >"$tmp/avahi.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 50); do grep -q 'Server startup complete' "$tmp/avahi.log" && break; sleep 0.1; done
+    for _ in $(seq 100); do grep -q 'Server startup complete' "$tmp/avahi.log" && break; sleep 0.1; done
   fi
   # The ipps certificate: CUPS looks for HOSTNAME.crt and .key in the key path.
   mkdir -p "$tmp/spool" "$tmp/ssl"
