@@ -15,6 +15,7 @@ const char* to_string(EventAction a) {
     case EventAction::Drop: return "drop";
     case EventAction::Reject: return "reject";
     case EventAction::Alert: return "alert";
+    case EventAction::Block: return "block";
   }
   return "?";
 }

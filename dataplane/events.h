@@ -15,7 +15,9 @@ class CompiledPolicy;
 
 namespace pw::dp {
 
-enum class EventAction : uint8_t { Drop, Reject, Alert };
+// Block: an alert whose source is now blocked toward the printers (auth-failures with
+// `detection failed-auth action block-source`).
+enum class EventAction : uint8_t { Drop, Reject, Alert, Block };
 
 struct Event {
   uint64_t ts_ns = 0;  // UNIX time

@@ -87,6 +87,7 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       buffer_quota_(std::max<size_t>(1, limits.buffers / 8)),
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
       auth_failures_(limits.scan_sources, 5, 180'000'000'000ull),
+      blocked_(limits.scan_sources),
       dpi_(limits.dpi_flows, limits.shared_dpi_module),
       rewrite_(kMaxRewriteFrame) {}
 
@@ -94,7 +95,7 @@ size_t Pipeline::memory_bytes() const {
   return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
          streams_.memory_bytes() + lim_.inspector_states * proto::FlowArena::kBlockSize +
          lim_.buffers * lim_.buffer_size +
-         scans_.memory_bytes();
+         scans_.memory_bytes() + blocked_.memory_bytes();
 }
 
 void Pipeline::set_policy(const policy::CompiledPolicy* p) {
@@ -548,6 +549,9 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   // A TCP flow starts with a SYN: anything else is a segment of a flow the gateway never
   // allowed (or forgot), and is not let through mid-stream.
   if (tcp && (v.tcp_flags & (kSyn | kAck)) != kSyn) return {false, true, Reason::TcpNoFlow};
+  // A source blocked after repeated failed logins opens nothing toward the printers (counted
+  // and mirrored, one event at the block, not one per attempt).
+  if (e.to_printers && blocked_.blocked(v.src, now_)) return {false, true, Reason::SourceBlocked};
   const CompiledService* svc = match(v, e);
   bool ftp_data = false;
   if (tcp && (!svc || svc->action != Action::Allow)) {
@@ -693,6 +697,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
       fl.suspicious = true;
       Reason r = dec.reason == Reason::Forwarded ? Reason::InspectorDeny : dec.reason;
       deny(v, f, r, false, &svc, fl.id, sink, false);
+      if (refused_credential(r)) auth_failure(fl, sink);
       return {false, !fl.mirror_never, r};
     }
     if (dec.verdict == proto::Verdict::PassThrough) {

@@ -24,6 +24,7 @@
 #include "dataplane/ip_reassembly.h"
 #include "dataplane/ndpi_classifier.h"
 #include "dataplane/packet.h"
+#include "dataplane/block_list.h"
 #include "dataplane/scan_detector.h"
 #include "dataplane/source_counts.h"
 #include "dataplane/tcp_tracker.h"
@@ -126,6 +127,15 @@ class Pipeline {
   size_t inspected_flows() const { return per_source_.total(); }
   size_t memory_bytes() const;
 
+  // Sources blocked toward the printers (detection failed-auth action block-source): the
+  // pipeline blocks the sources its own detector catches; these apply the blocks of other
+  // pipelines and the administrator's `clear blocked-sources`. New flows toward the printers
+  // from a blocked source are dropped (source-blocked) until `until_ns` (UNIX ns).
+  void block_source(const IpAddr& src, uint64_t until_ns);
+  bool unblock_source(const IpAddr& src) { return blocked_.unblock(src); }
+  void unblock_all() { blocked_.clear(); }
+  size_t blocked_sources() { return blocked_.size(now_); }
+
  private:
   struct Verdict {
     bool forward = false;
@@ -196,6 +206,11 @@ class Pipeline {
   Reason classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
   // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
   void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
+  // One failed authentication of the flow's client (seen in a reply, or a credential refused in
+  // clear): at the threshold, one auth-failures event, and the block when configured.
+  void auth_failure(const Flow& fl, PipelineSink& sink);
+  // An inspector's denial that refused a credential (an attempt to log in, in clear).
+  static bool refused_credential(Reason r);
   // An FTP control flow in TLS opens its (client, printer) session; its end closes it.
   void ftp_session_open(Flow& fl);
   void ftp_session_close(Flow& fl);
@@ -227,6 +242,7 @@ class Pipeline {
   size_t buffer_quota_;              // of them, one source may hold at once
   ScanDetector scans_;
   FailureDetector auth_failures_;
+  BlockList blocked_;
   NdpiClassifier dpi_;
   PipelineCounters c_;
   std::array<uint8_t, kMaxInjectedFrame> scratch_{};

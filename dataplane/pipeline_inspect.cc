@@ -2,7 +2,7 @@
 // given back (normaliser stream, inspector state, message buffers, per-source quotas; the
 // least recently active idle flow evicted when a pool is empty), the inspector's context, and
 // each TCP segment of an inspected flow through the normaliser and its inspector (urgent data
-// cleared, failed logins fed to the failed-auth detector).
+// cleared, failed logins fed to the failed-auth detector: pipeline_detect.cc).
 #include <algorithm>
 #include <cstring>
 
@@ -12,21 +12,6 @@ namespace pw::dp {
 
 using policy::CompiledService;
 using policy::Inspect;
-
-void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView&,
-                                  PipelineSink& sink) {
-  uint64_t now_count = c_.reasons[Reason::AuthFailed];
-  if (now_count == before) return;
-  const auto [client, server] = flow_ends(fl);
-  for (uint64_t k = before; k < now_count; ++k) {
-    uint32_t n = 0;
-    if (auth_failures_.record(client, now_, &n)) {
-      Event e = flow_event(fl, EventAction::Alert, Reason::AuthFailures, n);
-      e.src_port = e.dst_port = 0;  // about the source, not one connection
-      emit_event(e, sink);
-    }
-  }
-}
 
 void Pipeline::release_inspection(Flow& fl) {
   if (fl.stream != proto::StreamNormaliser::kNone) {
@@ -201,6 +186,7 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
     Event e = frame_event(v, EventAction::Reject, res.reason, fl.service, fl.id);
     e.set_detail(insp->detail(*state));  // the command or operator denied, if the inspector says
     emit_event(e, sink);
+    if (refused_credential(res.reason)) auth_failure(fl, sink);
     bool mirror = !fl.mirror_never;
     kill_flow(fl, v, side, sink, f);
     return {false, mirror, res.reason};

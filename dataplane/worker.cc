@@ -272,6 +272,11 @@ int worker_main(void* arg) {
       }
     }
     ++st.bursts;
+    for (SourceCommand c; w.source_commands.pop(c);) {
+      if (c.op == SourceCommand::Block) w.pipeline->block_source(c.src, c.until_ns);
+      if (c.op == SourceCommand::Unblock) w.pipeline->unblock_source(c.src);
+      if (c.op == SourceCommand::UnblockAll) w.pipeline->unblock_all();
+    }
     if (int r = w.request.load(std::memory_order_acquire); r == Worker::kList) {
       w.cursor = w.pipeline->summarize_flows(w.cursor, 4096, w.flows, w.max_flows);
       if (w.cursor >= w.pipeline->flows().capacity()) w.request.store(Worker::kDone, std::memory_order_release);

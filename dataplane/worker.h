@@ -40,31 +40,46 @@ enum Role { kOutside = 0, kInside = 1, kMirror = 2 };
 
 uint64_t now_ns();  // wall clock, for event timestamps and flow ages
 
-// Single-producer single-consumer ring of events: the worker never blocks; when full, events
-// are counted as lost.
-class EventRing {
+// A single-producer single-consumer ring of N values (a power of two): neither side blocks;
+// push fails when the ring is full (the producer counts or keeps what it could not hand over).
+template <typename T, size_t N>
+class SpscRing {
+  static_assert((N & (N - 1)) == 0, "a power of two");
+
  public:
-  static constexpr size_t kSize = 8192;
-  bool push(const Event& e) {
+  static constexpr size_t kSize = N;
+  bool push(const T& v) {
     size_t h = head_.load(std::memory_order_relaxed);
     if (h - tail_.load(std::memory_order_acquire) == kSize) return false;
-    slots_[h % kSize] = e;
+    slots_[h % kSize] = v;
     head_.store(h + 1, std::memory_order_release);
     return true;
   }
-  bool pop(Event& e) {
+  bool pop(T& v) {
     size_t t = tail_.load(std::memory_order_relaxed);
     if (t == head_.load(std::memory_order_acquire)) return false;
-    e = slots_[t % kSize];
+    v = slots_[t % kSize];
     tail_.store(t + 1, std::memory_order_release);
     return true;
   }
 
  private:
-  std::vector<Event> slots_ = std::vector<Event>(kSize);
+  std::vector<T> slots_ = std::vector<T>(kSize);
   alignas(64) std::atomic<size_t> head_{0};
   alignas(64) std::atomic<size_t> tail_{0};
 };
+
+// The worker's events to the control thread: when full, events are counted as lost.
+using EventRing = SpscRing<Event, 8192>;
+
+// The control plane's source blocks to a worker (detection failed-auth action block-source):
+// a block caught by another worker, or the administrator's `clear blocked-sources`.
+struct SourceCommand {
+  enum Op : uint8_t { Block, Unblock, UnblockAll } op = Block;
+  IpAddr src;
+  uint64_t until_ns = 0;  // Block: UNIX ns
+};
+using SourceCommandRing = SpscRing<SourceCommand, 256>;
 
 // Latency the gateway adds to a forwarded frame: TSC cycles from the RX burst that received it
 // to the TX burst that sends it, in a log-linear histogram (4 buckets per octave, ~19%).
@@ -133,6 +148,7 @@ struct Worker {
   unsigned lcore = 0;
   std::unique_ptr<Pipeline> pipeline;
   EventRing events;
+  SourceCommandRing source_commands;  // written by the control thread only
   rte_ring* in = nullptr;         // software dispatch: frames from the dispatcher
   uint16_t rx_queue = 0;          // otherwise: this queue of both ports
   rte_ring* back[3] = {};         // software dispatch: frames to the dispatcher, per port

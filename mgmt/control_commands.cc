@@ -21,6 +21,8 @@ const std::map<std::string, Handler, std::less<>>& handlers() {
       {"monitor events", &Connection::cmd_monitor_events},
       {"clear statistics", &Connection::cmd_clear_statistics},
       {"clear flows", &Connection::cmd_clear_flows},
+      {"show blocked-sources", &Connection::cmd_show_blocked_sources},
+      {"clear blocked-sources", &Connection::cmd_clear_blocked_sources},
       {"configure", &Connection::cmd_configure},
       {"exit", &Connection::cmd_exit},
       {"set", &Connection::cmd_set},
@@ -143,6 +145,30 @@ void Connection::cmd_clear_flows(const json& req, const std::string& cmd, const 
   S.backend.clear_flows();
   S.record_audit(audit_action(actor(), cmd));
   send(reply(req, kOk, "flows cleared"));
+}
+
+void Connection::cmd_show_blocked_sources(const json& req, const std::string&, const json&) {
+  send(reply(req, kOk, "", s.backend.blocked_sources()));
+}
+
+void Connection::cmd_clear_blocked_sources(const json& req, const std::string& cmd, const json& args) {
+  auto& S = s;
+  std::optional<IpAddr> only;
+  if (args.contains("address")) {
+    const std::string a = args["address"].is_string() ? args["address"].get<std::string>() : "";
+    only = parse_ip(a);
+    if (!only) {
+      send(reply(req, kUsage, "'" + a + "' is not an IPv4 or IPv6 address"));
+      return;
+    }
+  }
+  const size_t n = S.backend.clear_blocked_sources(only);
+  S.record_audit(audit_action(actor(), only ? cmd + " address " + only->str() : cmd));
+  if (only && n == 0) {
+    send(reply(req, kNotFound, only->str() + " is not blocked"));
+    return;
+  }
+  send(reply(req, kOk, std::to_string(n) + (n == 1 ? " block lifted" : " blocks lifted")));
 }
 
 void Connection::cmd_configure(const json& req, const std::string&, const json&) {

@@ -365,6 +365,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
   void cmd_monitor_events(const json& req, const std::string& cmd, const json& args);
   void cmd_clear_statistics(const json& req, const std::string& cmd, const json& args);
   void cmd_clear_flows(const json& req, const std::string& cmd, const json& args);
+  void cmd_show_blocked_sources(const json& req, const std::string& cmd, const json& args);
+  void cmd_clear_blocked_sources(const json& req, const std::string& cmd, const json& args);
   void cmd_configure(const json& req, const std::string& cmd, const json& args);
   void cmd_exit(const json& req, const std::string& cmd, const json& args);
   void cmd_set(const json& req, const std::string& cmd, const json& args);

@@ -8,12 +8,14 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/ip.h"
 #include "policy/config.h"
 
 namespace pw::mgmt {
@@ -33,6 +35,10 @@ class ControlBackend {
   virtual void clear_flows() = 0;
   virtual nlohmann::json interfaces() = 0;
   virtual nlohmann::json system() = 0;
+  // Sources blocked toward the printers (detection failed-auth action block-source):
+  // {"blocked_sources": [...]}; clearing lifts one (`address`) or every block, returns how many.
+  virtual nlohmann::json blocked_sources() = 0;
+  virtual size_t clear_blocked_sources(const std::optional<IpAddr>& address) = 0;
 };
 
 struct ControlOptions {

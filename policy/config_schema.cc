@@ -200,7 +200,12 @@ SchemaNode build_schema() {
                           leaf("window", ValueType::Duration, "window", "10s")}),
                container("failed-auth", "repeated failed authentications (guide: 5 in 3 min)",
                          {number("count", 1, 10000, "failures per window", "5"),
-                          leaf("window", ValueType::Duration, "window", "3m")})}),
+                          leaf("window", ValueType::Duration, "window", "3m"),
+                          choice("action", {"alert", "block-source"},
+                                 "alert; or alert and block the source toward the printers",
+                                 "alert"),
+                          leaf("block-time", ValueType::Duration,
+                               "how long block-source blocks a source", "15m")})}),
           secure(container(
               "mirror", "copies of suspicious flows to a NIDS",
               {choice("output", {"none", "port", "vxlan", "erspan", "pcap"}, "where copies go",

@@ -375,6 +375,8 @@ class Builder {
     m_.port_scan.window_s = secs("detection port-scan window");
     m_.failed_auth.count = static_cast<uint32_t>(num("detection failed-auth count"));
     m_.failed_auth.window_s = secs("detection failed-auth window");
+    m_.failed_auth.block = get("detection failed-auth action") == "block-source";
+    m_.failed_auth.block_s = secs("detection failed-auth block-time");
 
     auto& mi = m_.mirror;
     const std::string out = get("mirror output");

@@ -87,6 +87,8 @@ struct Model {
   struct {
     uint32_t count = 5;
     uint64_t window_s = 180;
+    bool block = false;         // action block-source
+    uint64_t block_s = 900;     // block-time
   } failed_auth;
   struct {
     MirrorOutput output = MirrorOutput::None;

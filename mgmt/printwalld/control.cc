@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "mgmt/printwalld/daemon.h"
+#include "mgmt/rfc3339.h"
 
 namespace pw::daemon {
 
@@ -140,6 +141,51 @@ class DaemonBackend : public mgmt::ControlBackend {
   }
 
   void clear_flows() override { dp::clear_flows(d_.dp); }
+
+  nlohmann::json blocked_sources() override {
+    const uint64_t now = dp::now_ns();
+    nlohmann::json list = nlohmann::json::array();
+    std::lock_guard<std::mutex> g(d_.blocked_mu);
+    for (auto it = d_.blocked.begin(); it != d_.blocked.end();) {
+      if (it->second.until_ns <= now) {
+        it = d_.blocked.erase(it);
+        continue;
+      }
+      const Daemon::Block& b = it->second;
+      auto at = [](uint64_t ns) {
+        return mgmt::rfc3339_utc(std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns))));
+      };
+      list.push_back({{"address", it->first.str()},
+                      {"since", at(b.since_ns)},
+                      {"until", at(b.until_ns)},
+                      {"remaining_s", (b.until_ns - now + 999'999'999ull) / 1'000'000'000ull},
+                      {"failures", b.failures},
+                      {"service", b.service.empty() ? nlohmann::json() : nlohmann::json(b.service)}});
+      ++it;
+    }
+    return {{"blocked_sources", list}};
+  }
+
+  size_t clear_blocked_sources(const std::optional<IpAddr>& only) override {
+    const uint64_t now = dp::now_ns();
+    std::lock_guard<std::mutex> g(d_.blocked_mu);
+    size_t n = 0;
+    if (only) {
+      auto it = d_.blocked.find(*only);
+      if (it != d_.blocked.end()) {
+        n = it->second.until_ns > now;
+        d_.blocked.erase(it);
+      }
+      // Lifted on the workers even when the list had it no more (a block not yet reported).
+      d_.source_requests.push_back({dp::SourceCommand::Unblock, *only, 0});
+    } else {
+      for (const auto& [a, b] : d_.blocked) n += b.until_ns > now;
+      d_.blocked.clear();
+      d_.source_requests.push_back({dp::SourceCommand::UnblockAll, {}, 0});
+    }
+    return n;
+  }
 
   nlohmann::json interfaces() override {
     nlohmann::json ports = nlohmann::json::array();

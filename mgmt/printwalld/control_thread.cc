@@ -2,6 +2,7 @@
 // the JSON event log (rotated), the CLI's `monitor events` and syslog; rebuilds the syslog
 // sender when a commit changes its destinations; re-reads the configuration on SIGHUP; reports
 // link changes.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -101,6 +102,46 @@ void reload_file(Daemon& d) {
   }
 }
 
+// Commands a worker has not taken yet (its ring is full: it is stuck or flooded); beyond, new
+// blocks wait for the worker's own detector (clears are always kept).
+constexpr size_t kMaxPending = 65536;
+
+// A worker blocked a source (auth-failures, block-source): recorded for `show blocked-sources`
+// and handed to every worker (the one that caught it has it already; a repeat only extends).
+void note_block(Daemon& d, const dp::Event& e) {
+  const auto pol = d.policy_of(e.generation);
+  const uint64_t block_s = pol ? pol->model().failed_auth.block_s : 900;
+  const uint64_t until = e.ts_ns + block_s * 1'000'000'000ull;
+  {
+    std::lock_guard<std::mutex> g(d.blocked_mu);
+    if (d.blocked.size() < Daemon::kMaxBlocked || d.blocked.count(e.src)) {
+      Daemon::Block& b = d.blocked[e.src];
+      b.since_ns = e.ts_ns;
+      b.until_ns = std::max(b.until_ns, until);
+      b.failures = e.count;
+      b.service = pol && e.service < pol->services().size() ? pol->services()[e.service].name : "";
+    }
+  }
+  for (auto& q : d.source_pending)
+    if (q.size() < kMaxPending) q.push_back({dp::SourceCommand::Block, e.src, until});
+}
+
+// The control socket's clears, then every worker's pending commands, as far as its ring takes
+// them (the rest waits for the next round: the control thread never blocks on a worker).
+void hand_source_commands(Daemon& d) {
+  {
+    std::lock_guard<std::mutex> g(d.blocked_mu);
+    for (const auto& c : d.source_requests)
+      for (auto& q : d.source_pending)
+        if (q.size() < kMaxPending || c.op != dp::SourceCommand::Block) q.push_back(c);
+    d.source_requests.clear();
+  }
+  for (size_t i = 0; i < d.source_pending.size(); ++i) {
+    auto& q = d.source_pending[i];
+    while (!q.empty() && d.dp.workers[i]->source_commands.push(q.front())) q.pop_front();
+  }
+}
+
 }  // namespace
 
 void stop_syslog(Daemon& d) {
@@ -123,11 +164,13 @@ void control_main(Daemon& d, std::atomic<bool>& stop) {
   auto last_link = std::chrono::steady_clock::time_point{};
   uint64_t seen_generation = 0;
   dp::Event e;
+  d.source_pending.resize(d.dp.workers.size());
   for (;;) {
     bool any = false;
     for (auto& w : d.dp.workers)
       while (w->events.pop(e)) {
         any = true;
+        if (e.action == dp::EventAction::Block) note_block(d, e);
         std::string line = dp::event_json(e, d.policy_of(e.generation).get());
         if (log) log << line << '\n';
         nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
@@ -155,6 +198,7 @@ void control_main(Daemon& d, std::atomic<bool>& stop) {
       log.flush();
       if (static_cast<uint64_t>(log.tellp()) > kEventLogBytes) rotate_event_log(log, path);
     }
+    hand_source_commands(d);
     if (stop && !any) break;
     if (d.reload.exchange(false)) reload_file(d);
     auto now = std::chrono::steady_clock::now();

@@ -71,6 +71,21 @@ struct Daemon {
   std::unique_ptr<mgmt::SyslogSender> syslog;
   std::string syslog_key;  // the destinations and facility it was built for
 
+  // Sources blocked toward the printers (detection failed-auth action block-source): the
+  // control thread records each block a worker reports and hands it to every worker; the
+  // control socket lists them and queues clears (the control thread alone writes the workers'
+  // command rings). Bounded: at most kMaxBlocked; expired ones are pruned.
+  struct Block {
+    uint64_t since_ns = 0, until_ns = 0;
+    uint32_t failures = 0;
+    std::string service;  // of the flow whose failure reached the threshold
+  };
+  static constexpr size_t kMaxBlocked = 65536;
+  std::mutex blocked_mu;
+  std::map<IpAddr, Block> blocked;
+  std::deque<dp::SourceCommand> source_requests;  // clears from the control socket
+  std::vector<std::deque<dp::SourceCommand>> source_pending;  // per worker (control thread)
+
   // The policy of generation `g` (null once it is retired), and the newest one.
   std::shared_ptr<const policy::CompiledPolicy> policy_of(uint64_t g);
   Generation newest();

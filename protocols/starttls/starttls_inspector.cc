@@ -7,7 +7,9 @@ namespace pw::proto::starttls {
 
 namespace {
 
-enum Kind : uint8_t { kOther = 0, kUpgrade = 1, kEhlo = 2, kMulti = 3 };
+// What a command awaiting its reply was: the reply to a credential (a login the service lets
+// through in clear: plaintext-auth allow) tells whether the login failed.
+enum Kind : uint8_t { kOther = 0, kUpgrade = 1, kEhlo = 2, kMulti = 3, kCredential = 4 };
 
 Decision deny(Reason r) { return {Verdict::Deny, 0, r}; }
 Decision cont(size_t n) { return {Verdict::Continue, static_cast<uint32_t>(n), Reason::Forwarded}; }
@@ -36,6 +38,9 @@ struct StartTlsInspector::State : FlowState {
   bool pop_multi;          // inside a POP3 multi-line answer
   char upgrade_tag[32];    // IMAP: the tag of STARTTLS
   uint8_t upgrade_tag_len;
+  char login_tag[32];      // IMAP: the tag of the last LOGIN / AUTHENTICATE
+  uint8_t login_tag_len;
+  bool auth_continues;     // a credential answered 3xx (SMTP 334): the next line is its data
   bool greeted;
   Reason denied;  // once denied, every later call is denied again (Forwarded: not denied)
   tls::TlsFlow tls;
@@ -108,7 +113,10 @@ Decision StartTlsInspector::line_done(State& st, const Context& ctx) const {
     kind = kEhlo;
   } else if (c.verb_is("CAPA")) {
     kind = kMulti;
+  } else if (in(spec_.credentials, c) || st.auth_continues) {
+    kind = kCredential;  // (reached only where clear-text logins are allowed)
   }
+  st.auth_continues = false;
   if (spec_.ftp_rules && (c.verb_is("PORT") || c.verb_is("EPRT")) &&
       !ftp_port_ok(c.verb_sv(), c.args_sv(), ctx.client))
     return deny(Reason::FtpBounce);
@@ -116,6 +124,10 @@ Decision StartTlsInspector::line_done(State& st, const Context& ctx) const {
     if (kind == kUpgrade) {
       st.upgrade_tag_len = c.tag_len;
       std::copy(c.tag, c.tag + c.tag_len, st.upgrade_tag);
+    }
+    if (kind == kCredential) {
+      st.login_tag_len = c.tag_len;
+      std::copy(c.tag, c.tag + c.tag_len, st.login_tag);
     }
   } else if (!st.pending.push(kind)) {
     return deny(Reason::CommandBeforeTls);  // more than 16 commands awaiting replies
@@ -193,6 +205,9 @@ Decision StartTlsInspector::reply_line(State& st, bool* upgraded, Context& ctx) 
       uint8_t kind = st.pending.front();
       st.pending.pop();
       if (kind == kUpgrade) upgrade_answer(code == spec_.upgrade_ok);
+      // A login refused: FTP 530 (not logged in), SMTP 535 (authentication failed).
+      if (kind == kCredential && (code == 530 || code == 535)) ctx.count(Reason::AuthFailed);
+      if (kind == kCredential && code / 100 == 3) st.auth_continues = true;
       if (kind == kEhlo && code / 100 == 2 && spec_.ehlo_check && strict(ctx) &&
           !plaintext_ok(ctx) && !st.ehlo_starttls)
         return deny(Reason::StarttlsStripped);
@@ -215,6 +230,7 @@ Decision StartTlsInspector::reply_line(State& st, bool* upgraded, Context& ctx) 
       st.pending.pop();
       if (kind == kUpgrade) upgrade_answer(ok);
       if (kind == kMulti && ok) st.pop_multi = true;
+      if (kind == kCredential && !ok) ctx.count(Reason::AuthFailed);  // USER, PASS, APOP, AUTH
       return cont(0);
     }
     case Spec::Replies::ImapTagged: {
@@ -227,10 +243,16 @@ Decision StartTlsInspector::reply_line(State& st, bool* upgraded, Context& ctx) 
         auto status = s.substr(sp + 1, 3);
         upgrade_answer(iequals(status.substr(0, 2), "OK") && (status.size() < 3 || status[2] == ' '));
       }
+      // LOGIN or AUTHENTICATE answered NO: a failed login.
+      if (st.login_tag_len && s.substr(0, sp) == std::string_view(st.login_tag, st.login_tag_len)) {
+        auto status = s.substr(sp + 1, 3);
+        if (iequals(status.substr(0, 2), "NO") && (status.size() < 3 || status[2] == ' '))
+          ctx.count(Reason::AuthFailed);
+        st.login_tag_len = 0;
+      }
       return cont(0);
     }
   }
-  (void)ctx;
   return cont(0);
 }
 

@@ -46,7 +46,9 @@ const std::string kPolicy = std::string() +
     "set detection port-scan ports 10\n"
     "set detection port-scan printers 100\n";
 
-// A test inspector: denies a stream that contains "PASS ", passes through after "234 ".
+// A test inspector: denies a stream that contains "PASS " (inspector-deny) or "LOGIN "
+// (plaintext-auth: a refused credential), counts a failed login at "530 ", passes through after
+// "234 ".
 struct Text : proto::FlowState {
   char buf[64];
   size_t n;
@@ -66,6 +68,8 @@ class FakeFtp : public proto::Inspector {
     now.append(reinterpret_cast<const char*>(in.data()), in.size());
     if (d == proto::Dir::ToServer && now.find("PASS ") != std::string::npos)
       return {proto::Verdict::Deny, 0, Reason::InspectorDeny};
+    if (d == proto::Dir::ToServer && now.find("LOGIN ") != std::string::npos)  // a credential in clear
+      return {proto::Verdict::Deny, 0, Reason::PlaintextAuth};
     if (d == proto::Dir::ToClient && now.find("530 ") != std::string::npos) {
       ctx.count(Reason::AuthFailed);
       t.n = 0;
@@ -437,6 +441,60 @@ TEST_F(PipelineTest, RepeatedFailedLoginsRaiseOneAlert) {
       EXPECT_EQ(e.src.str(), "198.18.0.1");
       EXPECT_EQ(e.count, 5u);
     }
+}
+
+// detection failed-auth action block-source: the fifth failure (four read in replies, one
+// credential refused in clear) is one `block` event; the source then opens nothing toward the
+// printers until block-time ends (source-blocked, counted, no event per attempt); other sources
+// are not touched; a block handed over from another worker applies, and can be lifted.
+TEST_F(PipelineTest, RepeatedFailuresBlockTheSourceWhenConfigured) {
+  policy = compile_text(kPolicy + "set detection failed-auth action block-source\n"
+                                  "set detection failed-auth block-time 1m\n");
+  make(fake_registry);
+  for (uint16_t i = 0; i < 4; ++i) ftp_control(static_cast<uint16_t>(42000 + i), "530 Login incorrect.\r\n");
+  EXPECT_EQ(out.count(Reason::AuthFailures), 0u);
+  handshake(kClient, 42010, 21);
+  EXPECT_FALSE(run(tcp_frame(kClient, {42010, 21, kAck | kPsh, 101, 5001}, "LOGIN admin\r\n")));
+  ASSERT_EQ(out.count(Reason::AuthFailures), 1u);
+  for (const auto& e : out.events)
+    if (e.reason == Reason::AuthFailures) {
+      EXPECT_EQ(e.action, EventAction::Block);
+      EXPECT_EQ(e.src.str(), "198.18.0.1");
+      EXPECT_EQ(e.count, 5u);
+      EXPECT_NE(event_json(e, policy.get()).find("\"action\":\"block\""), std::string::npos);
+      EXPECT_NE(event_json(e, policy.get()).find("\"detail\":\"block-time 60s\""), std::string::npos);
+    }
+  const size_t events = out.events.size();
+  EXPECT_FALSE(run(tcp_frame(kClient, {42011, 9100, kSyn, 100, 0})));
+  EXPECT_FALSE(run(udp_frame(kClient, 42011, 161)));
+  EXPECT_EQ(p->counters().reasons[Reason::SourceBlocked], 2u);
+  EXPECT_EQ(out.events.size(), events);
+  EXPECT_EQ(p->blocked_sources(), 1u);
+  const Ip other{"198.18.0.2", "198.18.20.5"};
+  EXPECT_TRUE(run(tcp_frame(other, {42012, 9100, kSyn, 100, 0})));
+  now += 61'000'000'000ull;  // block-time is over
+  EXPECT_TRUE(run(tcp_frame(kClient, {42013, 9100, kSyn, 100, 0})));
+  EXPECT_EQ(p->blocked_sources(), 0u);
+  p->block_source(*parse_ip("198.18.0.2"), now + 60'000'000'000ull);  // from another worker
+  EXPECT_FALSE(run(tcp_frame(other, {42014, 9100, kSyn, 100, 0})));
+  EXPECT_TRUE(p->unblock_source(*parse_ip("198.18.0.2")));
+  EXPECT_FALSE(p->unblock_source(*parse_ip("198.18.0.2")));
+  EXPECT_TRUE(run(tcp_frame(other, {42015, 9100, kSyn, 100, 0})));
+}
+
+// Without block-source, the same failures are an alert and block nothing.
+TEST_F(PipelineTest, FailuresOnlyAlertByDefault) {
+  make(fake_registry);
+  for (uint16_t i = 0; i < 5; ++i) {
+    handshake(kClient, static_cast<uint16_t>(42100 + i), 21);
+    run(tcp_frame(kClient, {static_cast<uint16_t>(42100 + i), 21, kAck | kPsh, 101, 5001}, "LOGIN x\r\n"));
+  }
+  ASSERT_EQ(out.count(Reason::AuthFailures), 1u);
+  for (const auto& e : out.events) {
+    if (e.reason == Reason::AuthFailures) { EXPECT_EQ(e.action, EventAction::Alert); }
+  }
+  EXPECT_TRUE(run(tcp_frame(kClient, {42111, 9100, kSyn, 100, 0})));
+  EXPECT_EQ(p->counters().reasons[Reason::SourceBlocked], 0u);
 }
 
 TEST_F(PipelineTest, PassThroughAfterTheInspectorIsDone) {

@@ -49,6 +49,18 @@ class FakeBackend : public ControlBackend {
   void clear_flows() override {}
   json interfaces() override { return json::object(); }
   json system() override { return {{"policy_generation", generation_}}; }
+  // One blocked source, 198.18.0.66, until it is cleared.
+  json blocked_sources() override {
+    json a = json::array();
+    if (blocked) a.push_back({{"address", "198.18.0.66"}, {"remaining_s", 60}});
+    return {{"blocked_sources", a}};
+  }
+  size_t clear_blocked_sources(const std::optional<IpAddr>& only) override {
+    if (!blocked || (only && only->str() != "198.18.0.66")) return 0;
+    blocked = false;
+    return 1;
+  }
+  bool blocked = true;
 
  private:
   uint64_t generation_ = 1;
@@ -293,6 +305,25 @@ TEST_F(ControlLimits, CommandsAndTheirReplyCodes) {
   json conf = c.ask("show configuration");
   EXPECT_NE(conf["data"]["text"].get<std::string>().find("raw-print description unit"), std::string::npos);
   EXPECT_EQ(audited("commit"), 1u);
+}
+
+// `show blocked-sources` lists, `clear blocked-sources [address A]` lifts and is audited; an
+// address that is not one, or one that is not blocked, is a clear refusal.
+TEST_F(ControlLimits, BlockedSourcesAreListedAndCleared) {
+  start();
+  Client c(opt.socket_path);
+  json list = c.ask("show blocked-sources");
+  ASSERT_EQ(list["code"], kOk);
+  ASSERT_EQ(list["data"]["blocked_sources"].size(), 1u);
+  EXPECT_EQ(list["data"]["blocked_sources"][0]["address"], "198.18.0.66");
+  EXPECT_EQ(c.ask("clear blocked-sources", {{"address", "198.18.0.666"}})["code"], kUsage);
+  EXPECT_EQ(c.ask("clear blocked-sources", {{"address", "198.18.0.67"}})["code"], kNotFound);
+  json done = c.ask("clear blocked-sources", {{"address", "198.18.0.66"}});
+  EXPECT_EQ(done["code"], kOk) << done;
+  EXPECT_EQ(done["message"], "1 block lifted") << done;
+  EXPECT_TRUE(c.ask("show blocked-sources")["data"]["blocked_sources"].empty());
+  EXPECT_EQ(c.ask("clear blocked-sources")["code"], kOk);  // none left: fine, 0 lifted
+  EXPECT_EQ(audited("clear blocked-sources address 198.18.0.66") + audited("clear blocked-sources"), 2u);
 }
 
 // Roles come from the peer's Unix identity: a process of `nobody` in the socket's group may

@@ -273,5 +273,65 @@ TEST(StartTls, OptionalTlsStillDeniesCredentials) {
   EXPECT_EQ(why(f.c("AUTH LOGIN\r\n")), Reason::PlaintextAuth);
 }
 
+// Where clear-text logins are allowed (plaintext-auth allow), the reply to a credential is
+// read: a refused login is a failed authentication (failed-auth detection); a successful one,
+// or a refusal of another command, is not.
+TEST(StartTls, RefusedLoginsAreCountedWhereTheyCrossInClear) {
+  Flow ftp(kFtp, policy::TlsMode::Optional);
+  ftp.service.plaintext_auth = true;
+  ftp.s("220 ready\r\n");
+  ftp.c("USER bob\r\n");
+  ftp.s("331 Please specify the password.\r\n");
+  ftp.c("PASS wrong\r\n");
+  EXPECT_TRUE(ok(ftp.s("530 Login incorrect.\r\n")));
+  EXPECT_EQ(ftp.count(Reason::AuthFailed), 1u);
+  ftp.c("CWD /\r\n");
+  ftp.s("530 Please login with USER and PASS.\r\n");  // not a login: not counted
+  ftp.c("USER bob\r\n");
+  ftp.s("331 Please specify the password.\r\n");
+  ftp.c("PASS right\r\n");
+  ftp.s("230 Login successful.\r\n");
+  EXPECT_EQ(ftp.count(Reason::AuthFailed), 1u);
+
+  Flow smtp(kSmtp, policy::TlsMode::Optional);
+  smtp.service.plaintext_auth = true;
+  smtp.s("220 mail.test ESMTP\r\n");
+  smtp.c("EHLO p\r\n");
+  smtp.s("250-mail.test\r\n250 AUTH LOGIN PLAIN\r\n");
+  smtp.c("AUTH PLAIN AGJvYgB3cm9uZw==\r\n");
+  smtp.s("535 5.7.8 Authentication credentials invalid\r\n");
+  smtp.c("AUTH LOGIN\r\n");       // 334 asks for the user, then the password: one login
+  smtp.s("334 VXNlcm5hbWU6\r\n");
+  smtp.c("Ym9i\r\n");
+  smtp.s("334 UGFzc3dvcmQ6\r\n");
+  smtp.c("d3Jvbmc=\r\n");
+  smtp.s("535 5.7.8 Authentication credentials invalid\r\n");
+  smtp.c("MAIL FROM:<a@b>\r\n");
+  smtp.s("530 5.7.0 Authentication required\r\n");  // not a login reply
+  EXPECT_EQ(smtp.count(Reason::AuthFailed), 2u);
+
+  Flow pop(kPop3, policy::TlsMode::Optional);
+  pop.service.plaintext_auth = true;
+  pop.s("+OK ready\r\n");
+  pop.c("USER bob\r\n");
+  pop.s("+OK\r\n");
+  pop.c("PASS wrong\r\n");
+  pop.s("-ERR [AUTH] Authentication failed.\r\n");
+  pop.c("STAT\r\n");
+  pop.s("-ERR Unknown command.\r\n");  // not a login reply
+  EXPECT_EQ(pop.count(Reason::AuthFailed), 1u);
+
+  Flow imap(kImap, policy::TlsMode::Optional);
+  imap.service.plaintext_auth = true;
+  imap.s("* OK ready\r\n");
+  imap.c("a1 LOGIN bob wrong\r\n");
+  imap.s("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+  imap.c("a2 SELECT INBOX\r\n");
+  imap.s("a2 NO not logged in\r\n");  // not a login reply
+  imap.c("a3 login bob right\r\n");
+  imap.s("a3 OK Logged in\r\n");
+  EXPECT_EQ(imap.count(Reason::AuthFailed), 1u);
+}
+
 }  // namespace
 }  // namespace pw::proto
