@@ -512,9 +512,10 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
 
 void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
                     const CompiledService* svc, uint64_t flow_id, PipelineSink& sink,
-                    bool count_scan) {
+                    bool count_scan, std::string_view detail) {
   Event e = frame_event(v, reject ? EventAction::Reject : EventAction::Drop, r,
                         svc ? svc->id : uint16_t{UINT16_MAX}, flow_id);
+  e.set_detail(detail);
   emit_event(e, sink);
   if (reject) {
     size_t n = 0;
@@ -548,7 +549,8 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   const bool tcp = v.ip_proto == kProtoTcp;
   // A TCP flow starts with a SYN: anything else is a segment of a flow the gateway never
   // allowed (or forgot), and is not let through mid-stream.
-  if (tcp && (v.tcp_flags & (kSyn | kAck)) != kSyn) return {false, true, Reason::TcpNoFlow};
+  if (tcp && (v.tcp_flags & (kSyn | kAck)) != kSyn)
+    return {false, !(v.tcp_flags & kRst), Reason::TcpNoFlow};  // (an orphan RST: not copied)
   // A source blocked after repeated failed logins opens nothing toward the printers (counted
   // and mirrored, one event at the block, not one per attempt).
   if (e.to_printers && blocked_.blocked(v.src, now_)) return {false, true, Reason::SourceBlocked};
@@ -662,7 +664,9 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
   if (v.ip_proto == kProtoTcp) {
     if (!first) {
       Reason r = tcp_check(v, fl, side);
-      if (r != Reason::Forwarded) return {false, true, r};
+      // A stale RST (a closing stack answers a retransmission with the ACK number it carried)
+      // is dropped and counted, not copied: it carries nothing, and benign stacks send them.
+      if (r != Reason::Forwarded) return {false, r != Reason::TcpRstOutOfWindow, r};
     }
     if (fl.inspector && !fl.pass_through) {
       Verdict iv = inspect_tcp(v, fl, side, f, sink, &urgent);
@@ -696,7 +700,8 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     if (dec.verdict == proto::Verdict::Deny) {
       fl.suspicious = true;
       Reason r = dec.reason == Reason::Forwarded ? Reason::InspectorDeny : dec.reason;
-      deny(v, f, r, false, &svc, fl.id, sink, false);
+      deny(v, f, r, false, &svc, fl.id, sink, false,
+           insp->detail(*static_cast<proto::FlowState*>(fl.inspector_state)));
       if (refused_credential(r)) auth_failure(fl, sink);
       return {false, !fl.mirror_never, r};
     }

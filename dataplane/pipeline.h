@@ -198,7 +198,7 @@ class Pipeline {
   const policy::CompiledService* match(const PacketView& v, const Ends& e) const;
   void deny(const PacketView& v, const Frame& f, Reason r, bool reject,
             const policy::CompiledService* svc, uint64_t flow_id, PipelineSink& sink,
-            bool count_scan);
+            bool count_scan, std::string_view detail = {});
   void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
   void release_flow(Flow& fl);
   // nDPI on the flow's first packets; false when the flow must be denied (wrong protocol).

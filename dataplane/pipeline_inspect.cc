@@ -91,6 +91,7 @@ proto::Context Pipeline::context(const Flow& fl, const CompiledService* svc) {
   ctx.counters = &c_.reasons;
   const FlowEnds ends = flow_ends(fl);
   ctx.client = ends.client;
+  ctx.to_printers = fl.to_printers;
   if (svc && policy_) {
     // The management group (resolved when the policy compiled): SNMP SetRequests only from it.
     const IpAddr& peer = fl.to_printers ? ends.client : ends.server;

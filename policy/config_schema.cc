@@ -71,8 +71,11 @@ SchemaNode secure(SchemaNode n) {
 }
 
 const Choices kTlsVersions = {"1.0", "1.1", "1.2", "1.3"};
+// In the order of policy::Inspect.
 const Choices kInspectors = {"none", "ftp",  "smtp", "pop3", "imap", "ldap", "http",
-                             "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "job-language"};
+                             "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "job-language",
+                             "mdns", "llmnr", "netbios-ns", "netbios-dgm", "ssdp", "wsd", "slp",
+                             "cups-browsing"};
 constexpr uint64_t kMaxCount = 1ull << 32;
 
 // `risk`: one leaf per nDPI risk (policy/risks.h), ignore | alert | deny. Under `security` each
@@ -126,6 +129,9 @@ SchemaNode build_schema() {
                         "allow")),
           secure(choice("mirror", {"suspicious", "always", "never"},
                         "which frames of this service go to the NIDS mirror", "suspicious")),
+          secure(choice("discovery-answers", {"deny", "allow"},
+                        "mDNS, LLMNR, NetBIOS: name answers toward the printers (poisoning)",
+                        "deny")),
           secure(risk_container(false)),
       });
   // protocol is an enum with several values.

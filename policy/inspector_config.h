@@ -12,7 +12,9 @@
 namespace pw::policy {
 
 enum class Inspect : uint8_t {
-  None, Ftp, Smtp, Pop3, Imap, Ldap, Http, Tls, Snmp, Smb, Rfb, Ipp, Lpd, JobLanguage
+  None, Ftp, Smtp, Pop3, Imap, Ldap, Http, Tls, Snmp, Smb, Rfb, Ipp, Lpd, JobLanguage,
+  // Discovery and name protocols over UDP (protocols/discovery/).
+  Mdns, Llmnr, NetbiosNs, NetbiosDgm, Ssdp, Wsd, Slp, CupsBrowsing
 };
 enum class TlsMode : uint8_t { None, Optional, Required, Implicit };
 // Wire values of the TLS versions (RFC 8446 section 4.2.1).
@@ -34,6 +36,7 @@ struct InspectorConfig {
   bool weak_certificate_deny = true;            // security tls weak-certificate deny|alert
   bool lpd_remove_jobs = false;                 // LPD command 05 (lprm)
   bool lpd_queue_state = true;                  // LPD commands 03/04 (lpq)
+  bool discovery_answers = false;               // mDNS/LLMNR/NetBIOS name answers toward printers
   const JobLanguageRules* job_language = nullptr;  // null: the built-in defaults
   const IppRules* ipp = nullptr;                   // null: the built-in defaults
 };

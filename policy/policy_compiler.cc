@@ -58,6 +58,7 @@ uint64_t inspection_key(const CompiledService& c) {
   mix(c.min_rsa_bits);
   mix(c.weak_certificate_deny);
   mix(c.lpd_remove_jobs);
+  mix(c.discovery_answers);
   mix(c.lpd_queue_state);
   if (c.job_language) {  // the lists decide verdicts too: a change re-checks the flows
     const JobLanguageRules& r = *c.job_language;

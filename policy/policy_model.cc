@@ -33,7 +33,9 @@ const char* to_string(Action a) {
 }
 const char* to_string(Inspect i) {
   static const char* const kNames[] = {"none", "ftp",  "smtp", "pop3", "imap", "ldap", "http",
-                                       "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "job-language"};
+                                       "tls",  "snmp", "smb",  "rfb",  "ipp",  "lpd",  "job-language",
+                                       "mdns", "llmnr", "netbios-ns", "netbios-dgm", "ssdp", "wsd",
+                                       "slp", "cups-browsing"};
   auto n = static_cast<size_t>(i);
   return n < std::size(kNames) ? kNames[n] : "?";
 }
@@ -174,6 +176,7 @@ class Builder {
       else if (leaf == "data-tls") sv.ftp_data_tls = v == "required";
       else if (leaf == "lpd-remove-jobs") sv.lpd_remove_jobs = v == "allow";
       else if (leaf == "lpd-queue-state") sv.lpd_queue_state = v == "allow";
+      else if (leaf == "discovery-answers") sv.discovery_answers = v == "allow";
       else if (leaf == "mirror") sv.mirror = static_cast<MirrorMode>(choice_index(*s.node, v));
       else if (leaf == "risk" && p.size() == 4)
         if (const RiskInfo* r = risk_by_name(p[3].text))
@@ -516,6 +519,9 @@ class Builder {
     only_with("smb1", Inspect::Smb, "smb");
     only_with("lpd-remove-jobs", Inspect::Lpd, "lpd");
     only_with("lpd-queue-state", Inspect::Lpd, "lpd");
+    if (const Statement* s = at("discovery-answers");
+        s && sv.inspect != Inspect::Mdns && sv.inspect != Inspect::Llmnr && sv.inspect != Inspect::NetbiosNs)
+      error(*s, "service '" + sv.name + "': discovery-answers needs inspect mdns, llmnr or netbios-ns");
     if (sv.inspect != Inspect::None && sv.action != Action::Allow)
       error(*at("inspect"), "service '" + sv.name + "': inspect on a service whose action is " +
                                 to_string(sv.action) + " (nothing would reach the inspector)");

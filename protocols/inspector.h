@@ -101,6 +101,7 @@ struct Context {
   const policy::InspectorConfig* service = nullptr;  // the flow's requirements
   bool peer_is_management = false;  // the non-printer end is in the `management` group
   IpAddr client;                     // the initiator's address (FTP bounce checks)
+  bool to_printers = true;           // the flow was opened toward a printer (a peer initiated it)
   BufferPool* buffers = nullptr;     // may be null: inspectors then fail closed when they need one
   ReasonCounters* counters = nullptr;  // observations (anonymous binds, failed logins); may be null
   void count(Reason r) {

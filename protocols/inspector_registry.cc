@@ -4,6 +4,7 @@
 #include <array>
 
 #include "protocols/ftp/ftp_inspector.h"
+#include "protocols/discovery/discovery_inspector.h"
 #include "protocols/http/http_inspector.h"
 #include "protocols/imap/imap_inspector.h"
 #include "protocols/ipp/ipp_inspector.h"
@@ -23,7 +24,7 @@ namespace {
 
 using policy::Inspect;
 
-constexpr size_t kKeywords = static_cast<size_t>(Inspect::JobLanguage) + 1;
+constexpr size_t kKeywords = static_cast<size_t>(Inspect::CupsBrowsing) + 1;
 
 // [keyword][datagram]: built once from the list, then a plain lookup per new flow.
 struct Table {
@@ -59,13 +60,21 @@ std::span<const Registered> registered() {
   static const joblang::JoblangInspector kJoblang;
   static const lpd::LpdInspector kLpd;
   static const ipp::IppInspector kIpp;
+  using discovery::DiscoveryInspector;
+  using discovery::Protocol;
+  static const DiscoveryInspector kMdns(Protocol::Mdns), kLlmnr(Protocol::Llmnr),
+      kNbns(Protocol::NetbiosNs), kNbdgm(Protocol::NetbiosDgm), kSsdp(Protocol::Ssdp),
+      kWsd(Protocol::Wsd), kSlp(Protocol::Slp), kCups(Protocol::CupsBrowsing);
   // The other protocol inspectors are added here as they are built.
   static const Registered kList[] = {
       {Inspect::Tls, &kTls},   {Inspect::Ftp, &kFtp},   {Inspect::Smtp, &kSmtp},
       {Inspect::Pop3, &kPop3}, {Inspect::Imap, &kImap}, {Inspect::Http, &kHttp},
       {Inspect::Smb, &kSmb},   {Inspect::Rfb, &kRfb},   {Inspect::Snmp, &kSnmpUdp},
       {Inspect::Snmp, &kSnmpTcp}, {Inspect::Ldap, &kLdap}, {Inspect::JobLanguage, &kJoblang},
-      {Inspect::Lpd, &kLpd},   {Inspect::Ipp, &kIpp},
+      {Inspect::Lpd, &kLpd},   {Inspect::Ipp, &kIpp},   {Inspect::Mdns, &kMdns},
+      {Inspect::Llmnr, &kLlmnr}, {Inspect::NetbiosNs, &kNbns}, {Inspect::NetbiosDgm, &kNbdgm},
+      {Inspect::Ssdp, &kSsdp}, {Inspect::Wsd, &kWsd},   {Inspect::Slp, &kSlp},
+      {Inspect::CupsBrowsing, &kCups},
   };
   return kList;
 }

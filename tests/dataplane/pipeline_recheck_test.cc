@@ -13,6 +13,7 @@
 
 #include "dataplane/pipeline.h"
 #include "protocols/inspector_registry.h"
+#include "tests/support/discovery_messages.h"
 #include "tests/support/packet_builder.h"
 #include "tests/support/pipeline_harness.h"
 #include "tests/support/tls_transcript.h"
@@ -134,6 +135,22 @@ std::vector<Msg> session_for(Inspect inspect, bool inspected, bool udp) {
               {false, std::string(1, '\0')},
               {true, "\x03" + std::to_string(job.size()) + " dfA001client\n" + job + '\0'},
               {false, std::string(1, '\0')}};
+    }
+    case Inspect::Mdns: case Inspect::Llmnr: case Inspect::NetbiosNs: case Inspect::NetbiosDgm:
+    case Inspect::Ssdp: case Inspect::Wsd: case Inspect::Slp: case Inspect::CupsBrowsing: {
+      // A search toward the printer and its answers, as clients and printers send them.
+      namespace dm = pw::testing::discovery_messages;
+      auto str = [](const dm::Bytes& b) { return std::string(b.begin(), b.end()); };
+      std::vector<Msg> m;
+      for (int i = 0; i < 3; ++i) {
+        if (inspect == Inspect::Mdns) m.insert(m.end(), {{true, str(dm::mdns_query())}, {false, str(dm::mdns_announcement())}});
+        if (inspect == Inspect::NetbiosNs) m.insert(m.end(), {{true, str(dm::nbns(0x0110, "PRINTER"))}, {false, str(dm::nbns(0x8500, "PRINTER", 1))}});
+        if (inspect == Inspect::NetbiosDgm) m.insert(m.end(), {{true, str(dm::nbdgm(0x11, 80))}, {false, str(dm::nbdgm(0x11, 120))}});
+        if (inspect == Inspect::Ssdp) m.insert(m.end(), {{true, std::string(dm::kMsearch)}, {false, "HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\n\r\n"}});
+        if (inspect == Inspect::Wsd) m.insert(m.end(), {{true, dm::wsd("Probe")}, {false, dm::wsd("ProbeMatches", "<wsd:ProbeMatches/>")}});
+        if (inspect == Inspect::Slp) m.insert(m.end(), {{true, str(dm::slp(1, dm::srvrqst()))}, {false, str(dm::srvrply())}});
+      }
+      return m;
     }
     default:
       return {};

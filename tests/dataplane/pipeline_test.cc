@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "protocols/inspector_registry.h"
+#include "tests/support/discovery_messages.h"
 #include "tests/support/packet_builder.h"
 #include "tests/support/pipeline_harness.h"
 #include "tests/support/tls_transcript.h"
@@ -166,6 +168,11 @@ TEST_F(PipelineTest, MidStreamSegmentsAreNotAFlow) {
   // A SYN-ACK cannot open a flow either.
   EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kSyn | kAck, 1, 1})));
   EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 2u);
+  EXPECT_EQ(out.mirrored.size(), 2u);  // both go to the NIDS
+  // An orphan RST (a stack closing after the gateway forgot the flow) is counted, not copied.
+  EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kRst, 1, 0})));
+  EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 3u);
+  EXPECT_EQ(out.mirrored.size(), 2u);
 }
 
 TEST_F(PipelineTest, RejectAnswersTcpWithRstAndUdpWithIcmp) {
@@ -310,9 +317,11 @@ TEST_F(PipelineTest, TcpSequenceSanity) {
   EXPECT_EQ(p->counters().reasons[Reason::TcpOutOfWindow], 1u);
   // An ACK of bytes never sent.
   EXPECT_FALSE(run(tcp_frame(kClient, {40000, 9100, kAck, c, s + 900'000}, "x")));
-  // A blind RST far outside the window.
+  // A blind RST far outside the window: dropped, counted, not copied (out-of-window data is).
+  const size_t copies = out.mirrored.size();
   EXPECT_FALSE(run(tcp_frame(s2c, {9100, 40000, kRst, s + 3'000'000, 0})));
   EXPECT_EQ(p->counters().reasons[Reason::TcpRstOutOfWindow], 1u);
+  EXPECT_EQ(out.mirrored.size(), copies);
   // The real RST.
   EXPECT_TRUE(run(tcp_frame(s2c, {9100, 40000, kRst, s, 0})));
   // A second SYN with another ISN on the same 5-tuple before the first completed.
@@ -599,6 +608,29 @@ TEST_F(PipelineTest, NdpiRisksFollowTheRiskTable) {
       EXPECT_EQ(p->counters().reasons[Reason::NdpiRiskDenied], 1u);
     }
   }
+}
+
+// A discovery service under its inspector: a registration toward a printer is dropped with an
+// event naming it, the flow stays, the next search passes; a malformed datagram is dropped too.
+TEST_F(PipelineTest, DiscoveryDatagramsAreJudgedOneByOne) {
+  namespace dm = pw::testing::discovery_messages;
+  policy = compile_text(kPolicy + "set service slp direction both\nset service slp protocol udp\n"
+                                  "set service slp port 427\nset service slp inspect slp\n");
+  make(&proto::inspector_for);
+  EXPECT_TRUE(run(udp_frame(kClient, 42700, 427, dm::slp(1, dm::srvrqst()))));
+  EXPECT_TRUE(run(udp_frame({kClient.dst, kClient.src}, 427, 42700, dm::srvrply())));
+  EXPECT_FALSE(run(udp_frame(kClient, 42700, 427, dm::slp(3, dm::srvreg()))));
+  ASSERT_EQ(out.count(Reason::DiscoveryDenied), 1u);
+  for (const auto& e : out.events) {
+    if (e.reason == Reason::DiscoveryDenied) {
+      EXPECT_NE(event_json(e, policy.get()).find("\"detail\":\"slp SrvReg\""), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(run(udp_frame(kClient, 42700, 427, dm::slp(1, dm::srvrqst()))));  // the flow stays
+  dm::Bytes v1 = dm::slp(1, dm::srvrqst());
+  v1[0] = 1;
+  EXPECT_FALSE(run(udp_frame(kClient, 42700, 427, v1)));
+  EXPECT_EQ(p->counters().reasons[Reason::MalformedDiscovery], 1u);
 }
 
 TEST_F(PipelineTest, FullFlowTableDropsNewFlowsOnly) {

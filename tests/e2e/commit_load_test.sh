@@ -7,7 +7,7 @@
 #     byte the receiver checks against the sender's deterministic sequence;
 #   - HTTPS 443 (inspect tls): a TLS session (Python ssl, TLS 1.3) carrying such a stream;
 #   - UDP (small-office: WS-Discovery 3702; enterprise: the collection agent's 47545): numbered
-#     datagrams, counted at both ends.
+#     WS-Discovery Probes (the number in their MessageID; 3702 is inspected), counted at both ends.
 # Under enterprise the client is a print server, a management host and the collection agent.
 # Asserted: no transfer reset or cut short (every byte arrives, in order, identical), no
 # datagram lost, no RST injected by the gateway, no frame dropped (its own counters), no
@@ -151,13 +151,13 @@ if sys.argv[1] == "rx":
             d, _ = s.recvfrom(2048)
         except socket.timeout:
             break
-        seen.add(int(d.split(b" ")[1]))
+        seen.add(int(d.split(b"urn:uuid:probe-")[1].split(b"<")[0]))
     open(sys.argv[2], "w").write("%d\n" % len(seen))
 else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     n = 0
     while not os.path.exists(sys.argv[2]):
-        s.sendto(b"probe %d " % n + b"x" * 200, ("198.18.20.5", int(sys.argv[4])))
+        s.sendto((b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsd="http://schemas.xmlsoap.org/ws/2005/04/discovery"><soap:Header><wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</wsa:Action><wsa:MessageID>urn:uuid:probe-%d</wsa:MessageID></soap:Header><soap:Body><wsd:Probe/></soap:Body></soap:Envelope>' % n), ("198.18.20.5", int(sys.argv[4])))
         n += 1
         time.sleep(0.002)
     open(sys.argv[3], "w").write("%d\n" % n)

@@ -164,7 +164,7 @@ while time.time() < end:
         d, _ = s.recvfrom(2048)
     except socket.timeout:
         break
-    seen.add(int(d.split(b" ")[1]))
+    seen.add(int(d.split(b"urn:uuid:probe-")[1].split(b"<")[0]))
 print(len(seen))
 PY
 cat >"$tmp/tx.py" <<'PY'
@@ -173,7 +173,7 @@ n, rate = int(sys.argv[1]), int(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 t0 = time.time()
 for i in range(n):
-    s.sendto(b"probe %d " % i + b"x" * 200, ("198.18.20.5", 3702))
+    s.sendto((b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsd="http://schemas.xmlsoap.org/ws/2005/04/discovery"><soap:Header><wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</wsa:Action><wsa:MessageID>urn:uuid:probe-%d</wsa:MessageID></soap:Header><soap:Body><wsd:Probe/></soap:Body></soap:Envelope>' % i), ("198.18.20.5", 3702))
     lag = t0 + (i + 1) / rate - time.time()
     if lag > 0:
         time.sleep(lag)

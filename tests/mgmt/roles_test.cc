@@ -96,7 +96,7 @@ TEST(Roles, SchemaSecurityNodes) {
                                            "service plaintext-auth", "service snmp-version",
                                            "service snmp-security", "service smb-signing",
                                            "service smb1", "service data-tls", "service lpd-remove-jobs",
-                                           "service lpd-queue-state", "service mirror", "service risk",
+                                           "service lpd-queue-state", "service mirror", "service risk", "service discovery-answers",
                                            "security", "job-language", "ipp", "mirror",
                                            "syslog"));
 }
