@@ -29,11 +29,14 @@ bool is_icmp_error(const PacketView& v) {
 }
 
 // Neighbour discovery (RFC 4861) and multicast listener discovery (RFC 2710, 3810) keep the
-// bridged IPv6 segment working; they pass like ARP does.
+// bridged IPv6 segment working; they pass like ARP does, but only as the segment's own: ND with
+// hop limit 255 (a router would have lowered it: RFC 4861 section 6.1), MLD with hop limit 1.
+// Others go through the policy like any ICMPv6 message.
 bool is_icmpv6_link(const PacketView& v) {
   if (v.ip_proto != kProtoIcmpv6) return false;
   uint8_t t = v.icmp_type;
-  return (t >= 133 && t <= 137) || (t >= 130 && t <= 132) || t == 143;
+  if (t >= 133 && t <= 137) return v.ttl == 255;
+  return ((t >= 130 && t <= 132) || t == 143) && v.ttl == 1;
 }
 
 L4 l4_of(uint8_t proto) {
@@ -88,6 +91,9 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
       auth_failures_(limits.scan_sources, 5, 180'000'000'000ull),
       blocked_(limits.scan_sources),
+      flow_share_(limits.flows / 4),
+      new_flow_rate_(limits.scan_sources, 2000),
+      share_events_(limits.scan_sources, 0),
       dpi_(limits.dpi_flows, limits.shared_dpi_module),
       rewrite_(kMaxRewriteFrame) {}
 
@@ -95,7 +101,8 @@ size_t Pipeline::memory_bytes() const {
   return flows_.capacity() * flows_.bytes_per_entry() + reasm_.memory_bytes() +
          streams_.memory_bytes() + lim_.inspector_states * proto::FlowArena::kBlockSize +
          lim_.buffers * lim_.buffer_size +
-         scans_.memory_bytes() + blocked_.memory_bytes();
+         scans_.memory_bytes() + blocked_.memory_bytes() + flow_share_.memory_bytes() +
+         new_flow_rate_.memory_bytes() + share_events_.memory_bytes();
 }
 
 void Pipeline::set_policy(const policy::CompiledPolicy* p) {
@@ -105,6 +112,8 @@ void Pipeline::set_policy(const policy::CompiledPolicy* p) {
     scans_.set_thresholds(ps.ports, ps.printers, ps.window_s * 1'000'000'000ull);
     const auto& fa = p->model().failed_auth;
     auth_failures_.set_thresholds(fa.count, fa.window_s * 1'000'000'000ull);
+    new_flow_rate_.set_limit(p->model().flows.new_per_source);
+    max_flows_per_source_ = p->model().flows.max_per_source;
   }
 }
 
@@ -319,6 +328,10 @@ void Pipeline::clear_flows() {
 }
 
 void Pipeline::release_flow(Flow& fl) {
+  if (fl.source_counted) {
+    flow_share_.remove(flow_ends(fl).client);
+    fl.source_counted = false;
+  }
   if (fl.dpi != NdpiClassifier::kNone) {
     dpi_.close(fl.dpi);
     fl.dpi = NdpiClassifier::kNone;
@@ -437,8 +450,10 @@ bool Pipeline::resolve_ends(const PacketView& v, Ends& e) const {
 const CompiledService* Pipeline::match(const PacketView& v, const Ends& e) const {
   L4 proto = l4_of(v.ip_proto);
   uint16_t port = proto == L4::Icmp ? 0 : v.dport;
+  const policy::IcmpKind kind = proto == L4::Icmp ? policy::icmp_kind(v.ip_proto == kProtoIcmpv6, v.icmp_type)
+                                                  : policy::IcmpKind::Other;
   return policy_->match(e.to_printers ? PolicyDir::ToPrinters : PolicyDir::FromPrinters, proto,
-                        port, e.printer_mask, e.peer_mask);
+                        port, e.printer_mask, e.peer_mask, kind);
 }
 
 bool Pipeline::icmp_error_for_known_flow(const PacketView& v, uint64_t now) {
@@ -576,9 +591,23 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
     deny(v, f, r, reject, svc, 0, sink, true);
     return {false, !svc || svc->mirror != policy::MirrorMode::Never, r};
   }
+  // One source holds at most its share of the table and opens at most so many flows a second
+  // (per lcore): dropped and counted, one event per source and second.
+  if (flow_share_.count(v.src) >= max_flows_per_source_) {
+    if (share_events_.record(v.src, now_).first_over)
+      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowShare, svc->id, 0), sink);
+    return {false, true, Reason::SourceFlowShare};
+  }
+  if (const auto rate = new_flow_rate_.record(v.src, now_); rate.over) {
+    if (rate.first_over)
+      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowRate, svc->id, 0), sink);
+    return {false, true, Reason::SourceFlowRate};
+  }
   Flow* fl = flows_.insert(key, hash, now_, [&](Flow& x) { release_flow(x); });
   if (!fl) return {false, false, Reason::FlowTableFull};
   ++c_.flows_created;
+  flow_share_.add(v.src);
+  fl->source_counted = true;
   fl->initiator_is_a = src_is_a;
   fl->to_printers = e.to_printers;
   fl->service = svc->id;

@@ -27,6 +27,7 @@
 #include "dataplane/block_list.h"
 #include "dataplane/scan_detector.h"
 #include "dataplane/source_counts.h"
+#include "dataplane/source_counts.h"
 #include "dataplane/tcp_tracker.h"
 #include "policy/compiled_policy.h"
 #include "protocols/inspector.h"
@@ -243,6 +244,10 @@ class Pipeline {
   ScanDetector scans_;
   FailureDetector auth_failures_;
   BlockList blocked_;
+  SourceShare flow_share_;        // flows of the table per initiator (flows max-per-source)
+  RateDetector new_flow_rate_;    // new flows per initiator and second (flows new-per-source)
+  RateDetector share_events_;     // one source-flow-share event per source and second
+  uint32_t max_flows_per_source_ = 16384;
   NdpiClassifier dpi_;
   PipelineCounters c_;
   std::array<uint8_t, kMaxInjectedFrame> scratch_{};

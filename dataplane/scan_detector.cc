@@ -84,6 +84,8 @@ bool ScanDetector::record(const IpAddr& src, const IpAddr& printer, uint16_t por
   return false;
 }
 
+template class SourceWindows<RateDetector::Counts>;
+
 FailureDetector::FailureDetector(size_t sources, uint32_t count, uint64_t window_ns)
     : table_(sources), count_(count), window_ns_(window_ns) {}
 

@@ -58,6 +58,39 @@ class ScanDetector {
   uint64_t window_ns_;
 };
 
+// New flows per source and second (flows new-per-source): one source cannot fill the flow
+// table or the detectors behind it in a burst. Bounded like the scan detector; a window is one
+// second. record() says whether this new flow is over the rate, and whether it is the first
+// refusal of the window (one event per source and second, not one per refused flow).
+class RateDetector {
+ public:
+  RateDetector(size_t sources, uint32_t per_second) : table_(sources), limit_(per_second) {}
+  void set_limit(uint32_t per_second) { limit_ = per_second; }
+  struct Result {
+    bool over = false;
+    bool first_over = false;  // the first refusal of this source's window
+  };
+  Result record(const IpAddr& src, uint64_t now) {
+    auto& e = table_.at(src, now, 1'000'000'000ull);
+    if (e.flows < limit_) {
+      ++e.flows;
+      return {};
+    }
+    const bool first = !e.alerted;
+    e.alerted = true;
+    return {true, first};
+  }
+  size_t memory_bytes() const { return table_.memory_bytes(); }
+
+  struct Counts {
+    uint32_t flows = 0;
+  };
+
+ private:
+  SourceWindows<Counts> table_;
+  uint32_t limit_;
+};
+
 // Repeated failed authentications (guide: 5 failures in 3 minutes -> alert): one alert per
 // source and window. Bounded like the scan detector.
 class FailureDetector {

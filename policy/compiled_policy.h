@@ -56,6 +56,7 @@ struct CompiledService : InspectorConfig {
   Direction direction = Direction::ToPrinters;
   MirrorMode mirror = MirrorMode::Suspicious;
   RiskMasks risks;  // the global risk table with this service's exceptions
+  uint8_t icmp_kinds = 0;  // protocol icmp: the IcmpKind bits that open a flow (0: any)
   PortRange passive_ports{};
   GroupMask peer_mask = 0;     // 0: any peer
   GroupMask printer_mask = 0;  // 0: every printer
@@ -71,8 +72,9 @@ class CompiledPolicy {
  public:
   // The deciding service for a flow opened in `dir` with destination `port`, or nullptr when
   // none matches (then default_action applies). `printer` and `peer` are the two ends.
+  // ICMP: `icmp` is the message's kind (a service with icmp-type matches only its kinds).
   const CompiledService* match(PolicyDir dir, L4 proto, uint16_t port, GroupMask printer,
-                               GroupMask peer) const;
+                               GroupMask peer, IcmpKind icmp = IcmpKind::Other) const;
   const CompiledService* match_ethertype(uint16_t ethertype) const;
 
   GroupMask classify(const IpAddr& a) const { return addresses_.lookup(a); }

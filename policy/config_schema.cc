@@ -103,6 +103,8 @@ SchemaNode build_schema() {
           multi("protocol", ValueType::Enum, "L4 protocol (tcp, udp, icmp) or ethertype"),
           multi("port", ValueType::PortRange, "destination port or range (tcp/udp)"),
           multi("ethertype", ValueType::Ethertype, "ethertype for protocol ethertype"),
+          multi("icmp-type", ValueType::Enum,
+                "protocol icmp: the ICMP/ICMPv6 messages the service opens (any when unset)"),
           choice("action", {"allow", "deny", "reject"}, "what the gateway does", "allow"),
           multi("peer-group", ValueType::Name,
                 "allowed non-printer side: sources to printers, destinations from printers"),
@@ -137,6 +139,7 @@ SchemaNode build_schema() {
   // protocol is an enum with several values.
   for (auto& c : service.children)
     if (c.keyword == "protocol") c.choices = {"tcp", "udp", "icmp", "ethertype"};
+    else if (c.keyword == "icmp-type") c.choices = {"echo", "unreachable", "packet-too-big", "time-exceeded", "parameter-problem"};
 
   SchemaNode root = container(
       "", "",
@@ -260,6 +263,10 @@ SchemaNode build_schema() {
           container(
               "flows", "the flow table",
               {number("max-entries", 1024, kMaxCount, "capacity (all lcores)", "1048576"),
+               number("max-per-source", 1, kMaxCount,
+                      "flows one source address may hold in the table (per lcore)", "16384"),
+               number("new-per-source", 1, kMaxCount,
+                      "new flows one source address may open per second (per lcore)", "2000"),
                choice("table-full", {"drop-new", "evict-oldest"}, "when the table is full",
                       "drop-new"),
                container("timeout", "idle timeouts",

@@ -133,7 +133,7 @@ GroupMask AddressMap::lookup(const IpAddr& a) const {
 }
 
 const CompiledService* CompiledPolicy::match(PolicyDir dir, L4 proto, uint16_t port,
-                                             GroupMask printer, GroupMask peer) const {
+                                             GroupMask printer, GroupMask peer, IcmpKind icmp) const {
   Slot slot;
   if (proto == L4::Tcp || proto == L4::Udp) {
     size_t t = static_cast<size_t>(dir) * 2 + (proto == L4::Udp ? 1 : 0);
@@ -145,6 +145,8 @@ const CompiledService* CompiledPolicy::match(PolicyDir dir, L4 proto, uint16_t p
   }
   for (uint32_t i = 0; i < slot.count; ++i) {
     const CompiledService& s = services_[candidates_[slot.offset + i]];
+    if (proto == L4::Icmp && s.icmp_kinds && !(s.icmp_kinds & (1u << static_cast<unsigned>(icmp))))
+      continue;
     if (candidate_matches(s, printer, peer)) return &s;
   }
   return nullptr;
@@ -264,6 +266,7 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
     c.direction = s.direction;
     static_cast<InspectorConfig&>(c) = s;  // inspect and its settings
     c.mirror = s.mirror;
+    c.icmp_kinds = s.icmp_kinds;
     c.risks = model.risks;
     for (const auto& [bit, action] : s.risk_overrides) c.risks.set(bit, action);
     c.passive_ports = s.passive_ports.value_or(PortRange{});

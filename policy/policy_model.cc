@@ -155,6 +155,7 @@ class Builder {
                                              : L4::Ethertype);
       } else if (leaf == "port") sv.ports.push_back(port_range(v));
       else if (leaf == "ethertype") sv.ethertypes.push_back(ethertype_value(v));
+      else if (leaf == "icmp-type") sv.icmp_kinds |= static_cast<uint8_t>(1u << choice_index(*s.node, v));
       else if (leaf == "action") sv.action = static_cast<Action>(choice_index(*s.node, v));
       else if (leaf == "peer-group") {
         sv.peer_groups.push_back(v);
@@ -428,6 +429,8 @@ class Builder {
 
     auto& f = m_.flows;
     f.max_entries = num("flows max-entries");
+    f.max_per_source = static_cast<uint32_t>(std::min<uint64_t>(num("flows max-per-source"), UINT32_MAX));
+    f.new_per_source = static_cast<uint32_t>(std::min<uint64_t>(num("flows new-per-source"), UINT32_MAX));
     f.evict_oldest = get("flows table-full") == "evict-oldest";
     f.tcp_syn_s = secs("flows timeout tcp-syn");
     f.tcp_inspecting_s = secs("flows timeout tcp-inspecting");
@@ -511,6 +514,9 @@ class Builder {
       if (const Statement* s = at(leaf); s && sv.inspect != need)
         error(*s, "service '" + sv.name + "': " + leaf + " needs inspect " + name);
     };
+    if (const Statement* s = at("icmp-type");
+        s && std::find(sv.protocols.begin(), sv.protocols.end(), L4::Icmp) == sv.protocols.end())
+      error(*s, "service '" + sv.name + "': icmp-type needs protocol icmp");
     only_with("passive-ports", Inspect::Ftp, "ftp");
     only_with("data-tls", Inspect::Ftp, "ftp");
     only_with("snmp-version", Inspect::Snmp, "snmp");
@@ -573,6 +579,21 @@ class Builder {
         error(*s, "mirror " + kind + " source " + mi.source->str() + " and remote " +
                       mi.remote->str() + " are of different address families");
     }
+    // `mirror always` promises copies of every frame of a service; with no mirror output they go
+    // nowhere. The administrator's own statement is refused; a profile's (the enterprise
+    // profile mirrors its mail and LDAP services, as the guide's rows ask where certificates
+    // are not verified) is a warning, so that the profile stays usable without a NIDS.
+    if (m_.mirror.output == MirrorOutput::None && !m_.mirror.all)
+      for (const auto& name : order_) {
+        const ServiceSrc& src = services_.at(name);
+        auto it = src.leaves.find("mirror");
+        if (src.svc.mirror != MirrorMode::Always || it == src.leaves.end()) continue;
+        const Statement& st = *it->second;
+        const std::string why = "service '" + name + "': mirror always, but mirror output is none: "
+                                "the copies would go nowhere (set mirror output, or mirror suspicious)";
+        if (st.loc.file.rfind("profile:", 0) == 0) warn(st.loc, why);
+        else error(st, why);
+      }
     if (m_.mirror.output == MirrorOutput::Port && m_.interface_device[2].empty()) {
       const Statement* s = stmt("mirror output");
       r_.errors.push_back({s ? s->loc : SourceLoc{},

@@ -21,6 +21,28 @@ enum class Action : uint8_t { Allow, Deny, Reject };
 enum class MirrorMode : uint8_t { Suspicious, Always, Never };
 enum class MirrorOutput : uint8_t { None, Port, Vxlan, Erspan, Pcap };
 enum class SyslogTransport : uint8_t { Udp, Tcp, Tls };
+// `icmp-type` (the order of its choices): ICMP and ICMPv6 messages by what they are.
+enum class IcmpKind : uint8_t { Echo, Unreachable, PacketTooBig, TimeExceeded, ParameterProblem, Other };
+// The kind of an ICMP (`v6` false) or ICMPv6 message of type `type`.
+inline IcmpKind icmp_kind(bool v6, uint8_t type) {
+  if (!v6) {
+    switch (type) {
+      case 8: return IcmpKind::Echo;  // echo request (the reply belongs to its flow)
+      case 3: return IcmpKind::Unreachable;
+      case 11: return IcmpKind::TimeExceeded;
+      case 12: return IcmpKind::ParameterProblem;
+      default: return IcmpKind::Other;
+    }
+  }
+  switch (type) {
+    case 128: return IcmpKind::Echo;
+    case 1: return IcmpKind::Unreachable;
+    case 2: return IcmpKind::PacketTooBig;
+    case 3: return IcmpKind::TimeExceeded;
+    case 4: return IcmpKind::ParameterProblem;
+    default: return IcmpKind::Other;
+  }
+}
 
 const char* to_string(Direction);
 const char* to_string(L4);
@@ -37,6 +59,8 @@ struct Service : InspectorConfig {
   std::vector<L4> protocols;
   std::vector<PortRange> ports;
   std::vector<uint16_t> ethertypes;
+  // protocol icmp: which messages open a flow of the service, one bit per IcmpKind (0: any).
+  uint8_t icmp_kinds = 0;
   Action action = Action::Allow;
   std::vector<std::string> peer_groups;     // empty: any peer
   std::vector<std::string> printer_groups;  // empty: every printer
@@ -116,6 +140,7 @@ struct Model {
   } dataplane;
   struct {
     uint64_t max_entries = 1 << 20;
+    uint32_t max_per_source = 16384, new_per_source = 2000;  // per lcore
     bool evict_oldest = false;
     uint64_t tcp_syn_s = 10, tcp_inspecting_s = 30, tcp_established_s = 7200, tcp_closing_s = 30,
              udp_s = 60,

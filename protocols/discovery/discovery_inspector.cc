@@ -74,7 +74,10 @@ Decision DiscoveryInspector::on_data(FlowState& s, Dir d, std::span<const std::b
   if (toward_printer) {
     if (m.role == Role::Register) return refuse(Reason::DiscoveryDenied, m.what.empty() ? "registration" : m.what);
     if (protocol_ == Protocol::CupsBrowsing) return refuse(Reason::DiscoveryDenied, "browse packet");
-    const bool answers_ok = ctx.service && ctx.service->discovery_answers;
+    // A name answer on a flow a peer opened toward the printer is unsolicited or answers a
+    // multicast question (whoever answers first wins: poisoning). One on a flow the printer
+    // opened is its unicast server's reply (a peer its service allows it to ask).
+    const bool answers_ok = (ctx.service && ctx.service->discovery_answers) || !ctx.to_printers;
     if (name_protocol(protocol_) && (m.role == Role::Answer || m.role == Role::Announce) && !answers_ok)
       return refuse(Reason::DiscoveryDenied, "name answer");
   }

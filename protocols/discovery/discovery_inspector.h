@@ -3,9 +3,11 @@
 // malformed-discovery; one the rules refuse is discovery-denied:
 //   - a registration toward a printer (SLP SrvReg/SrvDeReg: CVE-2023-29552's amplification;
 //     NetBIOS name registration, release, refresh);
-//   - a name answer toward a printer (mDNS, LLMNR, NetBIOS name service: the poisoning that
-//     captures a printer's scan-to-folder credentials), unless the service says
-//     `discovery-answers allow`;
+//   - a name answer toward a printer on a flow a peer opened (mDNS, LLMNR, NetBIOS name
+//     service: unsolicited, or an answer to a multicast question, which arrives as a flow of its
+//     own: the poisoning that captures a printer's scan-to-folder credentials), unless the service
+//     says `discovery-answers allow`; a reply on a flow the printer opened to a unicast peer (its
+//     WINS server) is that peer's answer and passes;
 //   - a CUPS browse packet toward a printer (CVE-2024-47176);
 //   - an XML document type or entity declaration in WS-Discovery.
 // The event's detail names the protocol and what was wrong or refused ("slp SrvReg").

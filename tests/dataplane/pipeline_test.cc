@@ -233,10 +233,39 @@ TEST_F(PipelineTest, TransitLayer2AndNeighbourDiscovery) {
   EXPECT_TRUE(run(ether({}, kEtherEapol, Bytes{1, 0, 0, 0})));
   EXPECT_FALSE(run(ether({}, kEtherLldp, Bytes(30, 0))));
   EXPECT_EQ(p->counters().reasons[Reason::UnknownEthertype], 1u);
-  EXPECT_TRUE(run(icmp_frame({"2001:db8::1", "ff02::1:ff00:5"}, 135, 0)));
+  // Neighbour solicitation from the segment (hop limit 255) passes like ARP; one that crossed a
+  // router (hop limit lowered) is no neighbour discovery, and no service allows it.
+  Ip nd{"2001:db8::1", "ff02::1:ff00:5"};
+  nd.ttl = 255;
+  EXPECT_TRUE(run(icmp_frame(nd, 135, 0)));
   // ICMP echo per the ping service, and its reply on the same flow.
   EXPECT_TRUE(run(icmp_frame(kClient, 8, 0, 0x00070001)));
   EXPECT_TRUE(run(icmp_frame({kClient.dst, kClient.src}, 0, 0, 0x00070001)));
+}
+
+// icmp-type: a service opens flows only for its kinds of ICMP messages (echo from management
+// here); other kinds fall to the next service or the default deny.
+TEST_F(PipelineTest, IcmpTypesSelectTheMessages) {
+  policy = compile_text(kPolicy + "set service ping icmp-type echo\nset service ping peer-group mgmt\n");
+  make(nullptr);
+  EXPECT_TRUE(run(icmp_frame(kMgmt, 8, 0, 0x00090001)));
+  EXPECT_TRUE(run(icmp_frame({kMgmt.dst, kMgmt.src}, 0, 0, 0x00090001)));  // the reply, same flow
+  EXPECT_FALSE(run(icmp_frame(kMgmt, 13, 0, 0x00090002)));  // timestamp: not echo
+  EXPECT_FALSE(run(icmp_frame(kClient, 8, 0, 0x00090003)));  // echo, but not from management
+  EXPECT_EQ(p->counters().reasons[Reason::DefaultDeny], 2u);
+  // Neighbour discovery that crossed a router (hop limit below 255) is not the segment's own: it
+  // goes to the policy, where no service allows it.
+  Ip nd{"2001:db8::1", "ff02::1:ff00:5"};
+  nd.ttl = 254;
+  EXPECT_FALSE(run(icmp_frame(nd, 135, 0)));
+  nd.ttl = 255;
+  EXPECT_TRUE(run(icmp_frame(nd, 135, 0)));
+  Ip v6{"2001:db8:40::7", "2001:db8:20::5"};
+  policy = compile_text(kPolicy + "set group mgmt address 2001:db8:40::/48\n"
+                                  "set service ping icmp-type echo\nset service ping peer-group mgmt\n");
+  make(nullptr);
+  EXPECT_TRUE(run(icmp_frame(v6, 128, 0, 0x00090004)));  // ICMPv6 echo request
+  EXPECT_FALSE(run(icmp_frame(v6, 139, 0, 0x00090005)));  // node information query
 }
 
 TEST_F(PipelineTest, FragmentsAreReassembledBeforeTheDecision) {
@@ -631,6 +660,36 @@ TEST_F(PipelineTest, DiscoveryDatagramsAreJudgedOneByOne) {
   v1[0] = 1;
   EXPECT_FALSE(run(udp_frame(kClient, 42700, 427, v1)));
   EXPECT_EQ(p->counters().reasons[Reason::MalformedDiscovery], 1u);
+}
+
+// Per-source fairness: a source holds at most `flows max-per-source` flows and opens at most
+// `flows new-per-source` a second; beyond, new flows are dropped and counted, one event per
+// source and second; flows that end give their share back; other sources are not touched.
+TEST_F(PipelineTest, OneSourceCannotFillTheTable) {
+  policy = compile_text(kPolicy + "set flows max-per-source 5\nset flows new-per-source 8\n");
+  make(nullptr);
+  for (uint16_t i = 0; i < 5; ++i) EXPECT_TRUE(run(tcp_frame(kClient, {static_cast<uint16_t>(43000 + i), 9100, kSyn, 100, 0})));
+  for (uint16_t i = 5; i < 9; ++i) EXPECT_FALSE(run(tcp_frame(kClient, {static_cast<uint16_t>(43000 + i), 9100, kSyn, 100, 0})));
+  EXPECT_EQ(p->counters().reasons[Reason::SourceFlowShare], 4u);
+  EXPECT_EQ(out.count(Reason::SourceFlowShare), 1u);  // one event for the second
+  const Ip other{"198.18.0.2", "198.18.20.5"};
+  EXPECT_TRUE(run(tcp_frame(other, {43100, 9100, kSyn, 100, 0})));
+  // A flow that ends (RST) gives its place back.
+  EXPECT_TRUE(run(tcp_frame({kClient.dst, kClient.src}, {9100, 43000, kRst | kAck, 0, 101})));
+  p->clear_flows();  // every flow released: the shares are back to zero
+  EXPECT_TRUE(run(tcp_frame(kClient, {43200, 9100, kSyn, 100, 0})));
+  // The rate: 8 new flows in this second (shares permitting), then dropped until the next.
+  policy = compile_text(kPolicy + "set flows new-per-source 3\n");
+  make(nullptr);
+  out.clear();
+  for (uint16_t i = 0; i < 3; ++i) EXPECT_TRUE(run(tcp_frame(kClient, {static_cast<uint16_t>(43300 + i), 9100, kSyn, 100, 0})));
+  EXPECT_FALSE(run(tcp_frame(kClient, {43303, 9100, kSyn, 100, 0})));
+  EXPECT_FALSE(run(udp_frame(kClient, 43304, 161)));
+  EXPECT_EQ(p->counters().reasons[Reason::SourceFlowRate], 2u);
+  EXPECT_EQ(out.count(Reason::SourceFlowRate), 1u);
+  EXPECT_TRUE(run(tcp_frame(other, {43305, 9100, kSyn, 100, 0})));
+  now += 1'100'000'000ull;  // the next second
+  EXPECT_TRUE(run(tcp_frame(kClient, {43306, 9100, kSyn, 100, 0})));
 }
 
 TEST_F(PipelineTest, FullFlowTableDropsNewFlowsOnly) {

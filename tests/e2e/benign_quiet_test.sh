@@ -5,7 +5,8 @@
 # printwalld (vsftpd with AUTH TLS, nginx HTTPS with Basic auth, snmpd v3, ippeveprinter with
 # ipps, a RAW 9100 sink), the site's servers on the outside (exim STARTTLS on 587, dovecot STLS,
 # slapd StartTLS and LDAPS, smbd, rsyslog on 514/udp and 6514/tls), a NIDS on the mirror port.
-#   - every benign session succeeds: curl https (v4, v6), openssl s_client (TLS 1.2, 1.3),
+#   - every benign session succeeds: ping and ping -6 (the management group), curl https (v4,
+#     v6), openssl s_client (TLS 1.2, 1.3),
 #     curl ftp --ssl-reqd and lftp with AUTH TLS (small office), snmpget v3 authPriv, ipptool
 #     over ipps, a RAW print job; from the printer: curl smtp/pop3 with STARTTLS/STLS,
 #     ldapsearch -ZZ, ldapwhoami over ldaps, smbclient SMB3 with signing, rsyslog over TLS,
@@ -23,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_init pwq
 lab_need benign_quiet_test "the lab's servers and clients (appliance/install-deps lab)" \
   vsftpd nginx snmpd snmpget exim4 dovecot slapd ldapsearch smbd smbclient rsyslogd logger lftp \
-  curl openssl ippeveprinter ipptool avahi-daemon dbus-daemon tcpdump nc
+  curl openssl ippeveprinter ipptool avahi-daemon dbus-daemon tcpdump nc ping
 chmod 755 "$tmp"  # the servers' own users read their files below it
 
 ns_c=pwqC$tag ns_s=pwqS$tag ns_p=pwqP$tag ns_g=pwqG$tag ns_n=pwqN$tag ns_w=pwqW$tag
@@ -153,6 +154,8 @@ benign() {  # PROFILE
   try "$profile: curl https://[printer6]/" $ns_c 'remote UI' "${CURL[@]}" --fail -k -u "$U" "https://[$PRINTER6]/"
   try "$profile: openssl s_client -tls1_3" $ns_c 'Cipher is [A-Z]' openssl s_client -connect $PRINTER:443 -tls1_3
   try "$profile: openssl s_client -tls1_2" $ns_c 'Cipher is [A-Z]' openssl s_client -connect $PRINTER:443 -tls1_2
+  try "$profile: ping from the management group" $ns_c ' 0% packet loss' ping -c 2 -i 0.3 -W 2 $PRINTER
+  try "$profile: ping -6 from the management group" $ns_c ' 0% packet loss' ping -6 -c 2 -i 0.3 -W 2 $PRINTER6
   try "$profile: snmpget -v3 authPriv" $ns_c STRING "${SRV_SNMPGET[@]}" -v3 -l authPriv -u pwadmin -a SHA \
     -A "$SRV_PASSWORD" -x AES -X "$SRV_PRIVPASS" $PRINTER 1.3.6.1.2.1.1.1.0
   try "$profile: ipptool over ipps (get-printer-attributes)" $ns_c 'PASS' ipptool -T 10 -t \

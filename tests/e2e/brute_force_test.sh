@@ -103,6 +103,8 @@ sleep 0.5
 grep -q '"action":"block","reason":"auth-failures".*"src_ip":"198.18.20.101"' "$tmp/events.jsonl" &&
   ok "five FTP logins refused in clear block the second client" || { bad "no block for clear-text FTP guesses"; cat "$tmp/events.jsonl"; }
 snmp 198.18.20.101 "$SRV_PASSWORD" && bad "the second client is not blocked" || ok "the second client is blocked"
+ip netns exec $ns_c ping -c 1 -W 2 -I 198.18.20.101 198.18.20.5 >/dev/null 2>&1 &&
+  bad "ping from a blocked client that is not in the management group" || ok "no ping from outside the management group"
 snmp 198.18.20.100 "$SRV_PASSWORD" && ok "the first client is not affected" || bad "the first client is blocked again"
 grep -qF -- "$SRV_PASSWORD" "$tmp/events.jsonl" && bad "a secret is in the event log"
 exit $fail

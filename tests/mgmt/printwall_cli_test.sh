@@ -40,8 +40,15 @@ check "typo" 1 "$pw" check-config "$tmp/typo.conf"
 expect_out "typo" "$tmp/typo.conf:2:5: error: unknown keyword 'printer-netwrk' (did you mean 'printer-network'?)"
 check "stdin" 0 sh -c "\"$pw\" check-config --print - < \"$tmp/good.conf\""
 expect_out "stdin" "set printer-network 198.18.20.0/24"
-check "shipped profile files" 0 "$pw" check-config "$PW_SOURCE_ROOT/policy/profiles/enterprise.conf"
-check "shipped small-office" 0 "$pw" check-config "$PW_SOURCE_ROOT/policy/profiles/small-office.conf"
+# The shipped profile files as whole configurations: valid once a mirror output takes the copies
+# their `mirror always` services ask for; without one, that statement is refused (an
+# administrator's own `mirror always` with nowhere to send copies), naming file and line.
+for prof in enterprise small-office; do
+  { cat "$PW_SOURCE_ROOT/policy/profiles/$prof.conf"; echo "set mirror output pcap"; } >"$tmp/$prof.conf"
+  check "shipped $prof" 0 "$pw" check-config "$tmp/$prof.conf"
+done
+check "shipped small-office without a mirror output" 1 "$pw" check-config "$PW_SOURCE_ROOT/policy/profiles/small-office.conf"
+expect_out "shipped small-office without a mirror output" "error: service 'vnc-management': mirror always, but mirror output is none"
 
 # Daemon commands without a daemon, and the client's usage errors (mgmt/cli.h).
 check "help lists daemon commands" 0 "$pw" help

@@ -218,6 +218,36 @@ TEST(Model, RiskTableAndServiceExceptions) {
   EXPECT_NE(bad2.errors[0].str().find("m.conf:4:"), std::string::npos) << bad2.errors[0].str();
 }
 
+// icmp-type: kinds of ICMP messages, on a service of protocol icmp only.
+TEST(Model, IcmpTypes) {
+  ModelResult m = model("set service p direction to-printers\nset service p protocol icmp\n"
+                        "set service p icmp-type echo\nset service p icmp-type unreachable\n");
+  ASSERT_TRUE(m.ok()) << errors(m);
+  EXPECT_EQ(m.model.services[0].icmp_kinds, (1u << static_cast<unsigned>(IcmpKind::Echo)) |
+                                                (1u << static_cast<unsigned>(IcmpKind::Unreachable)));
+  expect_error(std::string(kSvc) + "set service web icmp-type echo\n", 4, 27, "icmp-type needs protocol icmp");
+  EXPECT_EQ(icmp_kind(false, 8), IcmpKind::Echo);
+  EXPECT_EQ(icmp_kind(true, 128), IcmpKind::Echo);
+  EXPECT_EQ(icmp_kind(true, 2), IcmpKind::PacketTooBig);
+  EXPECT_EQ(icmp_kind(false, 0), IcmpKind::Other);  // an echo reply opens nothing
+}
+
+// `mirror always` with no mirror output: the administrator's own statement is refused (at its
+// value); a profile's is a warning; with an output, neither.
+TEST(Model, MirrorAlwaysNeedsAMirrorOutput) {
+  expect_error(std::string(kSvc) + "set service web mirror always\n", 4, 24,
+               "mirror always, but mirror output is none");
+  ModelResult ent = model("set profile enterprise\nset printer-network 198.18.20.0/24\n");
+  ASSERT_TRUE(ent.ok()) << errors(ent);
+  bool warned = false;
+  for (const auto& w : ent.warnings)
+    warned |= w.reason.find("service 'mail-smtp': mirror always, but mirror output is none") != std::string::npos;
+  EXPECT_TRUE(warned);
+  ModelResult with = model(std::string(kSvc) + "set service web mirror always\nset mirror output pcap\n");
+  ASSERT_TRUE(with.ok()) << errors(with);
+  for (const auto& w : with.warnings) EXPECT_EQ(w.reason.find("mirror always"), std::string::npos) << w.reason;
+}
+
 }  // namespace
 }  // namespace pw::policy
 

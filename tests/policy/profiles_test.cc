@@ -140,8 +140,24 @@ TEST_P(BothProfiles, EgressIsAnAllowListToGroups) {
   for (auto [proto, port] : std::vector<std::pair<L4, uint16_t>>{
            {L4::Tcp, 25}, {L4::Tcp, 587}, {L4::Tcp, 465}, {L4::Tcp, 110}, {L4::Tcp, 995},
            {L4::Tcp, 389}, {L4::Tcp, 636}, {L4::Tcp, 445}, {L4::Tcp, 80}, {L4::Tcp, 443},
-           {L4::Udp, 514}, {L4::Tcp, 6514}, {L4::Udp, 123}, {L4::Udp, 53}, {L4::Tcp, 8080}})
+           {L4::Udp, 514}, {L4::Tcp, 6514}, {L4::Udp, 123}, {L4::Udp, 53}, {L4::Tcp, 8080},
+           {L4::Udp, 137}, {L4::Udp, 138}, {L4::Udp, 427}, {L4::Udp, 3702}, {L4::Udp, 5353},
+           {L4::Udp, 1900}, {L4::Udp, 5355}})
     EXPECT_FALSE(allowed(f.out(proto, port, kStranger))) << to_string(proto) << "/" << port;
+}
+
+// The small office's discovery: clients reach the MFD from anywhere on the segment; the MFD's own
+// announcements reach only the discovery multicast groups (and NetBIOS the file servers).
+TEST(SmallOffice, DiscoveryLeavesOnlyTowardTheMulticastGroups) {
+  Fixture f("small-office");
+  for (auto [port, group] : std::vector<std::pair<uint16_t, const char*>>{
+           {5353, "224.0.0.251"}, {5353, "ff02::fb"}, {3702, "239.255.255.250"}, {3702, "ff02::c"},
+           {427, "239.255.255.253"}, {137, "255.255.255.255"}, {138, "255.255.255.255"}}) {
+    EXPECT_TRUE(allowed(f.out(L4::Udp, port, group))) << port << " to " << group;
+    EXPECT_TRUE(allowed(f.in(L4::Udp, port, kStranger))) << port << " from anyone";
+    EXPECT_NE(f.in(L4::Udp, port, kStranger)->inspect, Inspect::None) << port;
+  }
+  EXPECT_TRUE(allowed(f.out(L4::Udp, 137, f.group("file-servers"))));
 }
 
 TEST_P(BothProfiles, MailDirectoryFilesLogsNeedTls) {
