@@ -90,6 +90,7 @@ Pipeline::Pipeline(const PipelineLimits& limits, InspectorLookup inspectors)
       buffer_quota_(std::max<size_t>(1, limits.buffers / 8)),
       scans_(limits.scan_sources, 20, 5, 10'000'000'000ull),
       auth_failures_(limits.scan_sources, 5, 180'000'000'000ull),
+      short_tls_(limits.scan_sources, 30, 180'000'000'000ull),
       blocked_(limits.scan_sources),
       flow_share_(limits.flows / 4),
       new_flow_rate_(limits.scan_sources, 2000),
@@ -112,6 +113,7 @@ void Pipeline::set_policy(const policy::CompiledPolicy* p) {
     scans_.set_thresholds(ps.ports, ps.printers, ps.window_s * 1'000'000'000ull);
     const auto& fa = p->model().failed_auth;
     auth_failures_.set_thresholds(fa.count, fa.window_s * 1'000'000'000ull);
+    short_tls_.set_thresholds(fa.tls_sessions, fa.window_s * 1'000'000'000ull);
     new_flow_rate_.set_limit(p->model().flows.new_per_source);
     max_flows_per_source_ = p->model().flows.max_per_source;
   }
@@ -705,7 +707,10 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     // A control connection that ends opens no more data connections; closed both ways and
     // acknowledged (or reset), a flow gives its inspection state back.
     if (change.fin) ftp_session_close(fl);
-    if (change.closed) close_inspection(fl);
+    if (change.closed) {
+      session_end(fl, sink);
+      close_inspection(fl);
+    }
   } else if (fl.inspector && !fl.pass_through) {
     // Datagram protocols: each datagram is one in-order chunk.
     if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};

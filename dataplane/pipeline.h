@@ -212,6 +212,13 @@ class Pipeline {
   void auth_failure(const Flow& fl, PipelineSink& sink);
   // An inspector's denial that refused a credential (an attempt to log in, in clear).
   static bool refused_credential(Reason r);
+  // A flow ends (FIN both ways or RST): a TLS session to a printer's login service that lasted
+  // under kShortSession counts toward the behavioural signal of logins failing inside TLS.
+  void session_end(Flow& fl, PipelineSink& sink);
+  // One auth-failures event for `fl`'s client (`n` failures; detail when not empty), with the
+  // block when configured.
+  void failures_reached(const Flow& fl, uint32_t n, std::string_view detail, PipelineSink& sink);
+  static constexpr uint64_t kShortSession = 10'000'000'000ull;
   // An FTP control flow in TLS opens its (client, printer) session; its end closes it.
   void ftp_session_open(Flow& fl);
   void ftp_session_close(Flow& fl);
@@ -243,6 +250,7 @@ class Pipeline {
   size_t buffer_quota_;              // of them, one source may hold at once
   ScanDetector scans_;
   FailureDetector auth_failures_;
+  FailureDetector short_tls_;  // short TLS sessions to login services (failed-auth tls-sessions)
   BlockList blocked_;
   SourceShare flow_share_;        // flows of the table per initiator (flows max-per-source)
   RateDetector new_flow_rate_;    // new flows per initiator and second (flows new-per-source)

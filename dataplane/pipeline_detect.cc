@@ -25,20 +25,43 @@ void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketV
 }
 
 void Pipeline::auth_failure(const Flow& fl, PipelineSink& sink) {
-  const IpAddr client = flow_ends(fl).client;
   uint32_t n = 0;
-  if (!auth_failures_.record(client, now_, &n)) return;
+  if (auth_failures_.record(flow_ends(fl).client, now_, &n)) failures_reached(fl, n, {}, sink);
+}
+
+void Pipeline::failures_reached(const Flow& fl, uint32_t n, std::string_view detail,
+                                PipelineSink& sink) {
   const auto& fa = policy_->model().failed_auth;
   // Only a peer is blocked, toward the printers: a printer that fails to log in to the site's
   // servers is reported, never cut off from its own network.
   const bool block = fa.block && fl.to_printers;
   Event e = flow_event(fl, block ? EventAction::Block : EventAction::Alert, Reason::AuthFailures, n);
   e.src_port = e.dst_port = 0;  // about the source, not one connection
+  if (!detail.empty()) e.set_detail(detail);
   if (block) {
-    block_source(client, now_ + fa.block_s * 1'000'000'000ull);
-    e.set_detail("block-time " + std::to_string(fa.block_s) + "s");
+    block_source(flow_ends(fl).client, now_ + fa.block_s * 1'000'000'000ull);
+    if (detail.empty()) e.set_detail("block-time " + std::to_string(fa.block_s) + "s");
   }
   emit_event(e, sink);
+}
+
+void Pipeline::session_end(Flow& fl, PipelineSink& sink) {
+  if (fl.session_noted || !fl.to_printers || fl.ftp_data) return;
+  fl.session_noted = true;
+  const uint32_t threshold = policy_->model().failed_auth.tls_sessions;
+  if (threshold == 0 || now_ - fl.created_ns >= kShortSession) return;
+  // A login service of a printer, reached through TLS: the remote UI and other implicit-TLS
+  // services once the handshake was accepted, the STARTTLS protocols once upgraded. (IPP is not
+  // a login service: print jobs over ipps are short sessions by nature.)
+  const policy::CompiledService& svc = policy_->services()[fl.service];
+  using I = policy::Inspect;
+  const bool tls_login = (svc.inspect == I::Tls && fl.pass_through) ||
+                         ((svc.inspect == I::Ftp || svc.inspect == I::Smtp || svc.inspect == I::Pop3 ||
+                           svc.inspect == I::Imap || svc.inspect == I::Ldap || svc.inspect == I::Rfb) &&
+                          fl.secured);
+  if (!tls_login) return;
+  uint32_t n = 0;
+  if (short_tls_.record(flow_ends(fl).client, now_, &n)) failures_reached(fl, n, "short TLS sessions", sink);
 }
 
 void Pipeline::block_source(const IpAddr& src, uint64_t until_ns) {

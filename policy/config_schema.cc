@@ -214,7 +214,11 @@ SchemaNode build_schema() {
                                  "alert; or alert and block the source toward the printers",
                                  "alert"),
                           leaf("block-time", ValueType::Duration,
-                               "how long block-source blocks a source", "15m")})}),
+                               "how long block-source blocks a source", "15m"),
+                          number("tls-sessions", 0, 100000,
+                                 "short TLS sessions to a printer's login service per window that "
+                                 "count as failed logins (0: off)",
+                                 "30")})}),
           secure(container(
               "mirror", "copies of suspicious flows to a NIDS",
               {choice("output", {"none", "port", "vxlan", "erspan", "pcap"}, "where copies go",

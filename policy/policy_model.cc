@@ -381,6 +381,7 @@ class Builder {
     m_.failed_auth.window_s = secs("detection failed-auth window");
     m_.failed_auth.block = get("detection failed-auth action") == "block-source";
     m_.failed_auth.block_s = secs("detection failed-auth block-time");
+    m_.failed_auth.tls_sessions = static_cast<uint32_t>(num("detection failed-auth tls-sessions"));
 
     auto& mi = m_.mirror;
     const std::string out = get("mirror output");

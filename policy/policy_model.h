@@ -113,6 +113,7 @@ struct Model {
     uint64_t window_s = 180;
     bool block = false;         // action block-source
     uint64_t block_s = 900;     // block-time
+    uint32_t tls_sessions = 30;  // short TLS sessions per window that count as failures (0: off)
   } failed_auth;
   struct {
     MirrorOutput output = MirrorOutput::None;

@@ -692,6 +692,46 @@ TEST_F(PipelineTest, OneSourceCannotFillTheTable) {
   EXPECT_TRUE(run(tcp_frame(kClient, {43306, 9100, kSyn, 100, 0})));
 }
 
+// The behavioural signal where the login result is encrypted: short TLS sessions to a printer's
+// login service (here the remote UI, inspect tls) count toward detection failed-auth
+// tls-sessions; a long session does not.
+TEST_F(PipelineTest, ShortTlsSessionsToALoginServiceCountAsFailures) {
+  const auto flights = tls_handshake({});
+  ASSERT_FALSE(flights.empty());
+  policy = compile_text(kPolicy + "set service https-mgmt inspect tls\n"
+                                  "set detection failed-auth tls-sessions 3\n");
+  make(&proto::inspector_for);
+  const Ip s2c{kMgmt.dst, kMgmt.src};
+  auto session = [&](uint16_t port, uint64_t hold_ns) {
+    auto [c, s] = handshake(kMgmt, port, 443);
+    for (const auto& fl : flights) {
+      if (fl.to_server) {
+        EXPECT_TRUE(run(tcp_frame(kMgmt, {port, 443, kAck | kPsh, c, s}, fl.bytes)));
+        c += static_cast<uint32_t>(fl.bytes.size());
+      } else {
+        EXPECT_TRUE(run(tcp_frame(s2c, {443, port, kAck | kPsh, s, c}, fl.bytes)));
+        s += static_cast<uint32_t>(fl.bytes.size());
+      }
+    }
+    now += hold_ns;
+    EXPECT_TRUE(run(tcp_frame(kMgmt, {port, 443, kAck | kFin, c, s})));
+    EXPECT_TRUE(run(tcp_frame(s2c, {443, port, kAck | kFin, s, c + 1})));
+    EXPECT_TRUE(run(tcp_frame(kMgmt, {port, 443, kAck, c + 1, s + 1})));
+  };
+  session(44000, 11'000'000'000ull);  // 11 s: a session, not a guess
+  session(44001, 0);
+  session(44002, 0);
+  EXPECT_EQ(out.count(Reason::AuthFailures), 0u);
+  session(44003, 0);
+  ASSERT_EQ(out.count(Reason::AuthFailures), 1u);
+  for (const auto& e : out.events)
+    if (e.reason == Reason::AuthFailures) {
+      EXPECT_EQ(e.src.str(), "198.18.40.7");
+      EXPECT_EQ(e.count, 3u);
+      EXPECT_NE(event_json(e, policy.get()).find("\"detail\":\"short TLS sessions\""), std::string::npos);
+    }
+}
+
 TEST_F(PipelineTest, FullFlowTableDropsNewFlowsOnly) {
   lim.flows = 4;
   make(nullptr);
