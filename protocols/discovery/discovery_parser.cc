@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/ascii.h"
+
 namespace pw::proto::discovery {
 
 const char* to_string(Protocol p) {
@@ -180,17 +182,6 @@ Parsed parse_netbios_dgm(Bytes d) {
 // ------------------------------------------------------------------------------------------------
 // SSDP: HTTP-style start line and headers, nothing else
 // ------------------------------------------------------------------------------------------------
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 bool token_char(uint8_t c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
@@ -237,8 +228,8 @@ Parsed parse_ssdp(Bytes d) {
       if (!token_char(static_cast<uint8_t>(line[i]))) return bad("header name not a token");
     std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    if (ieq(name, "MAN") && value == "\"ssdp:discover\"") man_discover = true;
-    if (ieq(name, "ST") && !value.empty()) st = true;
+    if (iequals(name, "MAN") && value == "\"ssdp:discover\"") man_discover = true;
+    if (iequals(name, "ST") && !value.empty()) st = true;
   }
   if (!ended) return bad("headers without their empty line");
   if (pos != s.size()) return bad("bytes after the headers");
