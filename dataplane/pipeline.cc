@@ -705,12 +705,11 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     }
     const TcpChange change = tcp_commit(v, fl, side);
     // A control connection that ends opens no more data connections; closed both ways and
-    // acknowledged (or reset), a flow gives its inspection state back.
+    // acknowledged (or reset), a flow gives its inspection state back. The session itself ends
+    // at the first FIN or RST either side sends (a lost last ACK must not hide a short session).
     if (change.fin) ftp_session_close(fl);
-    if (change.closed) {
-      session_end(fl, sink);
-      close_inspection(fl);
-    }
+    if (change.fin || change.closed) session_end(fl, sink);
+    if (change.closed) close_inspection(fl);
   } else if (fl.inspector && !fl.pass_through) {
     // Datagram protocols: each datagram is one in-order chunk.
     if (!l4_checksum_ok(v)) return {false, true, Reason::BadL4Checksum};

@@ -212,8 +212,8 @@ class Pipeline {
   void auth_failure(const Flow& fl, PipelineSink& sink);
   // An inspector's denial that refused a credential (an attempt to log in, in clear).
   static bool refused_credential(Reason r);
-  // A flow ends (FIN both ways or RST): a TLS session to a printer's login service that lasted
-  // under kShortSession counts toward the behavioural signal of logins failing inside TLS.
+  // A session ends (the first FIN or RST of either side): a TLS session to a printer's login
+  // service that lasted under kShortSession counts toward the signal of logins failing in TLS.
   void session_end(Flow& fl, PipelineSink& sink);
   // One auth-failures event for `fl`'s client (`n` failures; detail when not empty), with the
   // block when configured.

@@ -702,7 +702,9 @@ TEST_F(PipelineTest, ShortTlsSessionsToALoginServiceCountAsFailures) {
                                   "set detection failed-auth tls-sessions 3\n");
   make(&proto::inspector_for);
   const Ip s2c{kMgmt.dst, kMgmt.src};
-  auto session = [&](uint16_t port, uint64_t hold_ns) {
+  // full: both FINs acknowledged; otherwise only the client's FIN is seen (the rest of the
+  // close lost or still to come): the session ended at that FIN all the same.
+  auto session = [&](uint16_t port, uint64_t hold_ns, bool full = true) {
     auto [c, s] = handshake(kMgmt, port, 443);
     for (const auto& fl : flights) {
       if (fl.to_server) {
@@ -715,12 +717,13 @@ TEST_F(PipelineTest, ShortTlsSessionsToALoginServiceCountAsFailures) {
     }
     now += hold_ns;
     EXPECT_TRUE(run(tcp_frame(kMgmt, {port, 443, kAck | kFin, c, s})));
+    if (!full) return;
     EXPECT_TRUE(run(tcp_frame(s2c, {443, port, kAck | kFin, s, c + 1})));
     EXPECT_TRUE(run(tcp_frame(kMgmt, {port, 443, kAck, c + 1, s + 1})));
   };
   session(44000, 11'000'000'000ull);  // 11 s: a session, not a guess
   session(44001, 0);
-  session(44002, 0);
+  session(44002, 0, false);
   EXPECT_EQ(out.count(Reason::AuthFailures), 0u);
   session(44003, 0);
   ASSERT_EQ(out.count(Reason::AuthFailures), 1u);

@@ -9,7 +9,9 @@
 #     so does FTP), counted as source-blocked; `printwall show blocked-sources` lists it;
 #   - `printwall clear blocked-sources address A` (audited) lifts it: SNMP works again;
 #   - a second client guessing FTP logins in clear (refused by the gateway, plaintext-auth)
-#     is blocked after its fifth attempt the same way; the first client is not affected.
+#     is blocked after its fifth attempt the same way; the first client is not affected;
+#   - a third client guessing FTP logins inside TLS (AUTH TLS: the answers are encrypted) is
+#     blocked after five short TLS sessions (detection failed-auth tls-sessions 5).
 # usage: brute_force_test.sh PRINTWALLD [PRINTWALL]
 set -u
 pwd_bin=$1
@@ -41,6 +43,7 @@ lab_conf
 cat >>"$tmp/pw.conf" <<CONF
 set detection failed-auth action block-source
 set detection failed-auth block-time 2m
+set detection failed-auth tls-sessions 5
 CONF
 lab_start "$pwd_bin" pwb
 lab_forwarding
@@ -106,5 +109,19 @@ snmp 198.18.20.101 "$SRV_PASSWORD" && bad "the second client is not blocked" || 
 ip netns exec $ns_c ping -c 1 -W 2 -I 198.18.20.101 198.18.20.5 >/dev/null 2>&1 &&
   bad "ping from a blocked client that is not in the management group" || ok "no ping from outside the management group"
 snmp 198.18.20.100 "$SRV_PASSWORD" && ok "the first client is not affected" || bad "the first client is blocked again"
+# Guessing inside TLS (FTP with AUTH TLS: the 530 answers are encrypted): from a third client,
+# five short TLS sessions to the FTP service are the signal (tls-sessions 5), and block it.
+ip -n $ns_c addr add 198.18.20.102/24 dev cli$tag
+for i in 1 2 3 4 5; do
+  ip netns exec $ns_c timeout 10 curl -sS --connect-timeout 3 --interface 198.18.20.102 --ssl-reqd -k \
+    --user "$SRV_USER:guess$i" ftp://198.18.20.5/ >/dev/null 2>&1 && bad "FTPS guess $i was accepted"
+done
+sleep 0.5
+grep -q '"action":"block","reason":"auth-failures".*"src_ip":"198.18.20.102".*"detail":"short TLS sessions"' "$tmp/events.jsonl" &&
+  ok "five short FTPS sessions with wrong passwords block the third client" ||
+  { bad "no block for guesses inside TLS"; grep 198.18.20.102 "$tmp/events.jsonl"; }
+ip netns exec $ns_c timeout 10 curl -sS --connect-timeout 3 --interface 198.18.20.102 --ssl-reqd -k \
+  --user "$SRV_USER:$SRV_PASSWORD" ftp://198.18.20.5/ >/dev/null 2>&1 &&
+  bad "the third client still reaches FTP" || ok "the third client is blocked"
 grep -qF -- "$SRV_PASSWORD" "$tmp/events.jsonl" && bad "a secret is in the event log"
 exit $fail
