@@ -119,6 +119,12 @@ SchemaNode build_schema() {
           secure(choice("snmp-version", {"1", "2c", "3"}, "lowest SNMP version allowed")),
           secure(choice("snmp-security", {"no-auth", "auth-no-priv", "auth-priv"},
                         "lowest SNMPv3 security level (discovery is always allowed)")),
+          secure(choice("snmp-des", {"deny", "allow"},
+                        "SNMPv3 DES privacy (recognised in the agent's answers)", "deny")),
+          secure(choice("snmp-auth", {"any", "sha2"},
+                        "SNMPv3 authentication: sha2 refuses HMAC-96 (MD5 and SHA-1, which look "
+                        "alike on the wire)",
+                        "any")),
           secure(choice("smb-signing", {"required", "optional"}, "SMB2/3 signing")),
           secure(choice("smb1", {"deny", "allow"}, "SMB1 dialect", "deny")),
           leaf("passive-ports", ValueType::PortRange, "FTP passive data ports on the printer"),

@@ -29,6 +29,8 @@ struct InspectorConfig {
   bool plaintext_auth = false;                  // cleartext credentials tolerated (never default)
   SnmpVersion snmp_min_version = SnmpVersion::V3;
   SnmpSecurity snmp_min_security = SnmpSecurity::NoAuth;
+  bool snmp_des = false;         // DES privacy allowed (snmp-des allow)
+  bool snmp_auth_sha2 = false;   // HMAC-SHA-2 authentication required (snmp-auth sha2, RFC 7860)
   bool smb_signing_required = false;
   bool smb1 = false;
   bool ftp_data_tls = true;                     // FTP data connections start with TLS

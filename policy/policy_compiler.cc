@@ -51,6 +51,8 @@ uint64_t inspection_key(const CompiledService& c) {
   mix(c.plaintext_auth);
   mix(static_cast<uint64_t>(c.snmp_min_version));
   mix(static_cast<uint64_t>(c.snmp_min_security));
+  mix(c.snmp_des);
+  mix(c.snmp_auth_sha2);
   mix(c.smb_signing_required);
   mix(c.smb1);
   mix(uint64_t{c.passive_ports.lo} << 16 | c.passive_ports.hi);

@@ -171,6 +171,10 @@ class Builder {
         sv.snmp_min_version = static_cast<SnmpVersion>(choice_index(*s.node, v));
       else if (leaf == "snmp-security")
         sv.snmp_min_security = static_cast<SnmpSecurity>(choice_index(*s.node, v));
+      else if (leaf == "snmp-des")
+        sv.snmp_des = v == "allow";
+      else if (leaf == "snmp-auth")
+        sv.snmp_auth_sha2 = v == "sha2";
       else if (leaf == "smb-signing") sv.smb_signing_required = v == "required";
       else if (leaf == "smb1") sv.smb1 = v == "allow";
       else if (leaf == "passive-ports") sv.passive_ports = port_range(v);
@@ -522,6 +526,8 @@ class Builder {
     only_with("data-tls", Inspect::Ftp, "ftp");
     only_with("snmp-version", Inspect::Snmp, "snmp");
     only_with("snmp-security", Inspect::Snmp, "snmp");
+    only_with("snmp-des", Inspect::Snmp, "snmp");
+    only_with("snmp-auth", Inspect::Snmp, "snmp");
     only_with("smb-signing", Inspect::Smb, "smb");
     only_with("smb1", Inspect::Smb, "smb");
     only_with("lpd-remove-jobs", Inspect::Lpd, "lpd");

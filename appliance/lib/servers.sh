@@ -240,7 +240,8 @@ EOF
 }
 
 # ------------------------------------------------------------------------------------------------
-# SNMP: snmpd (v1/v2c community for one client, v3 users pwadmin authPriv and pwnoauth)
+# SNMP: snmpd (v1/v2c community for one client, v3 users pwadmin authPriv (SHA, AES), pwdes
+# authPriv with DES privacy (weak: the gateway refuses it) and pwnoauth)
 # ------------------------------------------------------------------------------------------------
 # Afterwards SRV_SNMPGET holds the client command prefix (private state directory, no MIBs).
 srv_snmpd() {  # NS ADDR COMMUNITY_CLIENT
@@ -253,8 +254,10 @@ sysLocation "$SRV_LABEL, printer network"
 sysContact "$SRV_LABEL"
 rocommunity $SRV_COMMUNITY $3
 createUser pwadmin SHA "$SRV_PASSWORD" AES "$SRV_PRIVPASS"
+createUser pwdes SHA "$SRV_PASSWORD" DES "$SRV_PRIVPASS"
 createUser pwnoauth
 rouser pwadmin priv
+rouser pwdes priv
 rouser pwnoauth noauth
 EOF
   srv_start "$ns" "$d/snmpd.out" env SNMP_PERSISTENT_DIR="$d/agent" MIBS= \

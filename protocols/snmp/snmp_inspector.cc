@@ -44,6 +44,23 @@ policy::SnmpSecurity level_of(uint8_t flags) {
   }
 }
 
+// The guide: "do not allow weak encryption ... SNMPv3". HMAC-96 (RFC 3414: MD5 and SHA-1 alike,
+// 12 octets) where the service requires HMAC-SHA-2 (RFC 7860: 16 octets and more).
+bool weak_auth(const Message& m, const Context& ctx) {
+  return ctx.service && ctx.service->snmp_auth_sha2 && m.auth_len <= 12;
+}
+
+// DES privacy (RFC 3414 8.1.1.1), recognised where the sender is the authoritative engine (the
+// agent's answers and reports, an inform's answer: toward the client): its salt begins with the
+// sender's snmpEngineBoots, which the message states, and CBC leaves whole 8-octet blocks. AES
+// (RFC 3826 3.1.2.1) takes a 64-bit salt of its own and CFB any length. An AES implementation
+// that put its boots in its salt would be taken for DES one answer in eight: `snmp-des allow`.
+bool looks_des(const Message& m, Dir d, const Context& ctx) {
+  if (d != Dir::ToClient || (ctx.service && ctx.service->snmp_des)) return false;
+  return m.priv_len == 8 && m.encrypted_len % 8 == 0 &&
+         static_cast<int64_t>(m.priv_head) == m.engine_boots;
+}
+
 // A visible SetRequest is the management group's only.
 Judgement check_set(const Message& m, const Context& ctx) {
   if (!m.has_pdu) return need();
@@ -77,8 +94,15 @@ Judgement judge(const Message& m, Dir d, const Context& ctx) {
     if (!m.has_pdu) return need();
     return m.pdu == kReport ? allow() : deny(Reason::Snmpv3NoAuth);
   }
+  if (level != policy::SnmpSecurity::NoAuth) {
+    if (!m.has_usm) return need();
+    if (weak_auth(m, ctx)) return deny(Reason::SnmpWeakCrypto);
+  }
   // authPriv: the scoped PDU is encrypted (RFC 3414 section 1.4.3), its type cannot be seen.
-  if (level == policy::SnmpSecurity::AuthPriv) return allow();
+  if (level == policy::SnmpSecurity::AuthPriv) {
+    if (!m.encrypted) return need();
+    return looks_des(m, d, ctx) ? deny(Reason::SnmpWeakCrypto) : allow();
+  }
   return check_set(m, ctx);
 }
 

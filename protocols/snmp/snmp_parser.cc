@@ -114,6 +114,11 @@ Parse usm(std::span<const std::byte> params, Message& m) {
   m.has_usm = true;
   m.user_empty = user.empty();
   m.engine_id_len = static_cast<uint32_t>(engine.size());
+  m.engine_boots = boots;
+  m.auth_len = static_cast<uint32_t>(auth.size());
+  m.priv_len = static_cast<uint32_t>(priv.size());
+  for (size_t k = 0; k < 4 && k < priv.size(); ++k)
+    m.priv_head = (m.priv_head << 8) | static_cast<uint8_t>(priv[k]);
   return Parse::Ok;
 }
 
@@ -144,9 +149,10 @@ Parse v3(BerReader& msg, Message& m) {
   PW_SNMP_TRY(msg.peek(t), "msgData");
   if (m.flags & kFlagPriv) {
     if (t.tag != kBerOctetString) return bad(m, "msgData not encrypted");
-    m.encrypted = true;
     PW_SNMP_TRY(msg.expect(kBerOctetString, t), "encryptedPDU");
     if (t.length == 0) return bad(m, "encryptedPDU");
+    m.encrypted = true;
+    m.encrypted_len = static_cast<uint32_t>(t.length);
   } else {
     if (t.tag != kBerSequence) return bad(m, "msgData not a scopedPDU");
     BerReader sc;

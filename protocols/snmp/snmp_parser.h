@@ -64,8 +64,13 @@ struct Message {
   bool has_usm = false;
   bool user_empty = false;
   uint32_t engine_id_len = 0;
-  // v3: msgData is an encryptedPDU (authPriv): its PDU cannot be seen
+  int64_t engine_boots = 0;  // msgAuthoritativeEngineBoots
+  uint32_t auth_len = 0;     // msgAuthenticationParameters: 12 for HMAC-96 (MD5, SHA-1), more for SHA-2
+  uint32_t priv_len = 0;     // msgPrivacyParameters: the salt, 8 octets for DES and AES
+  uint32_t priv_head = 0;    // its first 4 octets (DES: the sender's snmpEngineBoots, RFC 3414 8.1.1.1)
+  // v3: msgData is an encryptedPDU (authPriv): its PDU cannot be seen, only its length
   bool encrypted = false;
+  uint32_t encrypted_len = 0;
   // The PDU (v1/v2c, and v3 without privacy)
   bool has_pdu = false;
   uint8_t pdu = 0;

@@ -11,7 +11,8 @@
 #   - a second client guessing FTP logins in clear (refused by the gateway, plaintext-auth)
 #     is blocked after its fifth attempt the same way; the first client is not affected;
 #   - a third client guessing FTP logins inside TLS (AUTH TLS: the answers are encrypted) is
-#     blocked after five short TLS sessions (detection failed-auth tls-sessions 5).
+#     blocked after five short TLS sessions (detection failed-auth tls-sessions 5);
+#   - an SNMPv3 user with DES privacy gets no answer (snmp-weak-crypto); SHA/AES still answers.
 # usage: brute_force_test.sh PRINTWALLD [PRINTWALL]
 set -u
 pwd_bin=$1
@@ -123,5 +124,15 @@ grep -q '"action":"block","reason":"auth-failures".*"src_ip":"198.18.20.102".*"d
 ip netns exec $ns_c timeout 10 curl -sS --connect-timeout 3 --interface 198.18.20.102 --ssl-reqd -k \
   --user "$SRV_USER:$SRV_PASSWORD" ftp://198.18.20.5/ >/dev/null 2>&1 &&
   bad "the third client still reaches FTP" || ok "the third client is blocked"
+# The guide's "no weak encryption" in SNMPv3: a user with DES privacy gets no answer through the
+# gateway (the agent's DES answer is refused, snmp-weak-crypto), from a client that is not blocked.
+ip netns exec $ns_c timeout 15 "${SRV_SNMPGET[@]}" --clientaddr=198.18.20.100 -v3 -l authPriv -u pwdes \
+  -a SHA -A "$SRV_PASSWORD" -x DES -X "$SRV_PRIVPASS" 198.18.20.5 1.3.6.1.2.1.1.1.0 >"$tmp/snmp.out" 2>&1 &&
+  grep -q STRING "$tmp/snmp.out" && bad "SNMPv3 with DES privacy answered through the gateway" ||
+  ok "SNMPv3 with DES privacy gets no answer"
+sleep 0.5
+grep -q '"reason":"snmp-weak-crypto"' "$tmp/events.jsonl" &&
+  ok "snmp-weak-crypto event for the DES answer" || { bad "no snmp-weak-crypto event"; tail -3 "$tmp/events.jsonl"; }
+snmp 198.18.20.100 "$SRV_PASSWORD" && ok "SHA/AES still answers" || bad "SHA/AES no longer answers"
 grep -qF -- "$SRV_PASSWORD" "$tmp/events.jsonl" && bad "a secret is in the event log"
 exit $fail

@@ -94,7 +94,8 @@ TEST(Roles, SchemaSecurityNodes) {
   walk(policy::schema_root(), "");
   EXPECT_THAT(marked, UnorderedElementsAre("service tls", "service min-tls",
                                            "service plaintext-auth", "service snmp-version",
-                                           "service snmp-security", "service smb-signing",
+                                           "service snmp-security", "service snmp-des",
+                                           "service snmp-auth", "service smb-signing",
                                            "service smb1", "service data-tls", "service lpd-remove-jobs",
                                            "service lpd-queue-state", "service mirror", "service risk", "service discovery-answers",
                                            "security", "job-language", "ipp", "mirror",

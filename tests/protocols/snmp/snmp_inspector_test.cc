@@ -131,6 +131,42 @@ TEST(SnmpUdp, SecurityLevels) {
   EXPECT_TRUE(ok(f.c(kV3AuthPrivGet)));
 }
 
+// The guide: no weak encryption in SNMPv3. DES is recognised in the agent's answers (the salt
+// holds the boots the message states, whole 8-octet blocks); the same shape toward the agent
+// (the manager's own boots, which the message does not state) or an AES answer passes.
+TEST(SnmpUdp, DesPrivacyIsDeniedInTheAgentsAnswer) {
+  Flow f(kUdp);
+  EXPECT_EQ(why(f.s(v3_answer(kDesSalt, 112))), Reason::SnmpWeakCrypto);
+  EXPECT_EQ(why(f.s(v3_answer(kDesSalt, 56))), Reason::SnmpWeakCrypto);
+  EXPECT_TRUE(ok(f.s(v3_answer(kAesSalt, 111))));
+  EXPECT_TRUE(ok(f.s(v3_answer(kAesSalt, 112))));  // AES, a whole number of blocks by chance
+  EXPECT_TRUE(ok(f.s(v3_answer(kDesSalt, 53))));   // boots in the salt, but not CBC: not DES
+  Bytes other_boots = kDesSalt;
+  other_boots[3] = 2;
+  EXPECT_TRUE(ok(f.s(v3_answer(other_boots, 56))));
+  EXPECT_TRUE(ok(f.c(v3_answer(kDesSalt, 56))));  // a request: the boots would be the manager's
+  f.service.snmp_des = true;  // snmp-des allow
+  EXPECT_TRUE(ok(f.s(v3_answer(kDesSalt, 112))));
+  Flow t(kTcp);
+  EXPECT_EQ(why(t.s(v3_answer(kDesSalt, 112), 1)), Reason::SnmpWeakCrypto);
+}
+
+// snmp-auth sha2: HMAC-96 (MD5 or SHA-1: 12 octets either way) is refused in both directions and
+// at every level that authenticates; HMAC-SHA-2 (RFC 7860) passes. By default both pass.
+TEST(SnmpUdp, Sha2AuthenticationWhenRequired) {
+  Flow f(kUdp);
+  EXPECT_TRUE(ok(f.c(kV3AuthPrivGet)));
+  EXPECT_TRUE(ok(f.s(v3_answer(kAesSalt, 111))));
+  f.service.snmp_auth_sha2 = true;
+  EXPECT_EQ(why(f.c(kV3AuthPrivGet)), Reason::SnmpWeakCrypto);
+  EXPECT_EQ(why(f.s(v3_answer(kAesSalt, 111))), Reason::SnmpWeakCrypto);
+  EXPECT_TRUE(ok(f.s(v3_answer(kAesSalt, 111, 24))));
+  EXPECT_TRUE(ok(f.s(v3_answer(kAesSalt, 111, 48))));
+  EXPECT_TRUE(ok(f.c(kV3Discovery)));  // discovery authenticates nothing
+  f.service.snmp_min_security = SnmpSecurity::AuthNoPriv;
+  EXPECT_EQ(why(f.c(kV3AuthNoPrivSet)), Reason::SnmpWeakCrypto);
+}
+
 TEST(SnmpUdp, NoServiceMeansTheStrictestSettings) {
   Flow f(kUdp);
   f.ctx.service = nullptr;

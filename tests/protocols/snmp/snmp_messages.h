@@ -110,6 +110,20 @@ inline const Bytes kV3AuthPrivGet = v3_message(
             0x07, 0x5a, 0xe1, 0x3f, 0x98, 0x24, 0x6d, 0xc0, 0x51, 0x8a, 0x3e, 0x17, 0xfb, 0x62,
             0x09, 0xd5, 0x74, 0x2c, 0xa8, 0x13, 0x4f, 0xe6, 0x90, 0x38, 0xbd, 0x05, 0x6a, 0xc7}));
 
+// An agent's authPriv answer as net-snmp's snmpd sends it (captured against snmpget -x DES and -x
+// AES, engine boots 1): `salt` is msgPrivacyParameters, `len` the encryptedPDU's length, `auth`
+// the length of msgAuthenticationParameters (12: HMAC-96; 24: HMAC-SHA-256, RFC 7860).
+inline Bytes v3_answer(const Bytes& salt, size_t len, size_t auth = 12, uint8_t flags = 0x03) {
+  Bytes cipher(len);
+  for (size_t k = 0; k < len; ++k) cipher[k] = static_cast<uint8_t>(0x5b * k + 0x11);
+  return v3_message({0x1c, 0x2f, 0x44, 0x02}, flags, engine_usm("admin", Bytes(auth, 0xa5), salt),
+                    octets(cipher));
+}
+// DES (RFC 3414 8.1.1.1): the salt starts with the agent's boots (1), CBC leaves 8-octet blocks.
+inline const Bytes kDesSalt = {0x00, 0x00, 0x00, 0x01, 0xd9, 0xe1, 0xcc, 0x0a};
+// AES (RFC 3826): a 64-bit salt of its own (net-snmp: random start).
+inline const Bytes kAesSalt = {0xb6, 0x10, 0x79, 0xb7, 0x86, 0xab, 0x67, 0x6c};
+
 // snmpset -v3 -l authNoPriv -u admin -a SHA ... SNMPv2-MIB::sysContact.0 s admin (133 octets:
 // the message length in long form).
 inline const Bytes kV3AuthNoPrivSet = v3_message(
