@@ -49,12 +49,25 @@ struct State : FlowState {
   bool connect;
   uint64_t length;
   uint64_t left;
-  // Response side, only while a CONNECT waits for its answer.
-  char rline[64];
+  bool clear_ok;  // the service allows clear-text credentials (plaintext-auth allow)
+  // Requests whose answers are still to come, oldest at bit 0: whether each carried
+  // Authorization, Proxy-Authorization, was a HEAD (no body in its answer) or a CONNECT.
+  uint8_t pending;
+  bool req_auth, req_proxy_auth;  // the request being read carries them
+  uint64_t pend_auth, pend_proxy, pend_head, pend_connect;
+  // Response side (RFC 9112 4, 6.3): where the next status line starts, and its status. A 401
+  // answering a request with Authorization (407: Proxy-Authorization) is a failed login.
+  enum class RPhase : uint8_t { Status, Headers, Body, ChunkSize, ChunkData, ChunkCrlf, Trailers,
+                                UntilClose };
+  RPhase rphase;
+  char rline[96];  // a status line's start, a framing field line whole
   uint8_t rkept;
   uint32_t rline_len;
-  bool rstatus_seen;
-  bool rok;
+  bool rcr;
+  bool rframing;  // the field line is Content-Length or Transfer-Encoding
+  uint16_t rstatus;
+  bool rchunked, rhas_te, rhas_length;
+  uint64_t rlength, rleft;
   Reason denied;  // once denied, every later call is denied again (Forwarded: not denied)
   tls::TlsFlow tls;
 };
@@ -90,16 +103,60 @@ void start_request(State& st) {
   st.version_len = 0;
   st.port_digits = 0;
   st.chunked = st.has_te = st.has_length = st.connect = false;
+  st.req_auth = st.req_proxy_auth = false;
   st.length = 0;
   start_line(st);
+}
+
+void start_response_line(State& st) {
+  st.rkept = 0;
+  st.rline_len = 0;
+  st.rframing = false;
+}
+
+void start_response(State& st) {
+  st.rphase = State::RPhase::Status;
+  st.rchunked = st.rhas_te = st.rhas_length = false;
+  st.rlength = 0;
+  start_response_line(st);
+}
+
+constexpr uint8_t kMaxPending = 64;  // the bit queues' width
+
+// The request's header section ended: its answer is awaited (pipelined requests queue up).
+Decision push_request(State& st) {
+  if (st.pending == kMaxPending) return deny(Reason::MalformedHttp);  // as IPP: no client waits so
+  const uint64_t bit = uint64_t{1} << st.pending;
+  const bool head = st.method_len == 4 && iequals(std::string_view(st.method, 4), "HEAD");
+  if (st.req_auth) st.pend_auth |= bit;
+  if (st.req_proxy_auth) st.pend_proxy |= bit;
+  if (head) st.pend_head |= bit;
+  if (st.connect) st.pend_connect |= bit;
+  ++st.pending;
+  return kGo;
+}
+
+struct Answered {
+  bool auth, proxy, head, connect;
+};
+
+// A final answer: the oldest request leaves the queue. An answer without a request (a server's
+// 408 before it closes) answers nothing.
+Answered pop_request(State& st) {
+  if (st.pending == 0) return {};
+  Answered a{(st.pend_auth & 1) != 0, (st.pend_proxy & 1) != 0, (st.pend_head & 1) != 0,
+             (st.pend_connect & 1) != 0};
+  st.pend_auth >>= 1;
+  st.pend_proxy >>= 1;
+  st.pend_head >>= 1;
+  st.pend_connect >>= 1;
+  --st.pending;
+  return a;
 }
 
 void after_message(State& st) {
   if (st.connect) {
     st.phase = State::Phase::AwaitConnect;
-    st.rkept = 0;
-    st.rline_len = 0;
-    st.rstatus_seen = false;
     start_line(st);
   } else {
     start_request(st);
@@ -118,6 +175,14 @@ bool authority_ends(State& st, uint8_t c) {
     return true;
   }
   return false;
+}
+
+// A userinfo ("user:password@") in the request target: refused, unless the service allows
+// clear-text credentials; then the rest of the target is read without judging it.
+Decision userinfo(State& st) {
+  if (!st.clear_ok) return deny(Reason::HttpBasicCleartext);
+  st.req = State::Req::Path;
+  return kGo;
 }
 
 // One byte of the request line other than CR/LF. The request target is judged as it streams,
@@ -146,7 +211,7 @@ Decision request_byte(State& st, uint8_t c) {
         return kGo;
       }
       if (sp) return deny(Reason::MalformedHttp);
-      if (c == '@') return deny(Reason::HttpBasicCleartext);
+      if (c == '@') return userinfo(st);
       st.req = c == '[' ? R::Literal : R::SchemeOrHost;
       return kGo;
     case R::SchemeOrHost:  // a scheme before "://", or the host of an authority-form target
@@ -154,7 +219,7 @@ Decision request_byte(State& st, uint8_t c) {
         st.req = R::Slash1;
         return kGo;
       }
-      if (c == '@') return deny(Reason::HttpBasicCleartext);
+      if (c == '@') return userinfo(st);
       authority_ends(st, c);
       return kGo;
     case R::Slash1:  // after "word:": "//" (a scheme) or digits (a port)
@@ -167,13 +232,13 @@ Decision request_byte(State& st, uint8_t c) {
         st.port_digits = 1;
         return kGo;
       }
-      return deny(Reason::HttpBasicCleartext);  // "user:pass..." cannot be a port
+      return userinfo(st);  // "user:pass..." cannot be a port
     case R::Slash2:
       if (c != '/') return deny(Reason::MalformedHttp);
       st.req = R::Authority;
       return kGo;
     case R::Authority:
-      if (c == '@') return deny(Reason::HttpBasicCleartext);
+      if (c == '@') return userinfo(st);
       if (c == '[') {
         st.req = R::Literal;
         return kGo;
@@ -186,17 +251,17 @@ Decision request_byte(State& st, uint8_t c) {
       authority_ends(st, c);
       return kGo;
     case R::Literal:  // an IPv6 literal: colons inside brackets are not a port
-      if (c == '@') return deny(Reason::HttpBasicCleartext);
+      if (c == '@') return userinfo(st);
       if (sp) return deny(Reason::MalformedHttp);
       if (c == ']') st.req = R::Authority;
       return kGo;
     case R::Port:
       if (is_digit(c)) {
-        if (++st.port_digits > 5) return deny(Reason::HttpBasicCleartext);
+        if (++st.port_digits > 5) return userinfo(st);
         return kGo;
       }
       if (authority_ends(st, c)) return kGo;
-      return deny(Reason::HttpBasicCleartext);  // ":digits" followed by more: userinfo
+      return userinfo(st);  // ":digits" followed by more: userinfo
     case R::Path:
       if (sp) st.req = R::Version;
       return kGo;
@@ -251,8 +316,14 @@ Decision field_byte(State& st, uint8_t c) {
       if (st.kept == 0) return deny(Reason::MalformedHttp);  // empty field name
       std::string_view name(st.line, st.kept);
       st.in_value = true;
-      st.auth_header = iequals(name, "AUTHORIZATION") ||
-                       iequals(name, "PROXY-AUTHORIZATION");
+      const bool auth = iequals(name, "AUTHORIZATION");
+      const bool proxy_auth = iequals(name, "PROXY-AUTHORIZATION");
+      if (st.phase == State::Phase::Headers) {
+        st.req_auth |= auth;
+        st.req_proxy_auth |= proxy_auth;
+      }
+      // With clear-text credentials allowed, the scheme is not judged (the framing still is).
+      st.auth_header = (auth || proxy_auth) && !st.clear_ok;
       // Framing fields decide where the next request starts: only in the header section.
       st.framing_header = st.phase == State::Phase::Headers &&
                           (iequals(name, "CONTENT-LENGTH") ||
@@ -295,6 +366,10 @@ Decision field_done(State& st) {
 
 // The end of the header section: where the body ends (RFC 9112 6.3).
 void headers_done(State& st) {
+  if (st.connect) {  // its body, if any, would be tunnel bytes: the answer comes first
+    after_message(st);
+    return;
+  }
   if (st.chunked) {
     st.phase = State::Phase::ChunkSize;
   } else if (st.has_length && st.length > 0) {
@@ -343,6 +418,8 @@ Decision line_done(State& st) {
         }
         if (st.has_te && !st.chunked) return deny(Reason::MalformedHttp);  // length unknowable
         if (st.has_length && st.has_te) return deny(Reason::MalformedHttp);  // RFC 9112 6.3
+        Decision d = push_request(st);
+        if (d.verdict == Verdict::Deny) return d;
         headers_done(st);
         return kGo;
       }
@@ -413,37 +490,164 @@ Decision client_bytes(State& st, const uint8_t* p, size_t n, Context& ctx) {
   return cont(n);
 }
 
+// The status line (RFC 9112 4): HTTP-version SP 3DIGIT SP [reason-phrase].
+bool status_line(State& st) {
+  const std::string_view l(st.rline, st.rkept);
+  auto digit = [&](size_t k) { return is_digit(static_cast<uint8_t>(l[k])); };
+  if (l.size() < 12 || l.substr(0, 5) != "HTTP/" || !digit(5) || l[6] != '.' || !digit(7) ||
+      l[8] != ' ' || !digit(9) || !digit(10) || !digit(11) || (l.size() > 12 && l[12] != ' '))
+    return false;
+  st.rstatus = static_cast<uint16_t>((l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0'));
+  return true;
+}
+
+// A response field line, ended (without CRLF): only the framing fields matter.
+Decision response_field(State& st, bool truncated) {
+  const std::string_view l(st.rline, st.rkept);
+  const size_t colon = l.find(':');
+  if (colon == std::string_view::npos) {
+    if (truncated) return kGo;  // a name longer than the kept part: not a framing field
+    return deny(Reason::MalformedHttp);
+  }
+  const std::string_view name = l.substr(0, colon);
+  const bool length = iequals(name, "CONTENT-LENGTH");
+  if (!length && !iequals(name, "TRANSFER-ENCODING")) return kGo;
+  if (st.rphase != State::RPhase::Headers) return kGo;  // trailers frame nothing
+  if (truncated) return deny(Reason::UnitTooLong);  // its value was not seen whole
+  const std::string_view value = trim_ows(l.substr(colon + 1));
+  if (length) {
+    const std::optional<uint64_t> v = content_length(value);
+    if (!v || (st.rhas_length && *v != st.rlength)) return deny(Reason::MalformedHttp);
+    st.rhas_length = true;
+    st.rlength = *v;
+    return kGo;
+  }
+  st.rhas_te = true;
+  const std::optional<bool> chunked = final_coding_is_chunked(value);
+  if (!chunked) return deny(Reason::MalformedHttp);
+  st.rchunked = *chunked;
+  return kGo;
+}
+
+// The end of a response's header section: a failed login is counted, the answered request
+// leaves the queue, and the body's end is found (RFC 9112 6.3).
+Decision response_headers_done(State& st, Context& ctx) {
+  if (st.rhas_length && st.rhas_te) return deny(Reason::MalformedHttp);
+  if (st.rstatus < 200 && st.rstatus != 101) {  // interim (100 Continue): the final one follows
+    start_response(st);
+    return kGo;
+  }
+  const Answered a = pop_request(st);
+  if ((st.rstatus == 401 && a.auth) || (st.rstatus == 407 && a.proxy)) ctx.count(Reason::AuthFailed);
+  if (st.rstatus == 101) {  // the connection leaves HTTP/1.1 (RFC 9110 15.2.2)
+    st.rphase = State::RPhase::UntilClose;
+    return kGo;
+  }
+  if (a.connect) {
+    if (st.rstatus < 300) {
+      // The tunnel must carry TLS: the proxy's bytes after its answer come from the target.
+      st.phase = State::Phase::Tunnel;
+      tls::start(st.tls);
+      st.tls.server_first = Reason::StarttlsInjection;
+      return kGo;
+    }
+    start_request(st);  // refused: the client may try again
+  }
+  if (a.head || st.rstatus == 204 || st.rstatus == 304 || (st.rhas_length && st.rlength == 0 && !st.rhas_te)) {
+    start_response(st);
+  } else if (st.rchunked) {
+    st.rphase = State::RPhase::ChunkSize;
+    start_response_line(st);
+  } else if (st.rhas_length) {
+    st.rphase = State::RPhase::Body;
+    st.rleft = st.rlength;
+  } else {
+    st.rphase = State::RPhase::UntilClose;  // framed by the end of the connection
+  }
+  return kGo;
+}
+
+// A complete response line (LF seen).
+Decision response_line_done(State& st, Context& ctx) {
+  const bool truncated = st.rline_len > st.rkept + 2u;  // more than the kept part and CRLF
+  using R = State::RPhase;
+  Decision d = kGo;
+  switch (st.rphase) {
+    case R::Status:
+      if (st.rkept == 0 && st.rline_len <= 2) break;  // stray CRLF between responses
+      if (!status_line(st)) return deny(Reason::MalformedHttp);
+      st.rphase = R::Headers;
+      break;
+    case R::Headers:
+      if (st.rkept == 0) {
+        d = response_headers_done(st, ctx);
+        if (d.verdict == Verdict::Deny || st.phase == State::Phase::Tunnel) return d;
+        break;
+      }
+      d = response_field(st, truncated);
+      break;
+    case R::Trailers:
+      if (st.rkept == 0) {
+        start_response(st);
+        return kGo;
+      }
+      d = response_field(st, truncated);
+      break;
+    case R::ChunkSize: {
+      const std::optional<uint64_t> v = truncated ? std::nullopt : chunk_size(std::string_view(st.rline, st.rkept));
+      if (!v) return deny(Reason::MalformedHttp);
+      st.rphase = *v == 0 ? R::Trailers : R::ChunkData;
+      st.rleft = *v;
+      break;
+    }
+    case R::ChunkCrlf:
+      if (st.rkept != 0) return deny(Reason::MalformedHttp);
+      st.rphase = R::ChunkSize;
+      break;
+    default:
+      return deny(Reason::MalformedHttp);
+  }
+  if (d.verdict == Verdict::Deny) return d;
+  start_response_line(st);
+  return kGo;
+}
+
+// The server's bytes: responses read for their framing and status (credentials travel the
+// other way), then, after a CONNECT's 2xx, the tunnel's TLS.
 Decision server_bytes(State& st, const uint8_t* p, size_t n, Context& ctx) {
-  if (st.phase == State::Phase::Tunnel)
-    return tls::on_data(st.tls, Dir::ToClient, std::as_bytes(std::span(p, n)), ctx);
-  if (st.phase != State::Phase::AwaitConnect) return cont(n);  // responses carry no credential
+  using R = State::RPhase;
   for (size_t i = 0; i < n; ++i) {
+    if (st.phase == State::Phase::Tunnel)
+      return tls::on_data(st.tls, Dir::ToClient, std::as_bytes(std::span(p + i, n - i)), ctx);
+    if (st.rphase == R::UntilClose) return cont(n);
+    if (st.rphase == R::Body || st.rphase == R::ChunkData) {
+      const uint64_t k = std::min<uint64_t>(st.rleft, n - i);
+      st.rleft -= k;
+      i += static_cast<size_t>(k) - 1;
+      if (st.rleft == 0) {
+        if (st.rphase == R::Body) {
+          start_response(st);
+        } else {
+          st.rphase = R::ChunkCrlf;
+          start_response_line(st);
+        }
+      }
+      continue;
+    }
     const uint8_t c = p[i];
     if (++st.rline_len > kMaxLine) return deny(Reason::LineTooLong);
-    if (c != '\n') {
-      if (c != '\r' && st.rkept < sizeof st.rline) st.rline[st.rkept++] = static_cast<char>(c);
+    if (st.rcr && c != '\n') return deny(Reason::MalformedHttp);  // a bare CR (RFC 9112 2.2)
+    st.rcr = c == '\r';
+    if (c == '\r') continue;
+    if (c == '\n') {
+      const Decision d = response_line_done(st, ctx);
+      if (d.verdict == Verdict::Deny) return d;
+      if (st.phase == State::Phase::Tunnel && i + 1 < n)
+        return tls::on_data(st.tls, Dir::ToClient, std::as_bytes(std::span(p + i + 1, n - i - 1)), ctx);
+      if (st.phase == State::Phase::Tunnel) return cont(n);
       continue;
     }
-    std::string_view l(st.rline, st.rkept);
-    st.rkept = 0;
-    st.rline_len = 0;
-    if (!st.rstatus_seen) {
-      st.rstatus_seen = true;
-      st.rok = l.size() >= 12 && l.substr(0, 5) == "HTTP/" && l[9] == '2';
-      continue;
-    }
-    if (!l.empty()) continue;
-    if (!st.rok) {
-      start_request(st);  // refused: the client may try again in clear HTTP
-      return cont(n);
-    }
-    // The tunnel must carry TLS: the proxy's bytes after its answer come from the target.
-    st.phase = State::Phase::Tunnel;
-    tls::start(st.tls);
-    st.tls.server_first = Reason::StarttlsInjection;
-    if (i + 1 < n)
-      return tls::on_data(st.tls, Dir::ToClient, std::as_bytes(std::span(p + i + 1, n - i - 1)), ctx);
-    return cont(n);
+    if (st.rkept < sizeof st.rline) st.rline[st.rkept++] = static_cast<char>(c);
   }
   return cont(n);
 }
@@ -455,7 +659,11 @@ FlowState* HttpInspector::open(FlowArena& a) const {
   State* s = a.make<State>();
   if (!s) return nullptr;
   start_request(*s);
-  s->cr = false;
+  start_response(*s);
+  s->cr = s->rcr = false;
+  s->clear_ok = false;
+  s->pending = 0;
+  s->pend_auth = s->pend_proxy = s->pend_head = s->pend_connect = 0;
   s->denied = Reason::Forwarded;
   tls::start(s->tls);
   return s;
@@ -470,8 +678,9 @@ Decision HttpInspector::on_data(FlowState& fs, Dir d, std::span<const std::byte>
                                 Context& ctx) const {
   State& st = static_cast<State&>(fs);
   if (st.denied != Reason::Forwarded) return deny(st.denied);  // a deny is final
-  if (ctx.service && ctx.service->plaintext_auth && st.phase != State::Phase::Tunnel)
-    return cont(in.size());  // the admin allowed clear-text credentials on this service
+  // The admin allowed clear-text credentials on this service: schemes and userinfo are not
+  // judged; the messages are still read (framing, failed logins).
+  st.clear_ok = ctx.service && ctx.service->plaintext_auth;
   auto* p = reinterpret_cast<const uint8_t*>(in.data());
   Decision dec = d == Dir::ToServer ? client_bytes(st, p, in.size(), ctx)
                                     : server_bytes(st, p, in.size(), ctx);

@@ -202,7 +202,89 @@ TEST(Http, ConnectTunnelMustBeTls) {
 TEST(Http, PlaintextAllowedByTheAdmin) {
   Flow f;
   f.service.plaintext_auth = true;
-  EXPECT_EQ(why(f.c("GET / HTTP/1.1\r\nAuthorization: Basic x\r\n\r\n")), Reason::Forwarded);
+  EXPECT_EQ(why(f.c("GET / HTTP/1.1\r\nAuthorization: Basic x\r\n\r\n"
+                    "GET http://bob:secret@files/ HTTP/1.1\r\n\r\n")),
+            Reason::Forwarded);
+  // The messages are still read: a wrong Basic password is a failed login, and the framing
+  // still holds (smuggling is no credential question).
+  EXPECT_EQ(why(f.s("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")), Reason::Forwarded);
+  EXPECT_EQ(f.count(Reason::AuthFailed), 1u);
+  EXPECT_EQ(why(f.c("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")),
+            Reason::MalformedHttp);
+}
+
+// Failed logins on a plain HTTP service: a 401 answering a request that carried Authorization
+// (407: Proxy-Authorization), matched to its request across pipelining, bodies of every framing,
+// interim answers and HEAD. A 401 to a request without credentials is the challenge every
+// login starts with: not a failure.
+TEST(Http, UnauthorizedAnswersToCredentialsAreFailedLogins) {
+  const std::string digest = "Authorization: Digest username=\"bob\", nonce=\"n\"\r\n";
+  const std::string client =
+      "GET /a HTTP/1.1\r\nHost: p\r\n\r\n"                               // the challenge
+      "GET /b HTTP/1.1\r\nHost: p\r\n" + digest + "\r\n"                   // wrong: 401
+      "HEAD /c HTTP/1.1\r\nHost: p\r\n" + digest + "\r\n"                  // wrong, HEAD
+      "POST /d HTTP/1.1\r\nHost: p\r\nExpect: 100-continue\r\n" + digest +
+      "Content-Length: 4\r\n\r\nbody"                                       // 100, then 401
+      "GET /e HTTP/1.1\r\nHost: p\r\n" + digest + "\r\n"                   // right: 200
+      "GET /f HTTP/1.1\r\nHost: p\r\nProxy-Authorization: NTLM TlRMTVNTUAAB\r\n\r\n"  // 407
+      "GET /g HTTP/1.1\r\nHost: p\r\n" + digest + "\r\n";                  // 407: not a login
+  // The first answer's body spells a 401 status line: it must be skipped as a body.
+  const std::string fake = "HTTP/1.1 401 Unauthorized\r\n\r\n";
+  const std::string server =
+      "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest nonce=\"n\"\r\nContent-Length: " +
+      std::to_string(fake.size()) + "\r\n\r\n" + fake +
+      "HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nHTTP/\r\n18;x=y\r\n1.1 401 Unauthorized\r\n\r\n\r\n0\r\nTrailer: v\r\n\r\n"
+      "HTTP/1.1 401 Unauthorized\r\nContent-Length: 1234\r\n\r\n"  // HEAD: no body follows
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+      "HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n"
+      "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n";
+  for (size_t chunk : {0, 1, 2, 3, 7}) {
+    Flow f;
+    ASSERT_EQ(why(f.c(client, chunk)), Reason::Forwarded) << chunk;
+    ASSERT_EQ(why(f.s(server, chunk)), Reason::Forwarded) << chunk;
+    EXPECT_EQ(f.count(Reason::AuthFailed), 4u) << chunk;  // /b, /c, /d and /f
+    // Nothing is pending any more: an unsolicited answer (a 408 before closing) counts nothing.
+    EXPECT_EQ(why(f.s("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n")), Reason::Forwarded);
+    EXPECT_EQ(f.count(Reason::AuthFailed), 4u) << chunk;
+  }
+  // An answer framed by the end of the connection: whatever follows is its body.
+  Flow g;
+  g.c("GET / HTTP/1.1\r\n" + digest + "\r\n");
+  EXPECT_EQ(why(g.s("HTTP/1.0 200 OK\r\n\r\nHTTP/1.1 401 Unauthorized\r\n\r\n")), Reason::Forwarded);
+  EXPECT_EQ(g.count(Reason::AuthFailed), 0u);
+}
+
+// The answers are read as strictly as the requests: what a lax client could frame differently
+// from the gateway is refused.
+TEST(Http, MalformedAnswersAreDenied) {
+  for (std::string r : {"HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/11 200 OK\r\n\r\n",
+                        "ICY 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXY\r\n",
+                        "HTTP/1.1 200 OK\rX: y\r\n\r\n", "HTTP/1.1 200 OK\r\nnocolon\r\n\r\n"}) {
+    Flow f;
+    f.c("GET / HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(why(f.s(r)), Reason::MalformedHttp) << r;
+  }
+  Flow f;
+  f.c("GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(why(f.s("HTTP/1.1 200 " + std::string(9000, 'a') + "\r\n")), Reason::LineTooLong);
+  // A framing field too long to be seen whole.
+  Flow g;
+  g.c("GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(why(g.s("HTTP/1.1 200 OK\r\nTransfer-Encoding: " + std::string(200, ' ') + "chunked\r\n\r\n")),
+            Reason::UnitTooLong);
+  // More requests awaiting answers than the gateway follows.
+  Flow h;
+  std::string many;
+  for (int i = 0; i < 64; ++i) many += "GET / HTTP/1.1\r\n\r\n";
+  EXPECT_EQ(why(h.c(many)), Reason::Forwarded);
+  EXPECT_EQ(why(h.c("GET / HTTP/1.1\r\n\r\n")), Reason::MalformedHttp);
 }
 
 }  // namespace
