@@ -535,6 +535,9 @@ class Builder {
     if (const Statement* s = at("discovery-answers");
         s && sv.inspect != Inspect::Mdns && sv.inspect != Inspect::Llmnr && sv.inspect != Inspect::NetbiosNs)
       error(*s, "service '" + sv.name + "': discovery-answers needs inspect mdns, llmnr or netbios-ns");
+    if (const Statement* s = at("risk"); s && sv.action != Action::Allow)
+      error(*s, "service '" + sv.name + "': risk on a service whose action is " + to_string(sv.action) +
+                    " (no flow of it is ever classified)");
     if (sv.inspect != Inspect::None && sv.action != Action::Allow)
       error(*at("inspect"), "service '" + sv.name + "': inspect on a service whose action is " +
                                 to_string(sv.action) + " (nothing would reach the inspector)");

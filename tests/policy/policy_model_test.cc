@@ -216,6 +216,9 @@ TEST(Model, RiskTableAndServiceExceptions) {
   ParseResult bad2 = parse_config(std::string(kSvc) + "set service web risk tls-missing-sni block\n", "m.conf");
   ASSERT_FALSE(bad2.errors.empty());
   EXPECT_NE(bad2.errors[0].str().find("m.conf:4:"), std::string::npos) << bad2.errors[0].str();
+  // An exception on a service that never lets a flow through would be a rule that does nothing.
+  expect_error(std::string(kSvc) + "set service web action deny\nset service web risk tls-missing-sni alert\n",
+               5, 38, "risk on a service whose action is deny");
 }
 
 // icmp-type: kinds of ICMP messages, on a service of protocol icmp only.
