@@ -86,6 +86,7 @@ struct Flow {
   bool inspect_closed = false;  // FIN both ways or RST: inspection state given back
   bool source_counted = false;  // counted in its initiator's share of the table (until released)
   bool session_noted = false;   // its end was looked at by the short-TLS-session signal
+  bool group_query = false;     // a UDP query to a multicast or broadcast group (answers awaited)
   uint8_t buffers_held = 0;     // BufferPool buffers its inspector holds (counted per source)
   uint32_t hash = 0;
   // Links of the list of flows under inspection, least recently active first (pool index + 1;

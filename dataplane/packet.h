@@ -19,6 +19,7 @@ inline constexpr uint16_t kEtherEapol = 0x888e;
 inline constexpr uint16_t kEtherLldp = 0x88cc;
 
 inline constexpr uint8_t kProtoIcmp = 1;
+inline constexpr uint8_t kProtoIgmp = 2;
 inline constexpr uint8_t kProtoTcp = 6;
 inline constexpr uint8_t kProtoUdp = 17;
 inline constexpr uint8_t kProtoIcmpv6 = 58;

@@ -63,7 +63,8 @@ Reason parse_ipv4(std::span<const uint8_t> l3, PacketView& v) {
   v.frag_id = load16(&l3[4]);
   v.l4_offset = static_cast<uint16_t>(ihl);
   v.frag_payload_offset = static_cast<uint16_t>(ihl);
-  if (v.ip_proto != kProtoTcp && v.ip_proto != kProtoUdp && v.ip_proto != kProtoIcmp)
+  if (v.ip_proto != kProtoTcp && v.ip_proto != kProtoUdp && v.ip_proto != kProtoIcmp &&
+      v.ip_proto != kProtoIgmp)
     return Reason::UnsupportedIpProto;
   return Reason::Forwarded;
 }
@@ -276,6 +277,15 @@ Reason parse_l4(PacketView& v) {
       bool echo = v.ip_proto == kProtoIcmp ? (v.icmp_type == 8 || v.icmp_type == 0)
                                            : (v.icmp_type == 128 || v.icmp_type == 129);
       v.sport = v.dport = echo ? load16(&l4[4]) : 0;
+      v.payload_offset = static_cast<uint16_t>(v.l4_offset + 8);
+      v.payload_length = static_cast<uint16_t>(l4.size() - 8);
+      return Reason::Forwarded;
+    }
+    case kProtoIgmp: {
+      // IGMP (RFC 3376 4): type, then at least 7 more bytes. The pipeline passes only the
+      // segment's own membership messages (TTL 1, to a multicast group).
+      if (v.l3 != L3::Ipv4 || l4.size() < 8) return Reason::UnsupportedIpProto;
+      v.icmp_type = l4[0];
       v.payload_offset = static_cast<uint16_t>(v.l4_offset + 8);
       v.payload_length = static_cast<uint16_t>(l4.size() - 8);
       return Reason::Forwarded;

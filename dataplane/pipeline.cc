@@ -39,6 +39,13 @@ bool is_icmpv6_link(const PacketView& v) {
   return ((t >= 130 && t <= 132) || t == 143) && v.ttl == 1;
 }
 
+// IGMP membership of the segment (RFC 3376 4, RFC 2236 2): TTL 1, to a multicast group (a
+// report to the group or 224.0.0.22, a query to 224.0.0.1). It passes like ARP and MLD: a switch
+// snooping IGMP on either side must see the printers' and the clients' memberships.
+bool is_igmp_link(const PacketView& v) {
+  return v.ip_proto == kProtoIgmp && v.ttl == 1 && v.l3 == L3::Ipv4 && (v.dst.v4_host_order() >> 28) == 0xe;
+}
+
 L4 l4_of(uint8_t proto) {
   return proto == kProtoTcp ? L4::Tcp : proto == kProtoUdp ? L4::Udp : L4::Icmp;
 }
@@ -440,7 +447,7 @@ bool Pipeline::resolve_ends(const PacketView& v, Ends& e) const {
     e = {false, sm, dm, &v.src, &v.dst};
     return true;
   }
-  if (v.is_multicast_dst()) {
+  if (v.is_multicast_dst() || (dm & policy_->link_group_mask())) {
     // Discovery toward the printer VLAN (mDNS, SLP, WSD): any printer may answer, so only
     // services not restricted to a printer group can match.
     e = {true, policy::kPrinterBit, sm, &v.dst, &v.src};
@@ -493,6 +500,10 @@ bool Pipeline::icmp_error_for_known_flow(const PacketView& v, uint64_t now) {
 
 Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSink& sink,
                                       const Pre* pre) {
+  if (v.ip_proto == kProtoIgmp) {  // no flow, no service: the segment's own, or nothing
+    if (is_igmp_link(v)) return {true, policy_->model().mirror.all, Reason::Forwarded};
+    return {false, true, Reason::UnsupportedIpProto};
+  }
   // Established flows first: one lookup, no address classification.
   bool src_is_a;
   FlowKey key;
@@ -524,6 +535,12 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
   }
   if (is_icmp_error(v) && icmp_error_for_known_flow(v, now_))
     return {true, policy_->model().mirror.all, Reason::Forwarded};
+  if (!e.to_printers && v.ip_proto == kProtoUdp && !is_group_dst(v) && answers_group_query(v)) {
+    // Ends seen from the client that asked: the printer answers, the client is the peer.
+    const Ends asked{true, e.printer_mask, e.peer_mask, e.printer, e.peer};
+    const Verdict a = group_answer(v, key, hash, src_is_a, asked, f, sink);
+    if (a.forward || a.reason != Reason::Forwarded) return a;
+  }
   return new_flow(v, key, hash, src_is_a, e, f, sink);
 }
 
@@ -544,7 +561,7 @@ void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
         bool has_ack = v.tcp_flags & kAck;
         n = build_tcp_rst(v, true, has_ack ? v.ack : 0, v.seq + len, !has_ack, scratch_);
       }
-    } else if (!is_icmp_error(v) && !v.is_multicast_dst()) {
+    } else if (!is_icmp_error(v) && !is_group_dst(v)) {
       n = build_icmp_prohibited(v, scratch_);  // never in answer to an ICMP error (RFC 1122)
     }
     if (n) {
@@ -595,23 +612,30 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   }
   // One source holds at most its share of the table and opens at most so many flows a second
   // (per lcore): dropped and counted, one event per source and second.
-  if (flow_share_.count(v.src) >= max_flows_per_source_) {
-    if (share_events_.record(v.src, now_).first_over)
-      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowShare, svc->id, 0), sink);
-    return {false, true, Reason::SourceFlowShare};
-  }
-  if (const auto rate = new_flow_rate_.record(v.src, now_); rate.over) {
-    if (rate.first_over)
-      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowRate, svc->id, 0), sink);
-    return {false, true, Reason::SourceFlowRate};
-  }
-  Flow* fl = flows_.insert(key, hash, now_, [&](Flow& x) { release_flow(x); });
+  if (const Reason r = source_fair(v, v.src, *svc, true, sink); r != Reason::Forwarded)
+    return {false, true, r};
+  Flow* fl = open_flow(v, key, hash, src_is_a, e.to_printers, *svc, ftp_data, v.src);
   if (!fl) return {false, false, Reason::FlowTableFull};
+  // A query to a group: the members' unicast answers are expected for a few seconds.
+  if (v.ip_proto == kProtoUdp && e.to_printers && is_group_dst(v)) {
+    fl->group_query = true;
+    record_group_query(v);
+  }
+  return existing_flow(v, *fl, src_is_a, f, sink);
+}
+
+Flow* Pipeline::open_flow(const PacketView& v, const FlowKey& key, uint32_t hash,
+                          bool initiator_is_a, bool to_printers, const CompiledService& svc_ref,
+                          bool ftp_data, const IpAddr& initiator) {
+  const CompiledService* svc = &svc_ref;
+  const bool tcp = v.ip_proto == kProtoTcp;
+  Flow* fl = flows_.insert(key, hash, now_, [&](Flow& x) { release_flow(x); });
+  if (!fl) return nullptr;
   ++c_.flows_created;
-  flow_share_.add(v.src);
+  flow_share_.add(initiator);
   fl->source_counted = true;
-  fl->initiator_is_a = src_is_a;
-  fl->to_printers = e.to_printers;
+  fl->initiator_is_a = initiator_is_a;
+  fl->to_printers = to_printers;
   fl->service = svc->id;
   fl->ftp_data = ftp_data;
   fl->dpi = dpi_.open();
@@ -626,11 +650,11 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   // The inspector is chosen now; its state (and a TCP flow's normaliser stream) is taken only at
   // the first payload, after the handshake: a SYN flood costs flow entries, nothing more. A
   // service whose inspector is not built forwards like an uninspected one (counted).
-  fl->inspector = inspector_of(*svc, v.ip_proto, ftp_data, e.to_printers);
+  fl->inspector = inspector_of(*svc, v.ip_proto, ftp_data, to_printers);
   if (!fl->inspector && svc->inspect != Inspect::None && !ftp_data &&
       (tcp || v.ip_proto == kProtoUdp))
     ++c_.uninspected;
-  return existing_flow(v, *fl, src_is_a, f, sink);
+  return fl;
 }
 
 // Whether the flow's verdict, inspector and inspection settings hold under the policy now in
@@ -642,8 +666,9 @@ bool Pipeline::still_allowed(Flow& fl, const CompiledService** deciding) {
   const IpAddr& peer = fl.to_printers ? init : resp;
   GroupMask pm = policy_->classify(printer);
   // The printer end must still be in a printer network (multicast discovery flows have none).
-  bool mcast = printer.family == Family::V4 ? (printer.bytes[0] >> 4) == 0xe : printer.bytes[0] == 0xff;
-  if (mcast) pm |= policy::kPrinterBit;
+  const uint32_t p4 = printer.family == Family::V4 ? printer.v4_host_order() : 0;
+  bool mcast = printer.family == Family::V4 ? (p4 >> 28) == 0xe || p4 == 0xffffffffu : printer.bytes[0] == 0xff;
+  if (mcast || (pm & policy_->link_group_mask())) pm |= policy::kPrinterBit;
   const CompiledService* svc =
       (pm & policy::kPrinterBit)
           ? policy_->match(fl.to_printers ? PolicyDir::ToPrinters : PolicyDir::FromPrinters,
@@ -676,6 +701,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     deny(v, f, Reason::SpoofedSource, false, nullptr, fl.id, sink, false);
     return {false, true, Reason::SpoofedSource};
   }
+  if (fl.group_query && side == 0) record_group_query(v);  // asked again: a new answer window
   const bool first = fl.packets[0] == 0 && fl.packets[1] == 0;
   bool urgent = false;  // forward without the urgent data mark (inspected TCP)
   if (fl.generation != policy_->generation()) {
@@ -729,7 +755,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     auto dec = insp->on_data(*static_cast<proto::FlowState*>(fl.inspector_state),
                              side == 0 ? proto::Dir::ToServer : proto::Dir::ToClient,
                              std::as_bytes(v.payload()), ctx);
-    note_auth_failures(failed_before, fl, v, sink);
+    note_auth_failures(failed_before, fl, sink);
     if (dec.verdict == proto::Verdict::Deny) {
       fl.suspicious = true;
       Reason r = dec.reason == Reason::Forwarded ? Reason::InspectorDeny : dec.reason;

@@ -20,13 +20,13 @@
 #include "dataplane/events.h"
 #include "dataplane/flow_table.h"
 #include "dataplane/ftp_sessions.h"
+#include "dataplane/group_queries.h"
 #include "dataplane/io/inject.h"
 #include "dataplane/ip_reassembly.h"
 #include "dataplane/ndpi_classifier.h"
 #include "dataplane/packet.h"
 #include "dataplane/block_list.h"
 #include "dataplane/scan_detector.h"
-#include "dataplane/source_counts.h"
 #include "dataplane/source_counts.h"
 #include "dataplane/tcp_tracker.h"
 #include "policy/compiled_policy.h"
@@ -117,6 +117,9 @@ class Pipeline {
   void housekeeping(uint64_t now_ns, PipelineSink& sink);
 
   const PipelineCounters& counters() const { return c_; }
+  // Let this pipeline see the group queries `other` records (another worker's: the answer to a
+  // query may be dispatched elsewhere than the query). Read without a lock.
+  void read_group_queries_of(const Pipeline& other);
   // Appends the live flows among pool entries [from, from + count) to `out` (at most `max` in
   // all); returns the next entry to scan (flows().capacity() when done). For a worker to answer
   // `show flows` a slice at a time, between bursts.
@@ -170,6 +173,25 @@ class Pipeline {
   Verdict decide_l2(const PacketView& v, const Frame& f, PipelineSink& sink);
   Verdict new_flow(PacketView& v, const FlowKey& key, uint32_t hash, bool src_is_a, const Ends& e,
                    const Frame& f, PipelineSink& sink);
+  // A flow entry for a new flow under `svc` (nullptr: the table is full), counted in the share
+  // of `initiator`; the caller sends its first packet through existing_flow().
+  Flow* open_flow(const PacketView& v, const FlowKey& key, uint32_t hash, bool initiator_is_a,
+                  bool to_printers, const policy::CompiledService& svc, bool ftp_data,
+                  const IpAddr& initiator);
+  // flows max-per-source and (with `rate`) new-per-source for a new flow of `src`: Forwarded,
+  // or the reason to drop it (one event per source and second).
+  Reason source_fair(const PacketView& v, const IpAddr& src, const policy::CompiledService& svc,
+                     bool rate, PipelineSink& sink);
+  // Group queries (dataplane/group_queries.h): a query's answer window opens or starts over;
+  // whether a unicast packet from a printer answers one (this worker's table or another's).
+  void record_group_query(const PacketView& v);
+  // Multicast, the limited broadcast, or an address of the link-multicast group.
+  bool is_group_dst(const PacketView& v) const;
+  bool answers_group_query(const PacketView& v) const;
+  // A printer's answer to a group query, as the reply of a unicast query to it. Not forwarded
+  // with reason Forwarded: no service allows it that way (the caller goes on as for any flow).
+  Verdict group_answer(PacketView& v, const FlowKey& key, uint32_t hash, bool src_is_a,
+                       const Ends& e, const Frame& f, PipelineSink& sink);
   Verdict existing_flow(PacketView& v, Flow& fl, bool src_is_a, const Frame& f,
                         PipelineSink& sink);
   // A flow of an older policy generation: whether the policy now in force decides the same for
@@ -206,7 +228,7 @@ class Pipeline {
   // nDPI's classification; the reason the flow was refused for (Forwarded: it goes on).
   Reason classify(Flow& fl, const PacketView& v, const Frame& f, int side, PipelineSink& sink);
   // After an inspector call: a failed authentication it counted feeds the failed-auth detector.
-  void note_auth_failures(uint64_t before, const Flow& fl, const PacketView& v, PipelineSink& sink);
+  void note_auth_failures(uint64_t before, const Flow& fl, PipelineSink& sink);
   // One failed authentication of the flow's client (seen in a reply, or a credential refused in
   // clear): at the threshold, one auth-failures event, and the block when configured.
   void auth_failure(const Flow& fl, PipelineSink& sink);
@@ -253,6 +275,9 @@ class Pipeline {
   FailureDetector short_tls_;  // short TLS sessions to login services (failed-auth tls-sessions)
   BlockList blocked_;
   SourceShare flow_share_;        // flows of the table per initiator (flows max-per-source)
+  GroupQueryTable queries_{1024};  // this worker's recent queries to groups (answers awaited)
+  std::array<const GroupQueryTable*, 63> query_peers_{};  // the other workers' tables
+  size_t query_peer_count_ = 0;
   RateDetector new_flow_rate_;    // new flows per initiator and second (flows new-per-source)
   RateDetector share_events_;     // one source-flow-share event per source and second
   uint32_t max_flows_per_source_ = 16384;

@@ -1,6 +1,6 @@
 // The pipeline's detections about sources: failed authentications (the inspectors' counts and
 // the credentials they refused in clear) toward the failed-auth threshold, and the blocks of
-// `detection failed-auth action block-source`.
+// `detection failed-auth action block-source`; the per-source caps on new flows.
 #include "dataplane/pipeline.h"
 
 namespace pw::dp {
@@ -19,8 +19,7 @@ bool Pipeline::refused_credential(Reason r) {
   }
 }
 
-void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, const PacketView&,
-                                  PipelineSink& sink) {
+void Pipeline::note_auth_failures(uint64_t before, const Flow& fl, PipelineSink& sink) {
   for (uint64_t k = before, n = c_.reasons[Reason::AuthFailed]; k < n; ++k) auth_failure(fl, sink);
 }
 
@@ -66,6 +65,23 @@ void Pipeline::session_end(Flow& fl, PipelineSink& sink) {
 
 void Pipeline::block_source(const IpAddr& src, uint64_t until_ns) {
   if (!blocked_.block(src, until_ns, now_)) ++c_.blocks_lost;
+}
+
+// flows max-per-source and new-per-source (source_counts.h, scan_detector.h).
+Reason Pipeline::source_fair(const PacketView& v, const IpAddr& src,
+                             const policy::CompiledService& svc, bool rate, PipelineSink& sink) {
+  if (flow_share_.count(src) >= max_flows_per_source_) {
+    if (share_events_.record(src, now_).first_over)
+      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowShare, svc.id, 0), sink);
+    return Reason::SourceFlowShare;
+  }
+  if (!rate) return Reason::Forwarded;
+  if (const auto r = new_flow_rate_.record(src, now_); r.over) {
+    if (r.first_over)
+      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowRate, svc.id, 0), sink);
+    return Reason::SourceFlowRate;
+  }
+  return Reason::Forwarded;
 }
 
 }  // namespace pw::dp

@@ -167,7 +167,7 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
   const uint64_t failed_before = c_.reasons[Reason::AuthFailed];
   auto res = streams_.segment(fl.stream, dir, v.seq, v.payload(), v.tcp_flags & kFin, ack, insp,
                               state, ctx);
-  note_auth_failures(failed_before, fl, v, sink);
+  note_auth_failures(failed_before, fl, sink);
   // Buffers taken or given back by this call, on the flow's and its source's account.
   for (size_t now_free = buffers_.available(), k = buffers_before; k > now_free; --k)
     if (buffers_per_source_.add(client)) ++fl.buffers_held;

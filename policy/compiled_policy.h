@@ -96,6 +96,10 @@ class CompiledPolicy {
   // The `management` group (SNMP SetRequests are allowed from it only), resolved at compile
   // time: 0 when the policy has no such group.
   GroupMask management_mask() const { return management_mask_; }
+  // The `link-multicast` group: the link's group addresses. Besides multicast and the limited
+  // broadcast, a destination in it (a flat office's subnet broadcast) is a group address for
+  // the direction rules (docs/configuration.md 4.1). 0 when the policy has no such group.
+  GroupMask link_group_mask() const { return link_group_mask_; }
   // The bit of a group, or -1 when the policy has no such group.
   int group_bit(std::string_view name) const {
     for (size_t i = 0; i < 63; ++i)
@@ -128,6 +132,7 @@ class CompiledPolicy {
   std::vector<std::pair<uint16_t, uint16_t>> ethertypes_; // sorted (ethertype, service id)
   std::vector<std::string> group_names_;                  // by bit
   GroupMask management_mask_ = 0;
+  GroupMask link_group_mask_ = 0;
 };
 
 // Compiles a validated model. Throws std::runtime_error on limits the model check cannot see

@@ -243,6 +243,8 @@ std::shared_ptr<const CompiledPolicy> compile(const Model& model, uint64_t gener
   p.addresses_.build(entries);
   if (auto it = bit_of.find("management"); it != bit_of.end())
     p.management_mask_ = GroupMask{1} << it->second;
+  if (auto it = bit_of.find("link-multicast"); it != bit_of.end())
+    p.link_group_mask_ = GroupMask{1} << it->second;
 
   if (model.services.size() > 65535) throw std::runtime_error("too many services");
   auto mask_of = [&](const std::vector<std::string>& names) {

@@ -177,6 +177,9 @@ bool start_dataplane(Daemon& d, std::shared_ptr<const policy::CompiledPolicy> fi
     }
     dp.workers.push_back(std::move(w));
   }
+  // A discovery answer may reach another worker than its query: each reads all the tables.
+  for (auto& a : dp.workers)
+    for (auto& b : dp.workers) a->pipeline->read_group_queries_of(*b->pipeline);
   dp.policy.store(first.get());
   d.gens[1] = {first, m.profile};
   d.baseline.resize(dp.workers.size());

@@ -114,6 +114,14 @@ TEST(Parser, Ipv6BadChains) {
             Reason::UnsupportedIpProto);
   EXPECT_EQ(parse(ether({}, kEtherIpv6, ipv6_datagram(kV6, 59, Bytes(8, 0)))),
             Reason::UnsupportedIpProto);
+  // IGMP: over IPv4, 8 bytes at least (the pipeline decides what passes); never over IPv6.
+  PacketView v;
+  EXPECT_EQ(parse_frame(ether({}, kEtherIpv4, ipv4_datagram(kV4, 2, Bytes{0x22, 0, 0, 0, 0, 0, 0, 0})), v),
+            Reason::Forwarded);
+  EXPECT_EQ(v.ip_proto, 2);
+  EXPECT_EQ(v.icmp_type, 0x22);
+  EXPECT_EQ(parse(ether({}, kEtherIpv4, ipv4_datagram(kV4, 2, Bytes(7, 0)))), Reason::UnsupportedIpProto);
+  EXPECT_EQ(parse(ether({}, kEtherIpv6, ipv6_datagram(kV6, 2, Bytes(8, 0)))), Reason::UnsupportedIpProto);
 }
 
 TEST(Parser, Ipv4Options) {

@@ -226,6 +226,74 @@ TEST_F(PipelineTest, HostGroupsAndEgress) {
   EXPECT_FALSE(run(udp_frame({"198.18.20.5", "198.18.0.1"}, 3000, 161)));
 }
 
+// Discovery asked of a group is answered in unicast by each printer (SNMP, WS-Discovery, SSDP,
+// LLMNR, NetBIOS): for a few seconds after the query, an answer from the asked port to the
+// asking client's port is matched as the reply of a unicast query to that printer.
+TEST_F(PipelineTest, UnicastAnswersToGroupQueries) {
+  const Ip query{"198.18.0.1", "255.255.255.255"};
+  auto answer = [&](const char* printer, uint16_t sport, uint16_t dport) {
+    return run(udp_frame({printer, "198.18.0.1"}, sport, dport));
+  };
+  EXPECT_FALSE(answer("198.18.20.5", 161, 40000));  // nothing asked yet
+  EXPECT_TRUE(run(udp_frame(query, 40000, 161)));
+  EXPECT_TRUE(answer("198.18.20.5", 161, 40000));
+  EXPECT_TRUE(answer("198.18.20.6", 161, 40000));  // every member may answer
+  EXPECT_TRUE(run(udp_frame({"198.18.0.1", "198.18.20.5"}, 40000, 161)));  // the same flow, both ways
+  EXPECT_FALSE(answer("198.18.20.7", 162, 40000));  // not from the asked port
+  EXPECT_FALSE(answer("198.18.20.7", 161, 40001));  // not to the asking port
+  EXPECT_FALSE(run(udp_frame({"198.18.20.7", "198.18.0.2"}, 161, 40000)));  // not to the asker
+  EXPECT_EQ(p->counters().group_answers, 2u);
+  now += 6'000'000'000ull;  // the answer window is over
+  EXPECT_FALSE(answer("198.18.20.7", 161, 40000));
+  EXPECT_TRUE(run(udp_frame(query, 40000, 161)));  // asked again on the same flow: a new window
+  EXPECT_TRUE(answer("198.18.20.7", 161, 40000));
+  // A query the policy refuses opens no window (ipp: reject).
+  EXPECT_FALSE(run(udp_frame(query, 40002, 631)));
+  EXPECT_FALSE(answer("198.18.20.5", 631, 40002));
+  // IPv6: a group of the link.
+  EXPECT_TRUE(run(udp_frame({"2001:db8::9", "ff02::1"}, 40000, 161)));
+  EXPECT_TRUE(run(udp_frame({"2001:db8:20::5", "2001:db8::9"}, 161, 40000)));
+  // A flat office's subnet broadcast, declared in link-multicast: a group address like the others
+  // (a query to it goes toward the printers, the answers come back).
+  EXPECT_FALSE(run(udp_frame({"198.18.0.1", "198.18.0.255"}, 40004, 161)));  // transit until declared
+  policy = compile_text(kPolicy + "set group link-multicast address 198.18.0.255\n", 2);
+  p->set_policy(policy.get());
+  EXPECT_TRUE(run(udp_frame({"198.18.0.1", "198.18.0.255"}, 40004, 161)));
+  EXPECT_TRUE(answer("198.18.20.5", 161, 40004));
+  // The answer reaches another worker than the query: it reads this worker's table.
+  Pipeline other(lim);
+  other.set_policy(policy.get());
+  other.read_group_queries_of(*p);
+  EXPECT_TRUE(run(udp_frame(query, 40003, 161)));
+  Bytes a = udp_frame({"198.18.20.5", "198.18.0.1"}, 161, 40003);
+  Frame fr{a, now += 1000, Side::Unknown};
+  Collect o2;
+  other.process({&fr, 1}, o2);
+  EXPECT_EQ(o2.forwarded.size(), 1u);
+  EXPECT_EQ(other.counters().group_answers, 1u);
+}
+
+// IGMP membership messages of the segment pass (switches snoop them); any other IGMP is dropped.
+TEST_F(PipelineTest, IgmpMembershipOfTheSegment) {
+  const Bytes report = {0x22, 0, 0xf9, 0xfd, 0, 0, 0, 1, 4, 0, 0, 0, 239, 255, 255, 250};  // IGMPv3
+  Ip to_all{"198.18.20.5", "224.0.0.22"};
+  to_all.ttl = 1;
+  EXPECT_TRUE(run(ether({}, kEtherIpv4, ipv4_datagram(to_all, 2, report))));
+  Ip v2{"198.18.0.1", "239.255.255.250"};  // an IGMPv2 report goes to its group
+  v2.ttl = 1;
+  EXPECT_TRUE(run(ether({}, kEtherIpv4, ipv4_datagram(v2, 2, Bytes{0x16, 0, 0, 0, 239, 255, 255, 250}))));
+  EXPECT_TRUE(out.mirrored.empty());
+  Ip routed = to_all;
+  routed.ttl = 2;  // crossed a router, or lies about it
+  EXPECT_FALSE(run(ether({}, kEtherIpv4, ipv4_datagram(routed, 2, report))));
+  Ip unicast{"198.18.0.1", "198.18.20.5"};
+  unicast.ttl = 1;
+  EXPECT_FALSE(run(ether({}, kEtherIpv4, ipv4_datagram(unicast, 2, report))));
+  EXPECT_FALSE(run(ether({}, kEtherIpv4, ipv4_datagram(to_all, 2, Bytes{0x22, 0, 0}))));  // short
+  EXPECT_EQ(p->counters().reasons[Reason::UnsupportedIpProto], 3u);
+  EXPECT_EQ(p->counters().flows_created, 0u);
+}
+
 TEST_F(PipelineTest, TransitLayer2AndNeighbourDiscovery) {
   EXPECT_FALSE(run(tcp_frame({"198.18.0.1", "198.18.0.2"}, {1, 9100, kSyn, 1, 0})));
   EXPECT_EQ(p->counters().reasons[Reason::Transit], 1u);
