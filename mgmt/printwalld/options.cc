@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <ndpi/ndpi_api.h>
+#include <openssl/crypto.h>
+#include <rte_version.h>
+
 #include "mgmt/printwalld/daemon.h"
 
 namespace pw::daemon {
@@ -13,6 +17,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: printwalld [EAL options] -- --config FILE [--events FILE] [--socket PATH]\n"
     "                  [--state-dir DIR]\n"
+    "       printwalld --version | --help\n"
     "  --config FILE     configuration (set-commands): the first commit when the history is\n"
     "                    empty; SIGHUP re-reads it as a new commit\n"
     "  --events FILE     JSON event log (default /var/log/printwall/events.jsonl)\n"
@@ -29,9 +34,25 @@ constexpr const char* kUsage =
     "Counters: dpdk-telemetry.py, commands /printwall/stats, /printwall/lcores,\n"
     "/printwall/reasons, /printwall/ports, /printwall/mirror, /printwall/latency.\n";
 
+void print_version() {
+  std::printf("printwalld %s\n  dpdk %s\n  ndpi %s\n  openssl %s\n", PRINTWALL_VERSION, rte_version(),
+              ndpi_revision(), OpenSSL_version(OPENSSL_VERSION));
+}
+
 }  // namespace
 
 int parse_options(int argc, char** argv, Options* out) {
+  // --version and --help answer wherever they stand (before "--" too: no EAL is started).
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-V") == 0) {
+      print_version();
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
   // Our options follow "--"; EAL's come before it.
   int sep = -1;
   for (int i = 1; i < argc; ++i)
@@ -53,9 +74,6 @@ int parse_options(int argc, char** argv, Options* out) {
       else if (a == "--control-idle-timeout")
         out->control.idle_timeout = std::chrono::seconds(std::max(0, std::atoi(v.c_str())));
       else out->control.confirm_unit = std::chrono::seconds(std::max(1, std::atoi(v.c_str())));
-    } else if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
     } else if (sep >= 0) {
       std::fprintf(stderr, "printwalld: unknown option '%s'\n%s", a.c_str(), kUsage);
       return 2;

@@ -1,8 +1,10 @@
 #!/bin/bash
-# The printwall binary as an admin uses it: exit codes and messages of check-config, help, version.
-# usage: printwall_cli_test.sh PATH/TO/printwall
+# The printwall binary as an admin uses it: exit codes and messages of check-config, help, version;
+# and printwalld's --version and --help, which need no DPDK.
+# usage: printwall_cli_test.sh PATH/TO/printwall [PATH/TO/printwalld]
 set -u
 pw=$1
+pwd_bin=${2:-}
 : "${PW_SOURCE_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -32,6 +34,22 @@ expect_out "help" "check-config"
 check "version" 0 "$pw" version
 expect_out "version" "dpdk DPDK "
 expect_out "version" "openssl"
+check "--version" 0 "$pw" --version
+expect_out "--version" "printwall 0."
+if [ -n "$pwd_bin" ]; then
+  check "printwalld --version" 0 "$pwd_bin" --version
+  expect_out "printwalld --version" "printwalld 0."
+  expect_out "printwalld --version" "dpdk DPDK 2"
+  expect_out "printwalld --version" "ndpi "
+  check "printwalld --version before EAL options" 0 "$pwd_bin" --no-huge --version
+  expect_out "printwalld --version before EAL options" "printwalld 0."
+  check "printwalld --help" 0 "$pwd_bin" -- --help
+  expect_out "printwalld --help" "--config FILE"
+  check "printwalld without --config" 2 "$pwd_bin" -- --events /dev/null
+  expect_out "printwalld without --config" "printwalld: --config is required"
+  check "printwalld unknown option" 2 "$pwd_bin" -- --confg x
+  expect_out "printwalld unknown option" "printwalld: unknown option '--confg'"
+fi
 check "unknown command" 2 "$pw" frobnicate
 expect_out "unknown command" "unknown command 'frobnicate'"
 check "good config" 0 "$pw" check-config "$tmp/good.conf"
