@@ -439,18 +439,19 @@ bool Pipeline::wrong_side(const Frame& f, bool src_is_printer) {
 bool Pipeline::resolve_ends(const PacketView& v, Ends& e) const {
   GroupMask sm = policy_->classify(v.src);
   GroupMask dm = policy_->classify(v.dst);
+  const bool group = v.is_multicast_dst() || (dm & policy_->link_group_mask());
   if (dm & policy::kPrinterBit) {
-    e = {true, dm, sm, &v.dst, &v.src};
+    e = {true, dm, sm, &v.dst, &v.src, group};
     return true;
   }
   if (sm & policy::kPrinterBit) {
-    e = {false, sm, dm, &v.src, &v.dst};
+    e = {false, sm, dm, &v.src, &v.dst, group};
     return true;
   }
-  if (v.is_multicast_dst() || (dm & policy_->link_group_mask())) {
+  if (group) {
     // Discovery toward the printer VLAN (mDNS, SLP, WSD): any printer may answer, so only
     // services not restricted to a printer group can match.
-    e = {true, policy::kPrinterBit, sm, &v.dst, &v.src};
+    e = {true, policy::kPrinterBit, sm, &v.dst, &v.src, true};
     return true;
   }
   return false;
@@ -500,10 +501,9 @@ bool Pipeline::icmp_error_for_known_flow(const PacketView& v, uint64_t now) {
 
 Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSink& sink,
                                       const Pre* pre) {
-  if (v.ip_proto == kProtoIgmp) {  // no flow, no service: the segment's own, or nothing
-    if (is_igmp_link(v)) return {true, policy_->model().mirror.all, Reason::Forwarded};
-    return {false, true, Reason::UnsupportedIpProto};
-  }
+  if (v.ip_proto == kProtoIgmp)  // no flow, no service: the segment's own, or nothing
+    return is_igmp_link(v) ? Verdict{true, policy_->model().mirror.all, Reason::Forwarded}
+                           : Verdict{false, true, Reason::UnsupportedIpProto};
   // Established flows first: one lookup, no address classification.
   bool src_is_a;
   FlowKey key;
@@ -535,9 +535,9 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
   }
   if (is_icmp_error(v) && icmp_error_for_known_flow(v, now_))
     return {true, policy_->model().mirror.all, Reason::Forwarded};
-  if (!e.to_printers && v.ip_proto == kProtoUdp && !is_group_dst(v) && answers_group_query(v)) {
+  if (!e.to_printers && v.ip_proto == kProtoUdp && !e.group_dst && answers_group_query(v)) {
     // Ends seen from the client that asked: the printer answers, the client is the peer.
-    const Ends asked{true, e.printer_mask, e.peer_mask, e.printer, e.peer};
+    const Ends asked{true, e.printer_mask, e.peer_mask, e.printer, e.peer, false};
     const Verdict a = group_answer(v, key, hash, src_is_a, asked, f, sink);
     if (a.forward || a.reason != Reason::Forwarded) return a;
   }
@@ -617,7 +617,7 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
   Flow* fl = open_flow(v, key, hash, src_is_a, e.to_printers, *svc, ftp_data, v.src);
   if (!fl) return {false, false, Reason::FlowTableFull};
   // A query to a group: the members' unicast answers are expected for a few seconds.
-  if (v.ip_proto == kProtoUdp && e.to_printers && is_group_dst(v)) {
+  if (v.ip_proto == kProtoUdp && e.to_printers && e.group_dst) {
     fl->group_query = true;
     record_group_query(v);
   }

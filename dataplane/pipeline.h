@@ -152,6 +152,7 @@ class Pipeline {
     policy::GroupMask printer_mask = 0, peer_mask = 0;
     const IpAddr* printer = nullptr;
     const IpAddr* peer = nullptr;
+    bool group_dst = false;  // the destination is a group address (is_group_dst), classified once
   };
 
   // A frame parsed ahead of its processing, with its flow key (burst prefetching).
