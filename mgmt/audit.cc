@@ -15,8 +15,8 @@ constexpr const char* kRedacted = "<redacted>";
 
 json base(const char* event, const Actor& who, AuditClock::time_point now) {
   json j = json::object();
-  j["time"] = rfc3339_utc(now, true);
-  j["type"] = "audit";
+  j["timestamp"] = rfc3339_utc(now, true);
+  j["event_type"] = "audit";
   j["event"] = event;
   j["user"] = who.user;
   j["uid"] = who.uid;
@@ -132,12 +132,8 @@ json audit_denied(const Actor& who, std::string_view command, uint8_t missing_ro
   return j;
 }
 
-json audit_session_open(const Actor& who, uint64_t session, int32_t pid,
-                        AuditClock::time_point now) {
-  json j = base("session-open", who, now);
-  j["session"] = session;
-  j["pid"] = pid;
-  return j;
+json audit_action(const Actor& who, std::string_view what, AuditClock::time_point now) {
+  return base(std::string(what).c_str(), who, now);
 }
 
 json audit_session_close(const Actor& who, uint64_t session, std::string_view reason,

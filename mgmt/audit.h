@@ -1,10 +1,11 @@
-// Audit records (the `audit` LocalLog, and syslog): who changed what, when. Every record is a
-// JSON object with
-//   "time"   RFC 3339 UTC with microseconds
-//   "type"   "audit"
-//   "event"  commit | rollback | confirmed-expiry | denied | session-open | session-close
+// Audit records (the `audit` LocalLog, and syslog): who changed what, when; one record per
+// change. Every record is a JSON object with
+//   "timestamp"   RFC 3339 UTC with microseconds
+//   "event_type"  "audit"
+//   "event"       commit | rollback | confirmed-expiry | denied | session-close (a candidate with
+//                 uncommitted changes dropped) | an operational action (clear-statistics, ...)
 //   "user", "uid"
-// and the event's details.
+// and the event's details (the daemon's log adds "host").
 //
 // Secrets: configuration lines in a record (a commit's changes, the statements a denied commit
 // tried to make) go through redact_line(): the value of a statement whose leaf name, or the key
@@ -52,9 +53,11 @@ nlohmann::json audit_confirmed_expiry(const Actor& who, uint64_t unconfirmed_id,
 nlohmann::json audit_denied(const Actor& who, std::string_view command, uint8_t missing_roles,
                             const std::vector<std::string>& statements = {},
                             AuditClock::time_point now = AuditClock::now());
-// A CLI session on the control socket (`pid` the peer's, `session` our number).
-nlohmann::json audit_session_open(const Actor& who, uint64_t session, int32_t pid,
-                                  AuditClock::time_point now = AuditClock::now());
+// An operational action worth auditing (clear statistics, clear flows).
+nlohmann::json audit_action(const Actor& who, std::string_view what,
+                            AuditClock::time_point now = AuditClock::now());
+// A session ended with uncommitted changes in its candidate (they are dropped): recorded only
+// then, a session that changed nothing leaves no record.
 // `reason`: "exit", "disconnect", "timeout"; `discarded` the candidate had uncommitted changes.
 nlohmann::json audit_session_close(const Actor& who, uint64_t session, std::string_view reason,
                                    bool discarded, AuditClock::time_point now = AuditClock::now());

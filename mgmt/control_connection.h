@@ -85,13 +85,6 @@ inline json error_list(const std::vector<policy::ConfigError>& errs) {
   return a;
 }
 
-// An operational action worth auditing (clear statistics, clear flows).
-inline json audit_action(const Actor& who, std::string_view what) {
-  return {{"time", rfc3339_utc(std::chrono::system_clock::now(), true)}, {"type", "audit"},
-          {"event", std::string(what)}, {"user", who.user}, {"uid", who.uid},
-          {"roles", role_names(who.roles)}};
-}
-
 inline size_t to_count(const json& args, const char* key, size_t def) {
   if (!args.contains(key)) return def;
   try {
@@ -200,7 +193,6 @@ struct Connection : std::enable_shared_from_this<Connection> {
     roles = roles_of(uid, gid);
     ++s.per_uid[uid];
     number = ++s.sessions;
-    s.record_audit(audit_session_open(actor(), number, pid));
     arm_idle();
     read();
   }
@@ -215,7 +207,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
         arm_idle();
         return;
       }
-      s.record_audit(audit_session_close(actor(), number, "timeout", session && session->dirty()));
+      if (session && session->dirty())
+        s.record_audit(audit_session_close(actor(), number, "timeout", true));
       session.reset();
       timed_out = true;
       send(reply(nullptr, kConflict, "idle for " + std::to_string(s.opt.idle_timeout.count()) +
@@ -305,8 +298,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
     idle.cancel();
     if (s.connections.erase(shared_from_this())) {
       if (--s.per_uid[uid] == 0) s.per_uid.erase(uid);
-      if (!timed_out)
-        s.record_audit(audit_session_close(actor(), number, "disconnect", session && session->dirty()));
+      if (!timed_out && session && session->dirty())
+        s.record_audit(audit_session_close(actor(), number, "disconnect", true));
     }
   }
 
