@@ -9,7 +9,7 @@
 namespace pw {
 
 enum class Reason : uint16_t {
-#define PW_REASON(id, code, desc) id,
+#define PW_REASON(id, code, desc, category, severity) id,
 #include "common/reasons.def"
 #undef PW_REASON
   Count
@@ -19,6 +19,9 @@ inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::Count);
 
 const char* reason_code(Reason r);
 const char* reason_description(Reason r);
+// The event's alert object: a category (docs/events.md) and a severity, 1 high to 3 low.
+const char* reason_category(Reason r);
+int reason_severity(Reason r);
 
 // Per-reason counters (one array per lcore; the control plane sums them).
 struct ReasonCounters {

@@ -1,9 +1,13 @@
 #include "dataplane/events.h"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
 
+#include "dataplane/community_id.h"
 #include "dataplane/ndpi_classifier.h"
 #include "dataplane/packet.h"
 #include "policy/compiled_policy.h"
@@ -56,7 +60,23 @@ void Event::set_detail(std::string_view d) {
   }
 }
 
+const std::string& local_host_name() {
+  static const std::string name = [] {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return std::string("printwall");
+    return std::string(buf);
+  }();
+  return name;
+}
+
 std::string event_json(const Event& e, const policy::CompiledPolicy* policy) {
+  if (policy && !policy->model().host_name.empty())
+    return event_json(e, EventContext{policy, policy->model().host_name});
+  return event_json(e, EventContext{policy, local_host_name()});
+}
+
+std::string event_json(const Event& e, const EventContext& ctx) {
+  const policy::CompiledPolicy* policy = ctx.policy;
   char ts[64];
   time_t secs = static_cast<time_t>(e.ts_ns / 1'000'000'000ull);
   struct tm tm;
@@ -64,42 +84,82 @@ std::string event_json(const Event& e, const policy::CompiledPolicy* policy) {
   size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(ts + n, sizeof ts - n, ".%06uZ",
                 static_cast<unsigned>(e.ts_ns % 1'000'000'000ull / 1000));
-  std::string service = "null";
-  if (policy && e.service < policy->services().size())
-    service = quoted(policy->services()[e.service].name);
-  std::string profile = "null";
-  if (policy && !policy->model().profile.empty()) profile = quoted(policy->model().profile);
-  bool ip = e.ip_proto != 0;
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "{\"ts\":\"%s\",\"action\":\"%s\",\"reason\":\"%s\",\"proto\":\"%s\","
-                "\"src_ip\":%s,\"src_port\":%u,\"dst_ip\":%s,\"dst_port\":%u,\"vlan\":%u,"
-                "\"service\":%s,\"profile\":%s,\"policy_generation\":%" PRIu64 ",\"flow_id\":%" PRIu64
-                ",\"count\":%u,\"app\":%s}",
-                ts, to_string(e.action), reason_code(e.reason), proto_name(e.ip_proto, e.src.family),
-                ip ? quoted(e.src.str()).c_str() : "null", e.src_port,
-                ip ? quoted(e.dst.str()).c_str() : "null", e.dst_port, e.vlan, service.c_str(),
-                profile.c_str(), e.generation, e.flow_id, e.count,
-                e.app ? quoted(NdpiClassifier::name(e.app)).c_str() : "null");
-  std::string out = buf;
+  const policy::CompiledService* svc =
+      policy && e.service < policy->services().size() ? &policy->services()[e.service] : nullptr;
+  const bool ip = e.ip_proto != 0;
+  const std::string src = ip ? quoted(e.src.str()) : "null";
+  const std::string dst = ip ? quoted(e.dst.str()) : "null";
+  std::string out;
+  out.reserve(768);
+  auto field = [&out](const char* name, const std::string& json_value) {
+    out += out.empty() ? "{\"" : ",\"";
+    out += name;
+    out += "\":";
+    out += json_value;
+  };
+  auto number = [](uint64_t v) { return std::to_string(v); };
+  field("timestamp", quoted(ts));
+  field("ts", quoted(ts));
+  field("event_type", "\"alert\"");
+  field("host", quoted(std::string(ctx.host)));
+  if (e.flow_id) field("flow_id", number(e.flow_id));
+  if (ip) {
+    const bool icmp = e.ip_proto == kProtoIcmp || e.ip_proto == kProtoIcmpv6;
+    const std::string cid = community_id_v1(e.src, e.dst, e.ip_proto,
+                                            icmp ? e.icmp_type : e.src_port,
+                                            icmp ? e.icmp_code : e.dst_port);
+    if (!cid.empty()) field("community_id", quoted(cid));
+  }
+  field("src_ip", src);
+  field("src_port", number(e.src_port));
+  field("dest_ip", dst);
+  field("dest_port", number(e.dst_port));
+  field("dst_ip", dst);
+  field("dst_port", number(e.dst_port));
+  field("proto", quoted(proto_name(e.ip_proto, e.src.family)));
+  if (ip && (e.ip_proto == kProtoIcmp || e.ip_proto == kProtoIcmpv6)) {
+    field("icmp_type", number(e.icmp_type));
+    field("icmp_code", number(e.icmp_code));
+  }
+  field("direction", e.to_client ? "\"to_client\"" : "\"to_server\"");
+  field("vlan", number(e.vlan));
+  std::string app_proto;
+  if (e.app) {
+    app_proto = NdpiClassifier::name(e.app);
+    for (char& c : app_proto) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  } else if (svc && svc->inspect != policy::Inspect::None) {
+    app_proto = policy::to_string(svc->inspect);
+  }
+  if (!app_proto.empty()) field("app_proto", quoted(app_proto));
+  field("action", quoted(to_string(e.action)));
+  field("reason", quoted(reason_code(e.reason)));
+  std::string alert = "{\"action\":";
+  alert += e.action == EventAction::Alert ? "\"allowed\"" : "\"blocked\"";
+  alert += ",\"signature_id\":" + number(static_cast<uint64_t>(e.reason));
+  alert += ",\"signature\":" + quoted(reason_code(e.reason));
+  alert += ",\"description\":" + quoted(reason_description(e.reason));
+  alert += ",\"category\":" + quoted(reason_category(e.reason));
+  alert += ",\"severity\":" + number(static_cast<uint64_t>(reason_severity(e.reason))) + "}";
+  field("alert", alert);
+  field("service", svc ? quoted(svc->name) : "null");
+  field("profile", policy && !policy->model().profile.empty() ? quoted(policy->model().profile)
+                                                               : "null");
+  field("policy_generation", number(e.generation));
+  field("count", number(e.count));
+  field("app", e.app ? quoted(NdpiClassifier::name(e.app)) : "null");
   if (e.risks) {
     // nDPI's names of the risks ("Self-signed Certificate", "Unsafe Protocol"), so that an
     // operator can tell which ones mark flows suspicious.
-    out.pop_back();
-    out += ",\"risks\":[";
-    bool first = true;
+    std::string list = "[";
     for (int b = 0; b < 64; ++b)
       if (e.risks >> b & 1) {
-        if (!first) out += ',';
-        out += quoted(NdpiClassifier::risk_name(b));
-        first = false;
+        if (list.size() > 1) list += ',';
+        list += quoted(NdpiClassifier::risk_name(b));
       }
-    out += "]}";
+    field("risks", list + "]");
   }
-  if (e.detail_len) {
-    out.pop_back();
-    out += ",\"detail\":" + quoted(std::string(e.detail, e.detail_len)) + "}";
-  }
+  if (e.detail_len) field("detail", quoted(std::string(e.detail, e.detail_len)));
+  out += '}';
   return out;
 }
 

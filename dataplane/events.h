@@ -24,8 +24,12 @@ struct Event {
   EventAction action = EventAction::Drop;
   Reason reason = Reason::Forwarded;
   uint8_t ip_proto = 0;  // 0: not IP (layer 2)
+  // The flow's initiator and responder (a frame without a flow: its sender and receiver);
+  // `to_client` when the frame that caused the event went from the responder to the initiator.
   IpAddr src, dst;
   uint16_t src_port = 0, dst_port = 0;
+  bool to_client = false;
+  uint8_t icmp_type = 0, icmp_code = 0;  // ICMP and ICMPv6 (the Community ID's ports)
   uint16_t vlan = 0;
   uint16_t service = UINT16_MAX;  // CompiledService id, or none
   uint64_t generation = 0;
@@ -43,9 +47,20 @@ struct Event {
 
 const char* to_string(EventAction a);
 
-// One JSON object, no trailing newline: ts (RFC 3339, microseconds, UTC), action, reason, proto,
-// src_ip, src_port, dst_ip, dst_port, vlan, service, profile, policy_generation, flow_id.
-// `policy` names the service and profile (may be null).
+// What an event's JSON takes from outside the event.
+struct EventContext {
+  const policy::CompiledPolicy* policy = nullptr;  // names the service and profile (may be null)
+  std::string_view host;                           // the appliance's name ("host")
+};
+
+// One JSON object, no trailing newline, in the fields of docs/events.md (Suricata EVE's names:
+// timestamp, event_type "alert", host, flow_id, community_id, src_ip ... dest_port by initiator,
+// direction, proto, app_proto, the alert object) and those of the replay contract (ts, dst_ip,
+// dst_port, action, reason).
+std::string event_json(const Event& e, const EventContext& ctx);
+// The same with the policy's host name (`set system host-name`), else this machine's.
 std::string event_json(const Event& e, const policy::CompiledPolicy* policy);
+// This machine's host name (gethostname), read once.
+const std::string& local_host_name();
 
 }  // namespace pw::dp

@@ -155,6 +155,12 @@ class FlowTable {
   }
   size_t size() const { return used_; }
   size_t capacity() const { return pool_.size(); }
+  // Flow ids from now on: first, first + step, ... (the daemon gives each worker its own
+  // residue and a start from the clock, so that ids differ across workers and restarts).
+  void set_ids(uint64_t first, uint64_t step) {
+    next_id_ = first ? first : 1;
+    id_step_ = step ? step : 1;
+  }
   size_t bytes_per_entry() const { return sizeof(Flow) + 2 * sizeof(Slot); }
   uint64_t inserts() const { return inserts_; }
   uint64_t evictions() const { return evictions_; }
@@ -184,7 +190,7 @@ class FlowTable {
   size_t mask_ = 0;
   size_t used_ = 0;
   size_t hand_ = 0;
-  uint64_t next_id_ = 1;
+  uint64_t next_id_ = 1, id_step_ = 1;
   uint64_t inserts_ = 0, evictions_ = 0;
   FlowTimeouts timeouts_;
   FullAction full_;
@@ -219,7 +225,8 @@ Flow* FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now, OnExpir
   f = Flow{};
   f.key = key;
   f.hash = hash;
-  f.id = next_id_++;
+  f.id = next_id_;
+  next_id_ += id_step_;
   f.created_ns = f.last_ns = now;
   f.live = true;
   size_t s = home(hash);

@@ -127,23 +127,13 @@ void Pipeline::set_policy(const policy::CompiledPolicy* p) {
 }
 
 Event Pipeline::frame_event(const PacketView& v, EventAction a, Reason r, uint16_t service,
-                            uint64_t flow_id, uint32_t count) const {
-  Event e;
-  e.ts_ns = now_;
-  e.action = a;
-  e.reason = r;
-  e.ip_proto = v.is_ip() ? v.ip_proto : 0;
-  if (v.is_ip()) {
-    e.src = v.src;
-    e.dst = v.dst;
-    e.src_port = v.sport;
-    e.dst_port = v.dport;
-  }
-  e.vlan = v.vlan_outer;
+                            const Flow* fl, uint32_t count) const {
+  // A flow's frame is reported by the flow's initiator and responder, with its direction.
+  Event e = fl ? flow_event(*fl, a, r, count) : frame_only_event(v, a, r, count);
   e.service = service;
-  e.generation = policy_ ? policy_->generation() : 0;
-  e.flow_id = flow_id;
-  e.count = count;
+  e.icmp_type = v.icmp_type;
+  e.icmp_code = v.icmp_code;
+  e.to_client = fl && v.is_ip() && !(v.src == e.src && v.sport == e.src_port);
   return e;
 }
 
@@ -256,7 +246,7 @@ Reason Pipeline::classify(Flow& fl, const PacketView& v, const Frame& f, int sid
   const uint64_t alerted = r.risk & (svc.risks.alert | ~kKnownRisks);
   // One event about what nDPI found (with the risks it names, if any); a refusal ends the flow.
   auto report = [&](EventAction action, Reason why, uint64_t risks) {
-    Event e = frame_event(v, action, why, fl.service, fl.id,
+    Event e = frame_event(v, action, why, fl.service, &fl,
                           risks ? static_cast<uint32_t>(__builtin_popcountll(risks)) : 1);
     e.app = fl.app;
     e.risks = risks;
@@ -370,8 +360,9 @@ void Pipeline::process_one(size_t index, const Frame& f, Pre& pre, PipelineSink&
       c_.reasons.add(res.reason, res.dropped_frames);
       sink.mirror(f.data, f.ts_ns);
       ++c_.mirrored;
-      emit_event(frame_event(v, EventAction::Drop, res.reason, UINT16_MAX, 0, res.dropped_frames),
-                 sink);
+      emit_event(
+          frame_event(v, EventAction::Drop, res.reason, UINT16_MAX, nullptr, res.dropped_frames),
+          sink);
       return;
     }
     PacketView dv = reasm_.datagram();
@@ -424,7 +415,7 @@ Pipeline::Verdict Pipeline::decide_l2(const PacketView& v, const Frame& f, Pipel
     if (s->action == Action::Allow)
       return {true, s->mirror == policy::MirrorMode::Always || policy_->model().mirror.all,
               Reason::Forwarded};
-    emit_event(frame_event(v, EventAction::Drop, Reason::ServiceDeny, s->id, 0), sink);
+    emit_event(frame_event(v, EventAction::Drop, Reason::ServiceDeny, s->id), sink);
     (void)f;
     return {false, true, Reason::ServiceDeny};
   }
@@ -530,7 +521,7 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
   // Printers live behind the inside port: their addresses never come from outside, and from
   // the inside only printers speak to the outside (uRPF for a bump in the wire).
   if (wrong_side(f, !e.to_printers || (e.peer_mask & policy::kPrinterBit))) {
-    deny(v, f, Reason::SpoofedSource, false, nullptr, 0, sink, false);
+    deny(v, f, Reason::SpoofedSource, false, nullptr, nullptr, sink, false);
     return {false, true, Reason::SpoofedSource};
   }
   if (is_icmp_error(v) && icmp_error_for_known_flow(v, now_))
@@ -545,10 +536,10 @@ Pipeline::Verdict Pipeline::decide_ip(PacketView& v, const Frame& f, PipelineSin
 }
 
 void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
-                    const CompiledService* svc, uint64_t flow_id, PipelineSink& sink,
+                    const CompiledService* svc, const Flow* fl, PipelineSink& sink,
                     bool count_scan, std::string_view detail) {
   Event e = frame_event(v, reject ? EventAction::Reject : EventAction::Drop, r,
-                        svc ? svc->id : uint16_t{UINT16_MAX}, flow_id);
+                        svc ? svc->id : uint16_t{UINT16_MAX}, fl);
   e.set_detail(detail);
   emit_event(e, sink);
   if (reject) {
@@ -572,7 +563,7 @@ void Pipeline::deny(const PacketView& v, const Frame& f, Reason r, bool reject,
   }
   uint32_t ports = 0;
   if (count_scan && scans_.record(v.src, v.dst, v.dport, now_, &ports)) {
-    Event s = frame_event(v, EventAction::Alert, Reason::PortScan, UINT16_MAX, 0, ports);
+    Event s = frame_event(v, EventAction::Alert, Reason::PortScan, UINT16_MAX, nullptr, ports);
     emit_event(s, sink);
   }
 }
@@ -607,7 +598,7 @@ Pipeline::Verdict Pipeline::new_flow(PacketView& v, const FlowKey& key, uint32_t
                : act == Action::Reject ? Reason::ServiceReject
                                        : Reason::ServiceDeny;
     bool reject = act == Action::Reject;
-    deny(v, f, r, reject, svc, 0, sink, true);
+    deny(v, f, r, reject, svc, nullptr, sink, true);
     return {false, !svc || svc->mirror != policy::MirrorMode::Never, r};
   }
   // One source holds at most its share of the table and opens at most so many flows a second
@@ -698,7 +689,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
                                           PipelineSink& sink) {
   const int side = fl.side_of(src_is_a);
   if (wrong_side(f, (side == 1) == fl.to_printers)) {  // a frame of this flow forged from the other side
-    deny(v, f, Reason::SpoofedSource, false, nullptr, fl.id, sink, false);
+    deny(v, f, Reason::SpoofedSource, false, nullptr, &fl, sink, false);
     return {false, true, Reason::SpoofedSource};
   }
   if (fl.group_query && side == 0) record_group_query(v);  // asked again: a new answer window
@@ -708,7 +699,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     const CompiledService* svc = nullptr;
     if (!still_allowed(fl, &svc)) {
       bool reject = svc && svc->action == Action::Reject;
-      deny(v, f, Reason::PolicyChanged, false, svc, fl.id, sink, false);
+      deny(v, f, Reason::PolicyChanged, false, svc, &fl, sink, false);
       if (reject && fl.key.proto == kProtoTcp) {
         kill_flow(fl, v, side, sink, f);
       } else {
@@ -743,7 +734,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     if (!fl.inspector_state) {
       Reason fail = open_inspection(fl, false, sink);
       if (fail != Reason::Forwarded) {
-        deny(v, f, fail, false, &svc, fl.id, sink, false);
+        deny(v, f, fail, false, &svc, &fl, sink, false);
         release_flow(fl);
         flows_.remove(&fl);
         return {false, true, fail};
@@ -759,7 +750,7 @@ Pipeline::Verdict Pipeline::existing_flow(PacketView& v, Flow& fl, bool src_is_a
     if (dec.verdict == proto::Verdict::Deny) {
       fl.suspicious = true;
       Reason r = dec.reason == Reason::Forwarded ? Reason::InspectorDeny : dec.reason;
-      deny(v, f, r, false, &svc, fl.id, sink, false,
+      deny(v, f, r, false, &svc, &fl, sink, false,
            insp->detail(*static_cast<proto::FlowState*>(fl.inspector_state)));
       if (refused_credential(r)) auth_failure(fl, sink);
       return {false, !fl.mirror_never, r};

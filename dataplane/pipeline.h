@@ -127,6 +127,7 @@ class Pipeline {
   // Releases every flow (inspector states, streams, FTP sessions): `clear flows`.
   void clear_flows();
   const FlowTable& flows() const { return flows_; }
+  void set_flow_ids(uint64_t first, uint64_t step) { flows_.set_ids(first, step); }
   // Flows holding inspection state (normaliser stream and/or inspector state) right now.
   size_t inspected_flows() const { return per_source_.total(); }
   size_t memory_bytes() const;
@@ -221,7 +222,7 @@ class Pipeline {
   static bool wrong_side(const Frame& f, bool src_is_printer);
   const policy::CompiledService* match(const PacketView& v, const Ends& e) const;
   void deny(const PacketView& v, const Frame& f, Reason r, bool reject,
-            const policy::CompiledService* svc, uint64_t flow_id, PipelineSink& sink,
+            const policy::CompiledService* svc, const Flow* fl, PipelineSink& sink,
             bool count_scan, std::string_view detail = {});
   void kill_flow(Flow& fl, const PacketView& v, int side, PipelineSink& sink, const Frame& f);
   void release_flow(Flow& fl);
@@ -247,10 +248,12 @@ class Pipeline {
   void ftp_session_close(Flow& fl);
   proto::Context context(const Flow& fl, const policy::CompiledService* svc);
   void emit_event(const Event& e, PipelineSink& sink);
-  // The one way events are built: about a frame (its addresses and ports as they are on the
-  // wire), or about a flow (initiator first); time and policy generation are the pipeline's.
+  // The one way events are built: about a frame (without a flow: its addresses and ports as
+  // they are on the wire; of flow `fl`: the flow's, initiator first, and the frame's direction),
+  // or about a flow; time and policy generation are the pipeline's.
   Event frame_event(const PacketView& v, EventAction a, Reason r, uint16_t service,
-                    uint64_t flow_id, uint32_t count = 1) const;
+                    const Flow* fl = nullptr, uint32_t count = 1) const;
+  Event frame_only_event(const PacketView& v, EventAction a, Reason r, uint32_t count) const;
   Event flow_event(const Flow& fl, EventAction a, Reason r, uint32_t count = 1) const;
   // Transmits a copy of input frame `f` (TCP segment `v`) with URG cleared and the urgent pointer
   // zeroed; false when the frame is larger than the rewrite buffer.

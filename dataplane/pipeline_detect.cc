@@ -72,16 +72,35 @@ Reason Pipeline::source_fair(const PacketView& v, const IpAddr& src,
                              const policy::CompiledService& svc, bool rate, PipelineSink& sink) {
   if (flow_share_.count(src) >= max_flows_per_source_) {
     if (share_events_.record(src, now_).first_over)
-      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowShare, svc.id, 0), sink);
+      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowShare, svc.id), sink);
     return Reason::SourceFlowShare;
   }
   if (!rate) return Reason::Forwarded;
   if (const auto r = new_flow_rate_.record(src, now_); r.over) {
     if (r.first_over)
-      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowRate, svc.id, 0), sink);
+      emit_event(frame_event(v, EventAction::Drop, Reason::SourceFlowRate, svc.id), sink);
     return Reason::SourceFlowRate;
   }
   return Reason::Forwarded;
+}
+
+Event Pipeline::frame_only_event(const PacketView& v, EventAction a, Reason r,
+                                 uint32_t count) const {
+  Event e;
+  e.ts_ns = now_;
+  e.action = a;
+  e.reason = r;
+  e.ip_proto = v.is_ip() ? v.ip_proto : 0;
+  if (v.is_ip()) {
+    e.src = v.src;
+    e.dst = v.dst;
+    e.src_port = v.sport;
+    e.dst_port = v.dport;
+  }
+  e.vlan = v.vlan_outer;
+  e.generation = policy_ ? policy_->generation() : 0;
+  e.count = count;
+  return e;
 }
 
 }  // namespace pw::dp

@@ -143,7 +143,7 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
     if (fl.inspect_closed) return {false, true, Reason::TcpAfterClose};
     Reason fail = open_inspection(fl, true, sink);
     if (fail != Reason::Forwarded) {
-      emit_event(frame_event(v, EventAction::Reject, fail, fl.service, fl.id), sink);
+      emit_event(frame_event(v, EventAction::Reject, fail, fl.service, &fl), sink);
       kill_flow(fl, v, side, sink, f);
       return {false, true, fail};
     }
@@ -178,13 +178,13 @@ Pipeline::Verdict Pipeline::inspect_tcp(PacketView& v, Flow& fl, int side, const
   if (res.action == A::Drop) {
     if (res.reason == Reason::TcpOverlapConflict) {
       fl.suspicious = true;
-      emit_event(frame_event(v, EventAction::Drop, res.reason, fl.service, fl.id), sink);
+      emit_event(frame_event(v, EventAction::Drop, res.reason, fl.service, &fl), sink);
     }
     return {false, mirror_flow(fl), res.reason};
   }
   if (res.action == A::Kill) {
     fl.suspicious = true;
-    Event e = frame_event(v, EventAction::Reject, res.reason, fl.service, fl.id);
+    Event e = frame_event(v, EventAction::Reject, res.reason, fl.service, &fl);
     e.set_detail(insp->detail(*state));  // the command or operator denied, if the inspector says
     emit_event(e, sink);
     if (refused_credential(res.reason)) auth_failure(fl, sink);

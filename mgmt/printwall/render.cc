@@ -62,7 +62,7 @@ struct TableSpec {
 const std::vector<TableSpec>& table_specs() {
   static const std::vector<TableSpec> t = {
       {"records",
-       {{"ts", "ts"},
+       {{"time", "timestamp"},
         {"action", "action"},
         {"reason", "reason"},
         {"proto", "proto"},
@@ -71,7 +71,9 @@ const std::vector<TableSpec>& table_specs() {
         {"service", "service"},
         {"app", "app"}},
        true,
-       {"vlan", "profile", "policy_generation", "flow_id", "count", "risks"}},
+       {"ts", "event_type", "host", "community_id", "dest_ip", "dest_port", "direction", "vlan",
+        "app_proto", "alert", "icmp_type", "icmp_code", "profile", "policy_generation", "flow_id",
+        "count", "risks"}},
       {"flows",
        {{"proto", "proto"},
         {"src", "src"},
@@ -248,8 +250,10 @@ void render_data(const json& data, std::ostream& out) {
 std::string format_event(const json& e) {
   if (!e.is_object()) return cell(e);
   std::vector<std::string> parts;
-  for (const char* k : {"ts", "action", "reason", "proto"})
+  for (const char* k : {"timestamp", "action", "reason", "proto"})
     if (auto it = e.find(k); it != e.end() && !it->is_null()) parts.push_back(cell(*it));
+    else if (auto ts = e.find("ts"); k[0] == 't' && ts != e.end() && ts->is_string())
+      parts.push_back(cell(*ts));  // a record of a release before `timestamp`
   std::string src = endpoint(e, "src_ip", "src_port"), dst = endpoint(e, "dst_ip", "dst_port");
   if (src != "-" || dst != "-") parts.push_back(src + " -> " + dst);
   for (const char* k : {"service", "app"})

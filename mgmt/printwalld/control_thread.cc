@@ -38,10 +38,13 @@ mgmt::LogRecord log_record(const nlohmann::json& j, bool audit) {
   std::string action = j.value("action", "");
   r.severity = audit ? mgmt::kSevNotice : action == "alert" ? mgmt::kSevNotice : mgmt::kSevWarning;
   r.msgid = audit ? "audit" : j.value("reason", "event");
-  for (const auto& [k, v] : j.items()) {
-    if (v.is_null()) continue;
+  // Objects (the alert) flattened: alert.category="..." (SD-NAMEs may hold dots).
+  auto add = [&r](const std::string& k, const nlohmann::json& v, auto&& self) -> void {
+    if (v.is_null()) return;
     if (v.is_string()) {
       r.fields.emplace_back(k, v.get<std::string>());
+    } else if (v.is_object()) {
+      for (const auto& [sub, x] : v.items()) self(k + "." + sub, x, self);
     } else if (v.is_array()) {
       std::string joined;
       for (const auto& x : v) joined += (joined.empty() ? "" : "; ") + (x.is_string() ? x.get<std::string>() : x.dump());
@@ -49,7 +52,8 @@ mgmt::LogRecord log_record(const nlohmann::json& j, bool audit) {
     } else {
       r.fields.emplace_back(k, v.dump());
     }
-  }
+  };
+  for (const auto& [k, v] : j.items()) add(k, v, add);
   if (audit) {
     r.msg = j.value("event", "audit") + " by " + j.value("user", "?");
   } else {
@@ -60,6 +64,12 @@ mgmt::LogRecord log_record(const nlohmann::json& j, bool audit) {
             std::to_string(j.value("dst_port", 0));
   }
   return r;
+}
+
+// The appliance's name in events and audit records: `set system host-name`, else the machine's.
+std::string_view host_of(const policy::CompiledPolicy* p) {
+  if (p && !p->model().host_name.empty()) return p->model().host_name;
+  return dp::local_host_name();
 }
 
 void to_syslog(Daemon& d, const nlohmann::json& j, bool audit) {
@@ -171,7 +181,8 @@ void control_main(Daemon& d, std::atomic<bool>& stop) {
       while (w->events.pop(e)) {
         any = true;
         if (e.action == dp::EventAction::Block) note_block(d, e);
-        std::string line = dp::event_json(e, d.policy_of(e.generation).get());
+        const auto pol = d.policy_of(e.generation);
+        std::string line = dp::event_json(e, {pol.get(), host_of(pol.get())});
         if (log) log << line << '\n';
         nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
         if (!j.is_discarded()) {
@@ -185,8 +196,9 @@ void control_main(Daemon& d, std::atomic<bool>& stop) {
       std::lock_guard<std::mutex> g(d.audit_mu);
       audit.swap(d.audit_pending);
     }
-    for (const auto& a : audit) {
+    for (auto& a : audit) {
       any = true;
+      a["host"] = host_of(d.policy_of(d.generation.load()).get());
       if (log) log << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       to_syslog(d, a, true);
     }

@@ -11,6 +11,8 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include <chrono>
+
 #include "mgmt/printwalld/daemon.h"
 #include "protocols/inspector_registry.h"
 
@@ -160,11 +162,19 @@ bool start_dataplane(Daemon& d, std::shared_ptr<const policy::CompiledPolicy> fi
   std::vector<unsigned> lcores;
   unsigned lc;
   RTE_LCORE_FOREACH_WORKER(lc) lcores.push_back(lc);
+  // Flow ids (events' flow_id) unique across workers and restarts: worker i numbers its flows
+  // start + i, start + i + nw, ... from the start time in microseconds, which the ids of an
+  // earlier run cannot have reached unless it opened over a million flows a second on average;
+  // below 2^53 (exact in every JSON reader) until the year 2255.
+  const uint64_t id_start = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch()).count());
   for (unsigned i = 0; i < nw; ++i) {
     auto w = std::make_unique<dp::Worker>();
     w->dataplane = &dp;
     w->id = i;
     w->pipeline = std::make_unique<dp::Pipeline>(limits, proto::inspector_for);
+    w->pipeline->set_flow_ids(id_start + i, nw);
     if (dp.mirror_writer) w->mirror_queue = &dp.mirror_writer->queue(i);
     if (dp.dispatch == dp::Dispatch::Software) {
       w->lcore = lcores[i];

@@ -72,6 +72,8 @@ class FakeFtp : public proto::Inspector {
       return {proto::Verdict::Deny, 0, Reason::InspectorDeny};
     if (d == proto::Dir::ToServer && now.find("LOGIN ") != std::string::npos)  // a credential in clear
       return {proto::Verdict::Deny, 0, Reason::PlaintextAuth};
+    if (d == proto::Dir::ToClient && now.find("999 ") != std::string::npos)  // a reply refused
+      return {proto::Verdict::Deny, 0, Reason::MalformedReply};
     if (d == proto::Dir::ToClient && now.find("530 ") != std::string::npos) {
       ctx.count(Reason::AuthFailed);
       t.n = 0;
@@ -535,6 +537,30 @@ TEST_F(PipelineTest, InspectorDenyKillsTheFlowWithRstToBothEnds) {
   EXPECT_EQ(out.count(Reason::InspectorDeny), 1u);
   EXPECT_FALSE(run(tcp_frame(kClient, {40000, 21, kAck | kPsh, 113, 5009}, "SS secret\r\n")));
   EXPECT_EQ(p->counters().reasons[Reason::TcpNoFlow], 1u);
+}
+
+// An event about a server's frame names the flow by its initiator, in the direction it went.
+TEST_F(PipelineTest, EventsNameTheInitiatorAndTheDirection) {
+  make(fake_registry);
+  ftp_control(40000, "220 hi\r\n");
+  EXPECT_FALSE(run(tcp_frame({kClient.dst, kClient.src}, {21, 40000, kAck | kPsh, 5009, 101},
+                             "999 no\r\n")));
+  ASSERT_EQ(out.count(Reason::MalformedReply), 1u);
+  const Event& e = out.events.back();
+  EXPECT_EQ(e.src.str(), "198.18.0.1");
+  EXPECT_EQ(e.src_port, 40000);
+  EXPECT_EQ(e.dst.str(), "198.18.20.5");
+  EXPECT_EQ(e.dst_port, 21);
+  EXPECT_TRUE(e.to_client);
+  EXPECT_NE(e.flow_id, 0u);
+  const std::string json = event_json(e, policy.get());
+  EXPECT_NE(json.find("\"direction\":\"to_client\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"dest_port\":21,"), std::string::npos) << json;
+  // The client's own frames are to_server.
+  ftp_control(40002, "220 hi\r\n");
+  EXPECT_FALSE(run(tcp_frame(kClient, {40002, 21, kAck | kPsh, 101, 5009}, "PASS x\r\n")));
+  EXPECT_FALSE(out.events.back().to_client);
+  EXPECT_EQ(out.events.back().src_port, 40002);
 }
 
 TEST_F(PipelineTest, RepeatedFailedLoginsRaiseOneAlert) {

@@ -87,6 +87,7 @@ gateway() {
   [ -n "$syslog_client" ] && srv_stop_pid "$syslog_client" && sleep 0.5
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   [ -n "$tcpdump_pid" ] && kill "$tcpdump_pid" 2>/dev/null && wait "$tcpdump_pid" 2>/dev/null
+  events_valid "$tmp"/events.jsonl* || bad "records of the event log outside docs/events.schema.json"
   rm -rf "$tmp/state" "$tmp/events.jsonl" "$tmp/nids.pcap" "$lab_dpdk_dir"
   {
     echo "set profile $profile"

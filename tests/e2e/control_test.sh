@@ -17,9 +17,12 @@ made_groups=() made_users=()
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   [ -n "${collector:-}" ] && kill "$collector" 2>/dev/null
+  local valid=0
+  events_valid "$tmp"/events.jsonl* || valid=1
   for u in "${made_users[@]}"; do userdel "$u" 2>/dev/null; done
   for g in "${made_groups[@]}"; do groupdel "$g" 2>/dev/null; done
   rm -rf "$tmp" "/var/run/dpdk/pwctl$tag"
+  [ $valid = 0 ] || { echo "FAIL records of the event log outside docs/events.schema.json"; exit 1; }
 }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
@@ -158,7 +161,13 @@ for u in "pwop$tag" "pwad$tag"; do
     { bad "no denied audit record for $u"; continue; }
 done
 echo "$audit" | grep -q '"event":"denied"' && ok "denied attempts audited" || bad "audit of denials"
-grep -q '"type":"audit"' "$tmp/events.jsonl" && ok "audit records in the event log" || bad "audit not in event log"
+grep -q '"event_type":"audit"' "$tmp/events.jsonl" && ok "audit records in the event log" || bad "audit not in event log"
+# One record per change: the read-only calls of this test left none.
+if grep '"event_type":"audit"' "$tmp/events.jsonl" | grep '"event":"session-' | grep -qv '"discarded_changes":true'; then
+  bad "a session without uncommitted changes was audited"
+else
+  ok "no audit record for calls that change nothing"
+fi
 
 # Malformed requests: answered or dropped, never harmful.
 python3 - "$sock" <<'PY' && ok "garbage, 2 MiB line, half-closed peer, unknown command" || bad "malformed requests"

@@ -26,8 +26,18 @@ lab_init() {
 }
 lab_exit() {
   lab_stop
+  events_valid "$tmp"/events.jsonl* || { echo "FAIL records of the event log outside docs/events.schema.json"; exit 1; }
   [ -n "${PW_KEEP:-}" ] || rm -rf "$tmp"
   rm -rf "$lab_dpdk_dir"
+}
+# events_valid FILE...: every record of the event logs FILE... (missing or empty ones skipped)
+# matches the published schema (docs/events.schema.json); prints what does not.
+events_valid() {
+  local files=() f
+  for f in "$@"; do [ -s "$f" ] && files+=("$f"); done
+  [ ${#files[@]} -gt 0 ] || return 0
+  "${PW_SOURCE_ROOT:?}/tools/events-schema" validate "${files[@]}" | tail -n 12
+  return "${PIPESTATUS[0]}"
 }
 # lab_need NAME WHAT TOOL...: root and every TOOL, else NAME says it needs root and WHAT, and the
 # test is skipped (77).

@@ -354,15 +354,15 @@ TEST(CliRender, Flows) {
 
 TEST(CliRender, EventRecords) {
   EXPECT_EQ(
-      rendered(R"({"records":[{"ts":"2026-11-25T19:03:00.000001Z","action":"drop",
+      rendered(R"({"records":[{"timestamp":"2026-11-25T19:03:00.000001Z","action":"drop",
         "reason":"service-deny","proto":"tcp","src_ip":"198.18.0.9","src_port":40000,
         "dst_ip":"198.18.20.5","dst_port":631,"vlan":0,"service":"ipp-print",
         "profile":"small-office","policy_generation":1,"flow_id":0,"count":1,"app":null},
-        {"ts":"2026-11-25T19:03:01.000000Z","action":"alert","reason":"port-scan","proto":"tcp",
+        {"timestamp":"2026-11-25T19:03:01.000000Z","action":"alert","reason":"port-scan","proto":"tcp",
         "src_ip":"2001:db8::9","src_port":0,"dst_ip":"2001:db8::20","dst_port":0,"vlan":0,
         "service":null,"profile":"small-office","policy_generation":1,"flow_id":0,"count":25,
         "app":null}]})"),
-      "ts                           action  reason        proto  src               dst        "
+      "time                         action  reason        proto  src               dst        "
       "       service    app\n"
       "2026-11-25T19:03:00.000001Z  drop    service-deny  tcp    198.18.0.9:40000  "
       "198.18.20.5:631   ipp-print  -\n"
@@ -371,9 +371,9 @@ TEST(CliRender, EventRecords) {
 }
 
 TEST(CliRender, AuditRecordsShowTheirOwnKeys) {
-  EXPECT_EQ(rendered(R"({"records":[{"ts":"2026-11-25T19:00:00Z","user":"alice","cmd":"commit",
-        "code":0},{"ts":"2026-11-25T19:01:00Z","user":"bob","cmd":"clear flows","code":3}]})"),
-            "ts                    cmd          code  user\n"
+  EXPECT_EQ(rendered(R"({"records":[{"timestamp":"2026-11-25T19:00:00Z","user":"alice","cmd":"commit",
+        "code":0},{"timestamp":"2026-11-25T19:01:00Z","user":"bob","cmd":"clear flows","code":3}]})"),
+            "time                  cmd          code  user\n"
             "2026-11-25T19:00:00Z  commit       0     alice\n"
             "2026-11-25T19:01:00Z  clear flows  3     bob\n");
 }

@@ -121,7 +121,9 @@ TEST_F(Replay, EnterpriseDeniesEveryPortOfThePortUsageTable) {
   EXPECT_EQ(denials, probes.size());
   for (const auto& e : ev) {
     for (const char* k : {"ts", "action", "reason", "proto", "src_ip", "src_port", "dst_ip",
-                          "dst_port", "vlan", "service", "profile", "policy_generation", "flow_id"})
+                          "dst_port", "vlan", "service", "profile", "policy_generation",
+                          "timestamp", "event_type", "host", "dest_ip", "dest_port", "direction",
+                          "alert"})
       EXPECT_TRUE(e.contains(k)) << k << " missing in " << e.dump();
     EXPECT_EQ(e["profile"], "enterprise");
   }

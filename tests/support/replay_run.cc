@@ -1,5 +1,6 @@
 #include "tests/support/replay_run.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -19,8 +20,16 @@ ReplayRun replay_run(const std::filesystem::path& dir, const std::string& config
   r.forwarded = read_pcap((dir / "out" / "forwarded.pcap").string());
   r.mirrored = read_pcap((dir / "out" / "mirror.pcap").string());
   std::ifstream ev(dir / "out" / "events.jsonl");
+  // PW_EVENTS_COLLECT=FILE: every event of every replay appended there, for the schema test
+  // (tests/events_schema_test.sh) to validate.
+  const char* collect = std::getenv("PW_EVENTS_COLLECT");
+  std::ofstream kept;
+  if (collect && *collect) kept.open(collect, std::ios::app);
   std::string line;
-  while (std::getline(ev, line)) r.events.push_back(nlohmann::json::parse(line));
+  while (std::getline(ev, line)) {
+    r.events.push_back(nlohmann::json::parse(line));
+    if (kept) kept << line << '\n';
+  }
   return r;
 }
 
