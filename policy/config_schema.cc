@@ -150,8 +150,13 @@ SchemaNode build_schema() {
   SchemaNode root = container(
       "", "",
       {
-          container("system", "appliance identity",
-                    {leaf("host-name", ValueType::Name, "name used in syslog", "printwall")}),
+          container("system", "appliance identity and management",
+                    {leaf("host-name", ValueType::Name, "name in syslog headers and events",
+                          "printwall"),
+                     container("metrics", "Prometheus exporter (HTTP GET /metrics)",
+                               {leaf("address", ValueType::Address,
+                                     "listen address (unset: no exporter)"),
+                                leaf("port", ValueType::Port, "listen port", "9469")})}),
           choice("profile", {"small-office", "enterprise"},
                  "built-in baseline from the hardening guide; the rest overlays it"),
           multi("printer-network", ValueType::Prefix, "prefix of the printer VLAN (v4 or v6)"),

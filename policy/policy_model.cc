@@ -406,6 +406,10 @@ class Builder {
     mi.pcap_max_size = size_bytes(get("mirror pcap max-size"));
     mi.pcap_max_files = static_cast<uint32_t>(num("mirror pcap max-files"));
 
+    if (const std::string a = get("system metrics address"); !a.empty())
+      m_.metrics.address = parse_ip(a);
+    m_.metrics.port = static_cast<uint16_t>(num("system metrics port"));
+
     m_.syslog.facility = get("syslog facility");
     m_.syslog.queue_size = static_cast<uint32_t>(num("syslog queue-size"));
     for (const auto& [addr, leaves] : hosts_) {

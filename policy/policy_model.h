@@ -132,6 +132,10 @@ struct Model {
     uint32_t queue_size = 8192;
     std::vector<SyslogHost> hosts;
   } syslog;
+  struct {
+    std::optional<IpAddr> address;  // none: no exporter
+    uint16_t port = 9469;
+  } metrics;
   // Indexed by role: outside, inside, mirror. Empty device: not configured.
   std::array<std::string, 3> interface_device;
   struct {

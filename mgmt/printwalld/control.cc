@@ -99,6 +99,13 @@ class DaemonBackend : public mgmt::ControlBackend {
                        {"send_errors", m.send_errors}, {"last_error", d_.dp.mirror_writer->last_error()}};
     }
     out["events_log_dropped"] = d_.events_log.dropped();
+    {
+      std::lock_guard<std::mutex> g(d_.metrics_mu);
+      if (!d_.metrics_listen.empty())
+        out["metrics"] = {{"listen", d_.metrics_listen},
+                          {"serving", d_.metrics != nullptr},
+                          {"error", d_.metrics_error}};
+    }
     std::lock_guard<std::mutex> g(d_.syslog_mu);
     if (d_.syslog) {
       nlohmann::json a = nlohmann::json::array();

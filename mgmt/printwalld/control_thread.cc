@@ -204,7 +204,10 @@ void control_main(Daemon& d, std::atomic<bool>& stop) {
     }
     if (uint64_t g = d.generation.load(); g != seen_generation) {
       seen_generation = g;
-      if (auto pol = d.policy_of(g)) update_syslog(d, pol->model());
+      if (auto pol = d.policy_of(g)) {
+        update_syslog(d, pol->model());
+        update_metrics(d, pol->model());
+      }
     }
     if (any && log) {
       log.flush();

@@ -9,6 +9,7 @@
 //   control.cc        the control socket's view of the dataplane (statistics, flows, system)
 //   telemetry.cc      DPDK telemetry commands (/printwall/...)
 //   control_thread.cc events and audit records to the log and syslog, reloads, link changes
+//   metrics.cc        the Prometheus exporter (set system metrics): the counters per scrape
 //   shutdown.cc       the stop: drain, report, release
 //   main.cc           the order of it all, signals
 #pragma once
@@ -27,6 +28,7 @@
 #include "dataplane/worker.h"
 #include "mgmt/control_server.h"
 #include "mgmt/local_log.h"
+#include "mgmt/metrics.h"
 #include "mgmt/syslog.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_model.h"
@@ -70,6 +72,11 @@ struct Daemon {
   std::mutex syslog_mu;
   std::unique_ptr<mgmt::SyslogSender> syslog;
   std::string syslog_key;  // the destinations and facility it was built for
+  // The Prometheus exporter; rebuilt when a commit changes `system metrics` (control thread).
+  std::mutex metrics_mu;
+  std::unique_ptr<mgmt::MetricsExporter> metrics;
+  std::string metrics_listen;  // ADDRESS:PORT it serves, or was asked for
+  std::string metrics_error;   // why it does not serve there (bind failed), else empty
 
   // Sources blocked toward the printers (detection failed-auth action block-source): the
   // control thread records each block a worker reports and hands it to every worker; the
@@ -114,6 +121,12 @@ void register_telemetry(Daemon& d);
 // control_thread.cc: runs until `stop` is set and nothing is left to write.
 void control_main(Daemon& d, std::atomic<bool>& stop);
 void stop_syslog(Daemon& d);
+
+// metrics.cc: the counters as the exporter serves them (the same published copies as
+// `show statistics`, counted since the start); (re)starts or stops the exporter for `m`.
+mgmt::MetricsSnapshot metrics_snapshot(Daemon& d);
+void update_metrics(Daemon& d, const policy::Model& m);
+void stop_metrics(Daemon& d);
 
 // shutdown.cc: after the lcores returned and the control thread stopped.
 void shutdown(Daemon& d);

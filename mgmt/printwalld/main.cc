@@ -99,11 +99,13 @@ int main(int argc, char** argv) {
     dp::worker_main(d.dp.workers[0].get());
   rte_eal_mp_wait_lcore();
 
-  // Stop the control socket, then the control thread (it writes the last events), then syslog.
+  // Stop the control socket, then the control thread (it writes the last events), then syslog
+  // and the metrics (a scrape reads the workers, which shutdown() releases).
   d.server->stop();
   control_stop = true;
   control_thread.join();
   daemon::stop_syslog(d);
+  daemon::stop_metrics(d);
   daemon::shutdown(d);
   return 0;
 }
