@@ -235,32 +235,37 @@ std::vector<Completion> complete(std::string_view line, Mode mode) {
   if (mode == Mode::Configuration && !done.empty() && (done[0] == "set" || done[0] == "delete")) {
     const policy::SchemaNode* n = &policy::schema_root();
     size_t i = 1;
+    bool at_start = false;  // under a node read only when printwalld starts
+    auto help_of = [&at_start](const policy::SchemaNode& c) {
+      return std::string(c.help) + (at_start || c.restart ? " (at the next start)" : "");
+    };
     while (i < done.size() && n) {
       const policy::SchemaNode* c = n->child(done[i]);
       if (!c) return out;
+      at_start |= c->restart;
       ++i;
       if (c->kind == policy::SchemaNode::Kind::Tag) {
         if (i >= done.size()) {  // the tag's key comes next
           if (!c->choices.empty())
-            for (auto ch : c->choices) add(std::string(ch), std::string(c->help));
+            for (auto ch : c->choices) add(std::string(ch), help_of(*c));
           else
             out.push_back({std::string("<").append(policy::value_type_name(c->type)).append(">"),
-                           std::string(c->help)});
+                           help_of(*c)});
           return out;
         }
         ++i;  // skip the key
       } else if (c->kind == policy::SchemaNode::Kind::Leaf) {
         if (i >= done.size()) {
-          for (auto ch : c->choices) add(std::string(ch), std::string(c->help));
+          for (auto ch : c->choices) add(std::string(ch), help_of(*c));
           if (c->choices.empty() && c->type != policy::ValueType::Flag)
-            out.push_back({"<" + std::string(policy::value_type_name(c->type)) + ">", std::string(c->help)});
+            out.push_back({"<" + std::string(policy::value_type_name(c->type)) + ">", help_of(*c)});
         }
         return out;
       }
       n = c;
     }
     if (n)
-      for (const auto& c : n->children) add(std::string(c.keyword), std::string(c.help));
+      for (const auto& c : n->children) add(std::string(c.keyword), help_of(c));
     return out;
   }
   // Commands: the next word of every command the finished words start.

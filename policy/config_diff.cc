@@ -127,4 +127,38 @@ std::vector<std::string> diff_configs(const Config& from, const Config& to) {
   return out;
 }
 
+namespace {
+
+bool restart_below(const SchemaNode& n) {
+  for (const auto& c : n.children)
+    if (c.restart || restart_below(c)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool needs_restart(const Statement& s) {
+  const SchemaNode* n = &schema_root();
+  size_t i = 0;
+  while (i < s.path.size()) {
+    const SchemaNode* c = n->child(s.path[i].text);
+    if (!c) return false;
+    if (c->restart) return true;
+    i += c->kind == SchemaNode::Kind::Tag ? 2 : 1;  // a tag's key follows it
+    n = c;
+  }
+  // A delete of a whole container or tag: any restart-only statement under it.
+  return n->kind != SchemaNode::Kind::Leaf && restart_below(*n);
+}
+
+std::vector<std::string> restart_lines(const std::vector<std::string>& diff) {
+  std::vector<std::string> out;
+  for (const auto& line : diff) {
+    ConfigError e;
+    auto pl = parse_line(line, {}, &e);
+    if (pl && needs_restart(pl->statement)) out.push_back(line);
+  }
+  return out;
+}
+
 }  // namespace pw::policy

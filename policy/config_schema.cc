@@ -70,6 +70,12 @@ SchemaNode secure(SchemaNode n) {
   return n;
 }
 
+// Read once, when printwalld starts (the dataplane's allocations and ports).
+SchemaNode at_start(SchemaNode n) {
+  n.restart = true;
+  return n;
+}
+
 const Choices kTlsVersions = {"1.0", "1.1", "1.2", "1.3"};
 // In the order of policy::Inspect.
 const Choices kInspectors = {"none", "ftp",  "smtp", "pop3", "imap", "ldap", "http",
@@ -232,23 +238,23 @@ SchemaNode build_schema() {
                                  "30")})}),
           secure(container(
               "mirror", "copies of suspicious flows to a NIDS",
-              {choice("output", {"none", "port", "vxlan", "erspan", "pcap"}, "where copies go",
-                      "none"),
+              {at_start(choice("output", {"none", "port", "vxlan", "erspan", "pcap"},
+                               "where copies go", "none")),
                leaf("all", ValueType::Flag, "mirror benign flows too"),
-               number("queue-size", 64, 1 << 20, "bounded mirror queue (frames)", "4096"),
-               container("vxlan", "VXLAN (UDP 4789) toward a remote NIDS",
+               at_start(number("queue-size", 64, 1 << 20, "bounded mirror queue (frames)", "4096")),
+               at_start(container("vxlan", "VXLAN (UDP 4789) toward a remote NIDS",
                          {leaf("remote", ValueType::Address, "collector address"),
                           leaf("source", ValueType::Address, "outer source address"),
                           number("vni", 0, (1 << 24) - 1, "VXLAN network identifier", "0"),
-                          leaf("port", ValueType::Port, "UDP port", "4789")}),
-               container("erspan", "GRE/ERSPAN type II toward a remote NIDS",
+                          leaf("port", ValueType::Port, "UDP port", "4789")})),
+               at_start(container("erspan", "GRE/ERSPAN type II toward a remote NIDS",
                          {leaf("remote", ValueType::Address, "collector address"),
                           leaf("source", ValueType::Address, "outer source address"),
-                          number("session-id", 0, 1023, "ERSPAN session", "1")}),
-               container("pcap", "rotating pcap file",
+                          number("session-id", 0, 1023, "ERSPAN session", "1")})),
+               at_start(container("pcap", "rotating pcap file",
                          {leaf("file", ValueType::String, "path", "/var/log/printwall/mirror.pcap"),
                           leaf("max-size", ValueType::Size, "rotate at this size", "100M"),
-                          number("max-files", 1, 1000, "files kept", "10")})})),
+                          number("max-files", 1, 1000, "files kept", "10")}))})),
           secure(container(
               "syslog", "events to a SIEM (RFC 5424)",
               {choice("facility",
@@ -263,10 +269,10 @@ SchemaNode build_schema() {
                     leaf("ca-file", ValueType::String, "CA bundle to verify the server"),
                     leaf("server-name", ValueType::String, "expected certificate name")})})),
           tag("interface", ValueType::Enum, "a dataplane port by role",
-              {leaf("device", ValueType::String, "PCI address or DPDK vdev string"),
+              {at_start(leaf("device", ValueType::String, "PCI address or DPDK vdev string")),
                leaf("description", ValueType::String, "free text")},
               {"outside", "inside", "mirror"}),
-          container("dataplane", "DPDK settings",
+          at_start(container("dataplane", "DPDK settings",
                     {leaf("eal-options", ValueType::String, "EAL arguments when none are given"),
                      number("workers", 1, 128, "worker lcores", "1"),
                      number("mbufs", 1024, kMaxCount, "mbufs in the pool", "16384"),
@@ -274,17 +280,17 @@ SchemaNode build_schema() {
                      number("rx-descriptors", 64, 65536, "RX ring size", "1024"),
                      number("tx-descriptors", 64, 65536, "TX ring size", "1024"),
                      choice("dispatch", {"auto", "rss", "software"},
-                            "symmetric RSS or a software dispatcher", "auto")}),
+                            "symmetric RSS or a software dispatcher", "auto")})),
           container(
               "flows", "the flow table",
-              {number("max-entries", 1024, kMaxCount, "capacity (all lcores)", "1048576"),
+              {at_start(number("max-entries", 1024, kMaxCount, "capacity (all lcores)", "1048576")),
                number("max-per-source", 1, kMaxCount,
                       "flows one source address may hold in the table (per lcore)", "16384"),
                number("new-per-source", 1, kMaxCount,
                       "new flows one source address may open per second (per lcore)", "2000"),
-               choice("table-full", {"drop-new", "evict-oldest"}, "when the table is full",
-                      "drop-new"),
-               container("timeout", "idle timeouts",
+               at_start(choice("table-full", {"drop-new", "evict-oldest"}, "when the table is full",
+                               "drop-new")),
+               at_start(container("timeout", "idle timeouts",
                          {leaf("tcp-syn", ValueType::Duration, "half-open", "10s"),
                           leaf("tcp-inspecting", ValueType::Duration,
                                "inspected, its inspector not done (before TLS)", "30s"),
@@ -292,20 +298,20 @@ SchemaNode build_schema() {
                           leaf("tcp-closing", ValueType::Duration, "FIN/RST seen", "30s"),
                           leaf("udp", ValueType::Duration, "UDP", "1m"),
                           leaf("icmp", ValueType::Duration, "ICMP", "30s"),
-                          leaf("other", ValueType::Duration, "other", "1m")})}),
-          container("reassembly", "IP fragment reassembly",
+                          leaf("other", ValueType::Duration, "other", "1m")}))}),
+          at_start(container("reassembly", "IP fragment reassembly",
                     {number("max-datagrams", 16, kMaxCount, "datagrams in reassembly", "4096"),
                      number("max-fragments", 2, 1024, "fragments per datagram", "64"),
                      leaf("timeout", ValueType::Duration, "per datagram", "5s"),
-                     number("max-size", 576, 65535, "reassembled datagram size", "65535")}),
-          container("stream", "TCP stream normaliser (flows under inspection)",
+                     number("max-size", 576, 65535, "reassembled datagram size", "65535")})),
+          at_start(container("stream", "TCP stream normaliser (flows under inspection)",
                     {number("max-flows", 16, 1 << 24, "inspected TCP flows at once", "4096"),
                      number("max-flows-per-source", 1, 1 << 24,
                             "inspected flows one source address may hold at once (per lcore)",
                             "128"),
                      leaf("window", ValueType::Size,
                           "unacknowledged bytes kept per direction (clamps the flow's window)",
-                          "16K")}),
+                          "16K")})),
       });
   return root;
 }

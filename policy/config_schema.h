@@ -42,6 +42,9 @@ struct SchemaNode {
   std::vector<SchemaNode> children;  // Container and Tag
   // Statements under this node belong to the security administrator (mgmt roles).
   bool security = false;
+  // Statements under this node take effect at the next start of printwalld (ports, lcores, table
+  // sizes: what the dataplane allocates once); a commit records them and says so.
+  bool restart = false;
 
   const SchemaNode* child(std::string_view kw) const;
   int child_index(const SchemaNode* c) const;

@@ -668,6 +668,20 @@ TEST(CliComplete, TabCompletesASingleCandidate) {
   EXPECT_EQ(tab_complete("configure; show st", Mode::Operational).insert, "atistics ");
 }
 
+// `?` says which statements wait for the next start of printwalld.
+TEST(CliComplete, HelpMarksSettingsReadAtStart) {
+  auto help = [](std::string_view line, std::string_view word) {
+    for (const auto& c : complete(line, Mode::Configuration))
+      if (c.word == word) return c.help;
+    return std::string("(none)");
+  };
+  EXPECT_NE(help("set dataplane ", "workers").find("(at the next start)"), std::string::npos);
+  EXPECT_NE(help("set ", "dataplane").find("(at the next start)"), std::string::npos);
+  EXPECT_NE(help("set flows timeout ", "udp").find("(at the next start)"), std::string::npos);
+  EXPECT_EQ(help("set flows ", "max-per-source").find("(at the next start)"), std::string::npos);
+  EXPECT_EQ(help("set ", "printer-network").find("(at the next start)"), std::string::npos);
+}
+
 TEST(CliComplete, TabListsSeveralAndNeverInsertsHints) {
   TabAction a = tab_complete("show ", Mode::Operational);
   EXPECT_EQ(a.insert, "");

@@ -95,5 +95,46 @@ TEST(Diff, RandomPairsApplyToTheSameEffectiveConfig) {
   }
 }
 
+// What the dataplane reads only at its start: the ports, DPDK, the tables' sizes and timeouts,
+// the mirror output; not the policy, the mirror's choice of flows or the per-source limits.
+TEST(Diff, RestartLinesAreTheDataplanesAllocations) {
+  Config a = parse_ok("set printer-network 198.18.20.0/24\n"
+                      "set interface outside device net_null0\n");
+  Config b = parse_ok("set printer-network 198.18.20.0/24\n"
+                      "set interface outside device net_null1\n"
+                      "set interface outside description uplink\n"
+                      "set dataplane workers 2\n"
+                      "set flows max-entries 65536\n"
+                      "set flows max-per-source 100\n"
+                      "set flows timeout udp 2m\n"
+                      "set stream window 32K\n"
+                      "set reassembly timeout 10s\n"
+                      "set mirror output pcap\n"
+                      "set mirror all\n"
+                      "set default-action reject\n");
+  EXPECT_EQ(join(restart_lines(diff_configs(a, b))),
+            "set mirror output pcap\n"
+            "set interface outside device net_null1\n"
+            "set dataplane workers 2\n"
+            "set flows max-entries 65536\n"
+            "set flows timeout udp 2m\n"
+            "set reassembly timeout 10s\n"
+            "set stream window 32K\n");
+  // Deleting a port deletes its device; deleting a description is live.
+  Config c = parse_ok("set printer-network 198.18.20.0/24\n");
+  EXPECT_EQ(join(restart_lines(diff_configs(a, c))), join(diff_configs(a, c)));
+  EXPECT_FALSE(diff_configs(a, c).empty());
+  EXPECT_TRUE(restart_lines(diff_configs(b, parse_ok(
+                  "set printer-network 198.18.20.0/24\n"
+                  "set interface outside device net_null1\n"
+                  "set dataplane workers 2\n"
+                  "set flows max-entries 65536\n"
+                  "set flows timeout udp 2m\n"
+                  "set stream window 32K\n"
+                  "set reassembly timeout 10s\n"
+                  "set mirror output pcap\n"))).size() == 0);
+  EXPECT_TRUE(restart_lines({"set default-action reject", "not a line"}).empty());
+}
+
 }  // namespace
 }  // namespace pw::policy

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
 namespace pw::policy {
 namespace {
 
@@ -132,6 +138,48 @@ TEST(Schema, PathsListed) {
   EXPECT_TRUE(has("interface outside|inside|mirror device <string>"));
   EXPECT_TRUE(has("syslog host <address> transport udp|tcp|tls"));
   EXPECT_GT(paths.size(), 60u);
+}
+
+// docs/configuration.md marks **(R)** exactly the leaves the schema reads at start and **(S)**
+// exactly the security-policy ones: every documented leaf row is checked against the schema.
+TEST(SchemaDocs, RestartAndSecurityMarksMatchTheSchema) {
+  const char* root = std::getenv("PW_SOURCE_ROOT");
+  ASSERT_NE(root, nullptr) << "PW_SOURCE_ROOT (meson test sets it)";
+  std::ifstream in(std::string(root) + "/docs/configuration.md");
+  ASSERT_TRUE(in);
+  std::string line;
+  size_t checked = 0, restart_rows = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const size_t end = line.find('`', 3);
+    const size_t cell_end = line.find(" |", 3);
+    if (end == std::string::npos || cell_end == std::string::npos) continue;
+    const std::string cell = line.substr(0, cell_end);
+    if (cell.find("` / `") != std::string::npos) continue;  // a summary row naming several
+    std::istringstream words(line.substr(3, end - 3));
+    const SchemaNode* n = &schema_root();
+    bool restart = false, security = false, found = true;
+    std::string w;
+    while (words >> w) {
+      if (w.find('<') != std::string::npos || w.find('|') != std::string::npos) continue;  // a key
+      const SchemaNode* c = n->child(w);
+      if (!c) {
+        found = false;
+        break;
+      }
+      restart |= c->restart;
+      security |= c->security;
+      n = c;
+    }
+    // Rows of other tables (reason codes, risks) name no schema path.
+    if (!found || n == &schema_root() || n->kind != SchemaNode::Kind::Leaf) continue;
+    ++checked;
+    restart_rows += restart;
+    EXPECT_EQ(cell.find("**(R)**") != std::string::npos, restart) << line.substr(0, 90);
+    EXPECT_EQ(cell.find("**(S)**") != std::string::npos, security) << line.substr(0, 90);
+  }
+  EXPECT_GT(checked, 60u);
+  EXPECT_GT(restart_rows, 20u);
 }
 
 }  // namespace
