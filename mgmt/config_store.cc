@@ -289,6 +289,20 @@ bool ConfigStore::write_atomic(const std::string& path, std::string_view data,
   return sync_dir(err);
 }
 
+bool ConfigStore::set_started(uint64_t id, std::string* err) const {
+  return write_atomic(dir_ + "/started", std::to_string(id) + "\n", err);
+}
+
+std::optional<uint64_t> ConfigStore::started() const {
+  std::optional<std::string> t = read_file(dir_ + "/started", 64);
+  if (!t) return std::nullopt;
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i < t->size() && (*t)[i] >= '0' && (*t)[i] <= '9'; ++i) v = v * 10 + static_cast<uint64_t>((*t)[i] - '0');
+  if (i == 0 || i > 19) return std::nullopt;
+  return v;
+}
+
 std::optional<uint64_t> ConfigStore::commit(const std::string& text, const CommitMeta& meta,
                                             std::string* err) {
   policy::ParseResult pr = policy::parse_config(text, "commit");

@@ -6,6 +6,7 @@
 // Layout of the directory (default /var/lib/printwall, mode 0750):
 //   commit-<N>.conf   the configuration in canonical form (print_config), N = 1, 2, ... (monotonic)
 //   commit-<N>.json   its metadata (CommitMeta as a JSON object)
+//   started           the id of the commit printwalld last started from (decimal)
 // Each file is written atomically: a temporary file in the same directory (".tmp-commit-..."),
 // write, fsync, rename over the final name, fsync the directory. The .json is written first and
 // the .conf last: a commit exists once its .conf exists, so a crash in between leaves at worst
@@ -78,6 +79,11 @@ class ConfigStore {
   // Paths of one commit's files.
   std::string conf_path(uint64_t id) const;
   std::string meta_path(uint64_t id) const;
+
+  // The commit printwalld last started from (file `started`, written atomically): where a start
+  // that fails falls back to. nullopt when none is recorded (or the file is unreadable).
+  bool set_started(uint64_t id, std::string* err) const;
+  std::optional<uint64_t> started() const;
 
  private:
   bool write_atomic(const std::string& path, std::string_view data, std::string* err) const;

@@ -73,6 +73,8 @@ void Connection::cmd_show_system(const json& req, const std::string&, const json
   json d = S.backend.system();
   d["running_commit"] = S.running_commit;
   d["confirmed_commit_pending"] = S.confirmed.pending();
+  // Committed settings the dataplane reads only at its start: in force after a restart.
+  d["restart_pending"] = S.restart_pending(S.running);
   send(reply(req, kOk, "", d));
 }
 
@@ -337,11 +339,14 @@ void Connection::cmd_commit(const json& req, const std::string&, const json& arg
   session = std::make_unique<ConfigSession>(S.running, S.running_text);
   session_base = S.running_commit;
   data["lines"] = m.diff;
-  send(reply(req, kOk,
-             minutes ? "commit complete; rolled back in " + std::to_string(minutes) +
-                           " minutes unless confirmed by 'commit'"
-                     : "commit complete",
-             data));
+  std::string message = minutes ? "commit complete; rolled back in " + std::to_string(minutes) +
+                                      " minutes unless confirmed by 'commit'"
+                                : "commit complete";
+  if (data.contains("restart_pending")) {
+    message += "; at the next start of printwalld (recorded, not in force before):";
+    for (const auto& l : data["restart_pending"]) message += "\n  " + l.get<std::string>();
+  }
+  send(reply(req, kOk, message, data));
 }
 
 void Connection::cmd_rollback(const json& req, const std::string&, const json& args) {

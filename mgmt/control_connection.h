@@ -118,6 +118,11 @@ struct ControlServer::Impl {
   std::string running_text;
   policy::Config running;
   uint64_t running_commit = 0;  // history id of the running configuration
+  // What the dataplane started with (its restart-only settings hold until the next start), and
+  // the file to record as the initial commit once the start succeeded (empty history).
+  policy::Config started;
+  std::optional<std::pair<std::string, std::string>> pending_initial;  // text, file name
+  bool from_file = true;  // the start is from the --config file, not the history
   std::set<std::shared_ptr<Connection>> connections;
   std::map<uid_t, size_t> per_uid;  // open connections per peer uid
   std::vector<std::function<void(const json&)>> audit_hooks;
@@ -148,6 +153,11 @@ struct ControlServer::Impl {
     running = pr.config;
     running_text = policy::print_config(running);
     return true;
+  }
+  // The statements of `text` that differ from what the dataplane started with and take effect
+  // only at the next start (schema nodes marked restart).
+  std::vector<std::string> restart_pending(const policy::Config& next) const {
+    return policy::restart_lines(policy::diff_configs(started, next));
   }
   // Applies `text` to the dataplane and records it in the history. On failure nothing changes.
   bool commit_text(const std::string& text, CommitMeta& meta, std::vector<std::string>* errors,

@@ -7,6 +7,19 @@ namespace pw::mgmt {
 bool ControlServer::Impl::commit_text(const std::string& text, CommitMeta& meta,
                                       std::vector<std::string>* errors, json* data) {
   uint64_t generation = 0;
+  // Restart-only changes: recorded and in force at the next start, once the backend has checked
+  // that the next start can honour them (never a commit that would keep the daemon from starting).
+  std::vector<std::string> later;  // this commit's changes that wait for the next start
+  if (policy::ParseResult next = policy::parse_config(text, "candidate"); next.ok()) {
+    later = policy::restart_lines(policy::diff_configs(running, next.config));
+    if (!restart_pending(next.config).empty()) {
+      std::string why = backend.restart_refusal(text);
+      if (!why.empty()) {
+        errors->push_back(why);
+        return false;
+      }
+    }
+  }
   if (!backend.apply(text, errors, &generation)) return false;
   std::string err;
   std::optional<uint64_t> id = store.commit(text, meta, &err);
@@ -18,6 +31,7 @@ bool ControlServer::Impl::commit_text(const std::string& text, CommitMeta& meta,
   if (data) {
     (*data)["generation"] = generation;
     (*data)["commit"] = id ? json(*id) : json(nullptr);
+    if (!later.empty()) (*data)["restart_pending"] = later;
   }
   return true;
 }
@@ -82,24 +96,74 @@ std::string ControlServer::startup_text(const std::string& file_text, const std:
                                         std::vector<std::string>* errors) {
   Impl& s = *impl_;
   std::string err;
+  std::string text = file_text;
+  s.from_file = true;
   if (!s.store.open(&err)) {
     errors->push_back(s.opt.state_dir + ": " + err);
-    s.set_running(file_text, errors);
-    return file_text;
-  }
-  if (std::optional<std::string> last = s.store.latest_text()) {
-    s.set_running(*last, errors);
+  } else if (std::optional<std::string> last = s.store.latest_text()) {
+    text = *last;
+    s.from_file = false;
     if (!s.store.history().empty()) s.running_commit = s.store.history().front().id;
-    return *last;
+  } else {
+    // Recorded once the daemon has started from it (started()): a first start that fails leaves
+    // no commit behind, and the corrected file is read at the next start.
+    s.pending_initial = std::make_pair(file_text, file_name);
   }
+  s.set_running(text, errors);
+  s.started = s.running;
+  return text;
+}
+
+bool ControlServer::starts_from_file() const { return impl_->from_file; }
+
+bool ControlServer::started(std::vector<std::string>* errors) {
+  Impl& s = *impl_;
+  std::string err;
+  if (s.pending_initial) {
+    CommitMeta m;
+    m.user = "printwalld";
+    m.kind = CommitKind::Initial;
+    m.comment = "from " + s.pending_initial->second;
+    if (std::optional<uint64_t> id = s.store.commit(s.pending_initial->first, m, &err)) {
+      s.running_commit = *id;
+      if (!s.store.history().empty()) m = s.store.history().front();
+      s.record_audit(audit_commit({"printwalld", 0, 0}, m));
+    } else {
+      errors->push_back(s.opt.state_dir + ": " + err);
+    }
+    s.pending_initial.reset();
+  }
+  if (s.running_commit == 0) return false;
+  // The last commit the dataplane started from: where a start that fails falls back to.
+  if (!s.store.set_started(s.running_commit, &err)) {
+    errors->push_back(s.opt.state_dir + ": " + err);
+    return false;
+  }
+  return true;
+}
+
+std::optional<uint64_t> ControlServer::fall_back(const std::string& why, std::string* done) {
+  Impl& s = *impl_;
+  std::string err;
+  const std::optional<uint64_t> started = s.store.started();
+  if (!started || s.running_commit == 0 || *started == s.running_commit) return std::nullopt;
+  const uint64_t good = *started;
+  std::optional<std::string> text;
+  const auto history = s.store.history();
+  for (size_t n = 0; n < history.size(); ++n)
+    if (history[n].id == good) text = s.store.text_of(n);
+  if (!text) return std::nullopt;
   CommitMeta m;
   m.user = "printwalld";
-  m.kind = CommitKind::Initial;
-  m.comment = "from " + file_name;
-  if (std::optional<uint64_t> id = s.store.commit(file_text, m, &err)) s.running_commit = *id;
-  else errors->push_back(s.opt.state_dir + ": " + err);
-  s.set_running(file_text, errors);
-  return file_text;
+  m.kind = CommitKind::Rollback;
+  m.rollback_of = good;
+  m.comment = "commit " + std::to_string(s.running_commit) + " could not start (" + why +
+              "): back to commit " + std::to_string(good) + ", the last that started";
+  std::optional<uint64_t> id = s.store.commit(*text, m, &err);
+  if (!id) return std::nullopt;
+  if (!s.store.history().empty()) m = s.store.history().front();
+  if (done) *done = audit_commit({"printwalld", 0, 0}, m).dump();
+  return id;
 }
 
 std::vector<std::string> ControlServer::table_mismatches() {
@@ -169,7 +233,8 @@ void ControlServer::stop() {
 }
 
 bool ControlServer::commit_file(const std::string& text, const std::string& file_name,
-                                const std::string& user, std::vector<std::string>* errors) {
+                                const std::string& user, std::vector<std::string>* errors,
+                                std::string* unchanged) {
   Impl& s = *impl_;
   std::promise<bool> done;
   auto fut = done.get_future();
@@ -179,6 +244,25 @@ bool ControlServer::commit_file(const std::string& text, const std::string& file
       for (const auto& e : pr.errors) errors->push_back(e.str());
       done.set_value(false);
       return;
+    }
+    // The file as it was when last read (the initial commit, or the last re-read): unchanged, it
+    // would only undo the commits made since, which is not what a reload is for.
+    const std::string canonical = policy::print_config(pr.config);
+    const std::vector<CommitMeta> history = s.store.history();
+    for (size_t n = 0; n < history.size(); ++n) {
+      const CommitMeta& h = history[n];
+      const bool read = (h.kind == CommitKind::Initial && h.comment == "from " + file_name) ||
+                        h.comment.rfind("re-read " + file_name + " (", 0) == 0;
+      if (!read) continue;
+      if (s.store.text_of(n) == canonical && unchanged) {
+        *unchanged = file_name + " is as commit " + std::to_string(h.id) + " read it: nothing to do; "
+                     "the running configuration (commit " + std::to_string(s.running_commit) +
+                     ") stays. To put the file's configuration back: printwall configure, "
+                     "load replace " + file_name + ", commit";
+        done.set_value(true);
+        return;
+      }
+      break;
     }
     CommitMeta m;
     m.user = user;

@@ -39,6 +39,12 @@ class ControlBackend {
   // {"blocked_sources": [...]}; clearing lifts one (`address`) or every block, returns how many.
   virtual nlohmann::json blocked_sources() = 0;
   virtual size_t clear_blocked_sources(const std::optional<IpAddr>& address) = 0;
+  // Why the next start could not honour the restart-only settings of `text` (a commit that
+  // changes them), or empty when it can. The daemon checks the lcores its EAL options give.
+  virtual std::string restart_refusal(const std::string& text) {
+    (void)text;
+    return {};
+  }
 };
 
 struct ControlOptions {
@@ -69,20 +75,32 @@ class ControlServer {
   ControlServer& operator=(const ControlServer&) = delete;
 
   // The configuration to start from: the last commit of the history when there is one, else
-  // `file_text` (which becomes the initial commit). Call before start(); fills `errors` when the
-  // history cannot be opened.
+  // `file_text`. Call before start(); fills `errors` when the history cannot be opened.
   std::string startup_text(const std::string& file_text, const std::string& file_name,
                            std::vector<std::string>* errors);
+  // The dataplane started from the startup text: a file (empty history) becomes the initial
+  // commit (audited) now, and the commit is remembered as the last that started
+  // (STATE_DIR/started). False with `errors` when the history could not be written.
+  bool started(std::vector<std::string>* errors);
+  // startup_text() returned the file (the history is empty or unreadable).
+  bool starts_from_file() const;
+  // The start from the last commit failed (`why`): commits the configuration of the last commit
+  // that started (kind rollback, by printwalld, the reason in the comment) and returns its id,
+  // with the audit record as JSON text in `audit`; nullopt when there is no such commit (none
+  // started yet, or it is the one that failed).
+  std::optional<uint64_t> fall_back(const std::string& why, std::string* audit);
   // Binds the socket (mode 0660, group `printwall`: who may connect at all; roles decide the
   // rest, refused attempts audited) and starts the thread.
   bool start(std::string* err);
   void stop();
 
-  // Re-reads a configuration file as a commit by `user` (SIGHUP); false with errors printed in
-  // `errors` when it does not compile (the running policy stays). Thread-safe (runs on the
-  // server's thread).
+  // Re-reads a configuration file as `load replace` + commit by `user` (SIGHUP; audited); false
+  // with errors printed in `errors` when it does not compile (the running policy stays). A file
+  // unchanged since it was last read (initial commit or re-read) is not committed again (that
+  // would only undo the commits made since): true, with the explanation in `unchanged`.
+  // Thread-safe (runs on the server's thread).
   bool commit_file(const std::string& text, const std::string& file_name, const std::string& user,
-                   std::vector<std::string>* errors);
+                   std::vector<std::string>* errors, std::string* unchanged = nullptr);
   // An event for `monitor events` subscribers (the caller also appends it to the events log).
   void publish_event(const nlohmann::json& e);
   // Called for every audit record (so that the daemon can also send it to syslog).

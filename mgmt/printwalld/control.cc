@@ -6,7 +6,9 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <thread>
 
+#include "dataplane/eal_lcores.h"
 #include "mgmt/printwalld/daemon.h"
 #include "mgmt/rfc3339.h"
 
@@ -219,6 +221,37 @@ class DaemonBackend : public mgmt::ControlBackend {
             {"mbufs", d_.model.dataplane.mbufs},
             {"mbufs_in_use", d_.dp.pool ? rte_mempool_in_use_count(d_.dp.pool) : 0u},
             {"config_file", d_.opt.config_path}};
+  }
+
+  // The next start runs the same command line: its EAL options (or, without any, the
+  // candidate's `dataplane eal-options`) must give the lcores the candidate's workers need.
+  std::string restart_refusal(const std::string& text) override {
+    policy::ParseResult pr = policy::parse_config(text, "candidate");
+    if (!pr.ok()) return {};  // apply() reports it
+    policy::ModelResult mr = policy::build_model(pr.config);
+    if (!mr.ok()) return {};
+    const auto& dpm = mr.model.dataplane;
+    const bool command_line = !d_.opt.eal_args.empty();
+    const std::vector<std::string> args =
+        command_line ? d_.opt.eal_args : dp::split_eal_options(dpm.eal_options);
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    const std::optional<unsigned> have = dp::eal_lcore_count(args, cpus);
+    const std::string source =
+        command_line ? "printwalld's command line" : "'dataplane eal-options'";
+    if (!have)
+      return "dataplane: the lcore option of " + source +
+             " does not parse; the daemon would not start with it";
+    // Several workers need a dispatcher lcore unless the ports spread flows by RSS (what these
+    // ports do now is what they will do at the next start).
+    const bool rss = dpm.dispatch == "rss" ||
+                     (dpm.dispatch == "auto" && d_.dp.dispatch == dp::Dispatch::Rss);
+    const unsigned need = dpm.workers + (dpm.workers > 1 && !rss ? 1 : 0);
+    if (need > *have)
+      return "dataplane workers " + std::to_string(dpm.workers) + ": the next start needs " +
+             std::to_string(need) + " lcores" + (dpm.workers > 1 && !rss ? " (a dispatcher and the workers)" : "") +
+             ", " + source + " gives " + std::to_string(*have) +
+             "; the daemon would not start: give more lcores first (-l, --lcores), or fewer workers";
+    return {};
   }
 
  private:

@@ -105,7 +105,10 @@ void reload_file(Daemon& d) {
   std::vector<std::string> errors;
   std::optional<std::string> text = read_file(d.opt.config_path, &err);
   if (!text) errors.push_back(err);
-  if (!text || !d.server->commit_file(*text, d.opt.config_path, "SIGHUP", &errors)) {
+  std::string unchanged;
+  if (text && d.server->commit_file(*text, d.opt.config_path, "SIGHUP", &errors, &unchanged)) {
+    if (!unchanged.empty()) std::fprintf(stderr, "printwalld: SIGHUP: %s\n", unchanged.c_str());
+  } else {
     for (const auto& x : errors) std::fprintf(stderr, "%s\n", x.c_str());
     std::fprintf(stderr, "printwalld: reload failed; generation %llu stays in force\n",
                  static_cast<unsigned long long>(d.generation.load()));

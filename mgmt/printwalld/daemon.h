@@ -57,6 +57,7 @@ struct Daemon {
   std::atomic<uint64_t> reloads_failed{0};
   std::atomic<bool> reload{false};  // SIGHUP
   uint64_t started_ns = 0;
+  bool eal_up = false;  // rte_eal_init succeeded (rte_eal_cleanup before a restart)
   // Policy generations that events may name (control plane only).
   std::mutex gens_mu;
   std::map<uint64_t, Generation> gens;

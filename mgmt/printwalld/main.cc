@@ -5,11 +5,18 @@
 // as a commit, SIGTERM stops cleanly. The parts: daemon.h.
 //
 //   printwalld [EAL options] -- --config FILE [--events FILE] [--socket PATH] [--state-dir DIR]
+#include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "mgmt/printwalld/daemon.h"
@@ -32,6 +39,35 @@ int fail(const std::string& msg) {
   return 1;
 }
 
+// The start failed (`why`). From the file: nothing was recorded, the administrator corrects the
+// file. From the history: the configuration of the last commit that started is committed again
+// (audited) and the daemon starts over from it, once; without such a commit, it says what to do.
+int start_failed(pw::daemon::Daemon& d, char** argv, const std::string& why, bool from_history) {
+  const std::string& file = d.opt.config_path;
+  if (!from_history)
+    return fail(why + "; nothing was recorded: correct " + file + " and start again");
+  std::string audit;
+  std::optional<uint64_t> id;
+  if (!std::getenv("PRINTWALLD_FALLBACK")) id = d.server->fall_back(why, &audit);
+  if (!id)
+    return fail(why + "\nprintwalld: the last commit (in " + d.opt.control.state_dir +
+                ") cannot start, and no earlier commit started here to fall back to: give the "
+                "daemon what that commit needs, or move " + d.opt.control.state_dir +
+                " aside to start from " + file);
+  if (std::ofstream log(d.opt.events_path, std::ios::app); log) log << audit << '\n';
+  std::fprintf(stderr,
+               "printwalld: %s\nprintwalld: commit %llu restores the last configuration that "
+               "started (see 'show system commit'); starting again from it\n",
+               why.c_str(), static_cast<unsigned long long>(*id));
+  if (d.eal_up) rte_eal_cleanup();
+  // The new image starts clean: DPDK's runtime files are locked through descriptors that would
+  // otherwise survive the exec and refuse the new EAL its memory.
+  ::close_range(3, ~0U, 0);
+  setenv("PRINTWALLD_FALLBACK", "1", 1);
+  execv("/proc/self/exe", argv);
+  return fail(std::string("cannot start again: ") + std::strerror(errno));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,12 +85,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> errors;
   std::string start_text = d.server->startup_text(*file_text, config_path, &errors);
   for (const auto& x : errors) std::fprintf(stderr, "printwalld: %s\n", x.c_str());
-  const bool from_history = start_text != *file_text;
+  const bool from_history = !d.server->starts_from_file();
   policy::Loaded first =
       policy::load_text(start_text, from_history ? d.opt.control.state_dir + "/latest" : config_path, 1);
   if (!first.ok()) {
     for (const auto& x : first.errors) std::fprintf(stderr, "%s\n", x.str().c_str());
-    return fail(config_path + ": configuration invalid, not starting");
+    return start_failed(d, argv, (from_history ? "the last commit" : config_path) +
+                                     std::string(": configuration invalid, not starting"),
+                        from_history);
   }
   if (from_history)
     std::fprintf(stderr, "printwalld: starting from the last commit in %s (%s is read on SIGHUP)\n",
@@ -62,10 +100,15 @@ int main(int argc, char** argv) {
   d.model = first.model;
   const auto& dev = d.model.interface_device;
   if (dev[0].empty() || dev[1].empty())
-    return fail(config_path + ": 'interface outside device' and 'interface inside device' are required");
+    return start_failed(d, argv, "'interface outside device' and 'interface inside device' are required",
+                        from_history);
 
   daemon::register_telemetry(d);  // before the EAL starts its telemetry thread
-  if (!daemon::start_dataplane(d, first.compiled, &err)) return fail(err);
+  if (!daemon::start_dataplane(d, first.compiled, &err)) return start_failed(d, argv, err, from_history);
+  // Started: a first configuration becomes the initial commit; this one is the last that started.
+  errors.clear();
+  d.server->started(&errors);
+  for (const auto& x : errors) std::fprintf(stderr, "printwalld: %s\n", x.c_str());
 
   g_daemon = &d;
   std::signal(SIGTERM, on_signal);

@@ -13,6 +13,7 @@
 
 #include <chrono>
 
+#include "dataplane/eal_lcores.h"
 #include "mgmt/printwalld/daemon.h"
 #include "protocols/inspector_registry.h"
 
@@ -28,14 +29,7 @@ std::vector<std::string> eal_arguments(const Options& opt, const policy::Model& 
   if (!opt.eal_args.empty()) {
     eal.insert(eal.end(), opt.eal_args.begin(), opt.eal_args.end());
   } else {
-    const std::string& opts = m.dataplane.eal_options;
-    size_t p = 0;
-    while (p < opts.size()) {
-      size_t q = opts.find(' ', p);
-      if (q == std::string::npos) q = opts.size();
-      if (q > p) eal.push_back(opts.substr(p, q - p));
-      p = q + 1;
-    }
+    for (auto& a : dp::split_eal_options(m.dataplane.eal_options)) eal.push_back(std::move(a));
   }
   for (const auto& dv : m.interface_device) {
     if (dv.empty()) continue;
@@ -84,6 +78,7 @@ bool start_dataplane(Daemon& d, std::shared_ptr<const policy::CompiledPolicy> fi
     *err = std::string("EAL initialisation failed: ") + rte_strerror(rte_errno);
     return false;
   }
+  d.eal_up = true;
   if (!dp::register_rx_timestamp(err)) return false;
 
   const char* roles[3] = {"outside", "inside", "mirror"};

@@ -58,9 +58,29 @@ set interface inside device "net_null1,no-rx=1"
 set dataplane mbufs 2048
 set flows max-entries 4096
 CONF
-"$pwd_bin" -l 0 --no-huge -m 256 --no-pci --file-prefix "pwctl$tag" --log-level='*:error' -- \
-  --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$sock" --state-dir "$tmp/state" \
-  --confirm-unit-seconds 2 >"$tmp/gw.log" 2>&1 &
+# A first start that fails records nothing: not a configuration that does not compile, nor one
+# the dataplane cannot run (two workers on one lcore); the corrected file is read next time.
+gw() {  # gw CONFIG LOG [printwalld options...]: printwalld on one lcore, in the background
+  local conf=$1 log=$2
+  shift 2
+  "$pwd_bin" -l 0 --no-huge -m 256 --no-pci --file-prefix "pwctl$tag" --log-level='*:error' -- \
+    --config "$conf" --events "$tmp/events.jsonl" --socket "$sock" --state-dir "$tmp/state" "$@" \
+    >"$log" 2>&1 &
+  pid=$!
+}
+{ cat "$tmp/pw.conf"; echo "set printer-network 198.18.20.0/33"; } >"$tmp/bad.conf"
+{ cat "$tmp/pw.conf"; echo "set dataplane workers 2"; } >"$tmp/bad2.conf"
+for b in bad bad2; do
+  gw "$tmp/$b.conf" "$tmp/$b.log"
+  wait $pid; rc=$?; pid=
+  if [ $rc != 0 ] && grep -q "nothing was recorded: correct $tmp/$b.conf" "$tmp/$b.log" &&
+     ! ls "$tmp/state"/commit-* >/dev/null 2>&1; then
+    ok "a first start that fails ($b) records nothing and says what to fix"
+  else
+    bad "failed first start ($b): exit $rc, commits: $(ls "$tmp/state" 2>/dev/null)"; cat "$tmp/$b.log"
+  fi
+done
+gw "$tmp/pw.conf" "$tmp/gw.log" --confirm-unit-seconds 2
 pid=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] && ok "printwalld listens on its control socket" || { bad "no control socket"; cat "$tmp/gw.log"; exit 1; }
@@ -228,14 +248,49 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 
+# Settings the dataplane reads at its start: one the next start could not run is refused (two
+# workers need three lcores, the command line gives one); one it can is recorded for it.
+out=$(pw 'configure; set dataplane workers 2; commit' 2>&1)
+[ $? != 0 ] && echo "$out" | grep -q "needs 3 lcores" && ! running | grep -q 'dataplane workers' &&
+  ok "a commit asking more workers than the next start has lcores is refused" || { bad "workers refusal"; echo "$out"; }
+pw configure >/dev/null 2>&1; pw 'configure; rollback 0; exit' >/dev/null 2>&1
+out=$(pw 'configure; set flows max-entries 8192; commit' 2>&1)
+[ $? = 0 ] && echo "$out" | grep -q "at the next start" && pw --json show system | grep -q '"restart_pending":\["set flows max-entries 8192"\]' &&
+  ok "a restart-only change says it waits for the next start; show system lists it" || { bad "restart pending"; echo "$out"; }
+# SIGHUP with the file as it was read: nothing is undone.
+gen=$(pw --json show system | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["policy_generation"])')
+kill -HUP $pid; sleep 1
+grep -q "SIGHUP: .* is as commit 1 read it: nothing to do" "$tmp/gw.log" && running | grep -q 'max-entries 8192' &&
+  ok "SIGHUP with an unchanged file keeps the commits made since" || { bad "SIGHUP unchanged"; tail -3 "$tmp/gw.log"; }
+# ... and with a changed file, load replace + commit, audited.
+echo "set service raw-print description from-the-file" >>"$tmp/pw.conf"
+kill -HUP $pid; sleep 1
+running | grep -q 'description from-the-file' && ! running | grep -q 'max-entries 8192' &&
+  pw show system commit | grep -q "re-read $tmp/pw.conf (SIGHUP)" &&
+  grep '"event_type":"audit"' "$tmp/events.jsonl" | grep -q "re-read" &&
+  ok "SIGHUP with a changed file: load replace and commit, audited" || { bad "SIGHUP changed"; tail -3 "$tmp/gw.log"; }
+pw 'configure; set flows max-entries 8192; commit' >/dev/null 2>&1
+
 kill -TERM $pid; wait $pid; rc=$?; pid=
 [ $rc = 0 ] && ok "SIGTERM stops cleanly" || bad "exit $rc"
-# A restart starts from the last commit, not from the file.
-"$pwd_bin" -l 0 --no-huge -m 256 --no-pci --file-prefix "pwctl$tag" --log-level='*:error' -- \
-  --config "$tmp/pw.conf" --events "$tmp/events.jsonl" --socket "$sock" --state-dir "$tmp/state" \
-  >"$tmp/gw2.log" 2>&1 &
-pid=$!
+# A restart starts from the last commit, not from the file, with its restart-only settings.
+gw "$tmp/pw.conf" "$tmp/gw2.log"
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-running | grep -q 'security tls min-version 1.3' && grep -q "starting from the last commit" "$tmp/gw2.log" &&
+running | grep -q 'max-entries 8192' && grep -q "starting from the last commit" "$tmp/gw2.log" &&
+  pw --json show system | grep -q '"restart_pending":\[\]' &&
   ok "restart starts from the last commit" || { bad "restart"; cat "$tmp/gw2.log"; }
+# A commit the next start cannot run (more mbufs than -m 256 holds): the start falls back to the
+# last commit that started, commits it again (audited), and runs.
+out=$(pw 'configure; set dataplane mbufs 4000000; commit' 2>&1) || { bad "mbufs commit"; echo "$out"; }
+kill -TERM $pid; wait $pid; pid=
+rm -f "$sock"
+gw "$tmp/pw.conf" "$tmp/gw3.log"
+for _ in $(seq 150); do [ -S "$sock" ] && break; sleep 0.1; done
+if grep -q "cannot create the mbuf pool" "$tmp/gw3.log" && grep -q "restores the last configuration that started" "$tmp/gw3.log" &&
+   ! running | grep -q 'mbufs 4000000' && pw show system commit | grep -q "could not start" &&
+   grep '"event_type":"audit"' "$tmp/events.jsonl" | grep -q "could not start"; then
+  ok "a start that fails falls back to the last commit that started, recorded and audited"
+else
+  bad "fallback"; cat "$tmp/gw3.log"; pw show system commit | head -5
+fi
 exit $fail

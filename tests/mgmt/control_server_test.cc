@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "mgmt/commands.h"
+#include "mgmt/config_store.h"
 #include "mgmt/local_log.h"
 
 namespace pw::mgmt {
@@ -35,6 +36,8 @@ namespace fs = std::filesystem;
 class FakeBackend : public ControlBackend {
  public:
   size_t rows = 10;
+  std::string refusal;  // restart_refusal's answer
+  std::string restart_refusal(const std::string&) override { return refusal; }
   bool apply(const std::string&, std::vector<std::string>*, uint64_t* generation) override {
     *generation = ++generation_;
     return true;
@@ -349,6 +352,116 @@ TEST_F(ControlLimits, NoRoleNoCommandAndTheAttemptIsAudited) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_EQ(audited("denied"), 1u);
+}
+
+const char* const kStartConf = "set profile small-office\nset printer-network 198.18.20.0/24\n";
+
+// A first start records its file only once the dataplane runs from it: a start that fails leaves
+// nothing behind, and the corrected file is read the next time.
+TEST_F(ControlLimits, AFirstStartIsRecordedOnlyOnceItStarted) {
+  std::vector<std::string> errs;
+  server = std::make_unique<ControlServer>(opt, backend, events, audit);
+  EXPECT_EQ(server->startup_text(kStartConf, "t.conf", &errs), kStartConf);
+  EXPECT_TRUE(server->starts_from_file());
+  server.reset();  // the dataplane did not start
+  ConfigStore before(opt.state_dir);
+  std::string err;
+  ASSERT_TRUE(before.open(&err)) << err;
+  EXPECT_EQ(before.size(), 0u);
+  EXPECT_EQ(before.started(), std::nullopt);
+
+  server = std::make_unique<ControlServer>(opt, backend, events, audit);
+  server->startup_text(kStartConf, "t.conf", &errs);
+  EXPECT_TRUE(server->starts_from_file());
+  ASSERT_TRUE(server->started(&errs)) << (errs.empty() ? "" : errs.front());
+  ConfigStore after(opt.state_dir);
+  ASSERT_TRUE(after.open(&err)) << err;
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after.history().front().kind, CommitKind::Initial);
+  EXPECT_EQ(after.history().front().comment, "from t.conf");
+  EXPECT_EQ(after.started(), after.history().front().id);
+  EXPECT_EQ(audited("commit"), 1u);
+
+  server = std::make_unique<ControlServer>(opt, backend, events, audit);
+  server->startup_text("set profile enterprise\n", "t.conf", &errs);
+  EXPECT_FALSE(server->starts_from_file());  // the history wins over the file
+  EXPECT_FALSE(server->fall_back("whatever", nullptr));  // it is the commit that started
+}
+
+// Settings the dataplane reads at its start: a commit records them, says they wait for the next
+// start, and `show system` lists them; the backend may refuse what the next start could not run.
+TEST_F(ControlLimits, RestartOnlyChangesWaitForTheNextStartOrAreRefused) {
+  start();
+  std::vector<std::string> errs;
+  ASSERT_TRUE(server->started(&errs));
+  Client c(opt.socket_path);
+  ASSERT_EQ(c.ask("configure")["code"], kOk);
+  ASSERT_EQ(c.ask("set", {{"line", "set dataplane workers 2"}})["code"], kOk);
+  ASSERT_EQ(c.ask("set", {{"line", "set service raw-print description later"}})["code"], kOk);
+  json r = c.ask("commit");
+  ASSERT_EQ(r["code"], kOk) << r.dump();
+  EXPECT_NE(r["message"].get<std::string>().find("next start"), std::string::npos) << r.dump();
+  EXPECT_EQ(r["data"]["restart_pending"], json::array({"set dataplane workers 2"})) << r.dump();
+  json sys = c.ask("show system");
+  EXPECT_EQ(sys["data"]["restart_pending"], json::array({"set dataplane workers 2"})) << sys.dump();
+  // A live change alone says nothing of a restart.
+  ASSERT_EQ(c.ask("set", {{"line", "set service raw-print description now"}})["code"], kOk);
+  r = c.ask("commit");
+  ASSERT_EQ(r["code"], kOk) << r.dump();
+  EXPECT_FALSE(r["data"].contains("restart_pending")) << r.dump();
+  // What the next start could not run is refused, and nothing changes.
+  backend.refusal = "dataplane workers 3: the next start needs 4 lcores";
+  ASSERT_EQ(c.ask("set", {{"line", "set dataplane workers 3"}})["code"], kOk);
+  r = c.ask("commit");
+  EXPECT_EQ(r["code"], kConfigError) << r.dump();
+  EXPECT_NE(r.dump().find("needs 4 lcores"), std::string::npos) << r.dump();
+  sys = c.ask("show system");
+  EXPECT_EQ(sys["data"]["restart_pending"], json::array({"set dataplane workers 2"})) << sys.dump();
+  // Back to what the dataplane started with: nothing pending.
+  backend.refusal.clear();
+  ASSERT_EQ(c.ask("delete", {{"line", "delete dataplane workers"}})["code"], kOk);
+  ASSERT_EQ(c.ask("commit")["code"], kOk);
+  EXPECT_EQ(c.ask("show system")["data"]["restart_pending"], json::array());
+}
+
+// The last commit cannot start: the configuration of the last commit that started is committed
+// again, by printwalld, with the reason; the next start runs it and falls back no further.
+TEST_F(ControlLimits, AFailedStartFallsBackToTheLastCommitThatStarted) {
+  start();
+  std::vector<std::string> errs;
+  ASSERT_TRUE(server->started(&errs));
+  {
+    Client c(opt.socket_path);
+    ASSERT_EQ(c.ask("configure")["code"], kOk);
+    ASSERT_EQ(c.ask("set", {{"line", "set dataplane workers 2"}})["code"], kOk);
+    ASSERT_EQ(c.ask("commit")["code"], kOk);
+  }
+  server->stop();
+  server = std::make_unique<ControlServer>(opt, backend, events, audit);
+  const std::string latest = server->startup_text(kStartConf, "t.conf", &errs);
+  EXPECT_NE(latest.find("workers 2"), std::string::npos) << latest;
+  std::string record;
+  std::optional<uint64_t> id = server->fall_back("2 workers need 3 lcores", &record);
+  ASSERT_TRUE(id);
+  ConfigStore st(opt.state_dir);
+  std::string err;
+  ASSERT_TRUE(st.open(&err)) << err;
+  const CommitMeta m = st.history().front();
+  EXPECT_EQ(m.id, *id);
+  EXPECT_EQ(m.kind, CommitKind::Rollback);
+  EXPECT_EQ(m.rollback_of, std::optional<uint64_t>(1));
+  EXPECT_EQ(m.user, "printwalld");
+  EXPECT_NE(m.comment.find("commit 2 could not start (2 workers need 3 lcores)"), std::string::npos)
+      << m.comment;
+  EXPECT_EQ(st.latest_text(), st.text_of(2));  // the first commit's configuration again
+  const json a = json::parse(record);
+  EXPECT_EQ(a["event_type"], "audit");
+  EXPECT_EQ(a["commit_id"], *id);
+
+  server = std::make_unique<ControlServer>(opt, backend, events, audit);
+  EXPECT_EQ(server->startup_text(kStartConf, "t.conf", &errs).find("workers 2"), std::string::npos);
+  ASSERT_TRUE(server->started(&errs));
+  EXPECT_FALSE(server->fall_back("again", nullptr));
 }
 
 }  // namespace
