@@ -1,6 +1,8 @@
 // The handlers of the control commands, one per entry of the shared command table.
 #include "mgmt/control_connection.h"
 
+#include "common/reason.h"
+
 namespace pw::mgmt {
 
 // The handler of every command of the shared command table (mgmt/commands.cc: names, roles,
@@ -58,8 +60,53 @@ void Connection::cmd_show_statistics(const json& req, const std::string&, const 
   send(reply(req, kOk, "", S.backend.statistics()));
 }
 
-void Connection::cmd_show_flows(const json& req, const std::string&, const json& args) {
+namespace {
+
+// A filter the gateway cannot match is an error, not an empty answer that reads as "no such
+// traffic": each value checked against what it can be. Addresses come back canonical.
+std::string bad_filter(json& args, const std::vector<std::pair<const char*, std::vector<std::string>>>& choices,
+                       const std::vector<const char*>& addresses, bool reasons) {
+  for (const auto& [key, allowed] : choices) {
+    if (!args.contains(key)) continue;
+    const std::string v = args[key].is_string() ? args[key].get<std::string>() : args[key].dump();
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return "'" + std::string(key) + "' takes " + list + ", not '" + v + "'";
+    }
+  }
+  for (const char* key : addresses) {
+    if (!args.contains(key)) continue;
+    std::optional<IpAddr> a = args[key].is_string() ? parse_ip(args[key].get<std::string>()) : std::nullopt;
+    if (!a) return "'" + std::string(key) + "' takes an IPv4 or IPv6 address, not " + args[key].dump();
+    args[key] = a->str();
+  }
+  if (reasons && args.contains("reason")) {
+    const std::string v = args["reason"].is_string() ? args["reason"].get<std::string>() : "";
+    std::vector<std::string_view> codes;
+    for (size_t r = 1; r < kReasonCount; ++r) codes.push_back(pw::reason_code(static_cast<pw::Reason>(r)));
+    if (std::find(codes.begin(), codes.end(), v) == codes.end()) {
+      std::string msg = "'reason' takes a reason code of docs/events.md, not '" + v + "'";
+      if (auto m = policy::did_you_mean(v, codes)) msg += " (did you mean '" + std::string(*m) + "'?)";
+      return msg;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void Connection::cmd_show_flows(const json& req, const std::string&, const json& a) {
   auto& S = s;
+  json args = a;
+  const std::string bad = bad_filter(
+      args, {{"protocol", {"tcp", "udp", "icmp", "other"}},
+             {"state", {"syn", "syn-sent", "syn-received", "established", "closing", "udp", "icmp"}}},
+      {"printer"}, false);
+  if (!bad.empty()) {
+    send(reply(req, kUsage, bad));
+    return;
+  }
   send(reply(req, kOk, "", S.backend.flows(args)));
 }
 
@@ -121,15 +168,28 @@ void Connection::cmd_show_events(const json& req, const std::string& cmd, const 
     send(reply(req, kOk, "", {{"text", os.str()}}));
     return;
   }
+  json checked = args;
+  if (const std::string bad = bad_filter(checked, {{"action", {"drop", "reject", "alert", "block"}}},
+                                         {"src", "dst"}, cmd != "show log audit");
+      !bad.empty()) {
+    send(reply(req, kUsage, bad));
+    return;
+  }
+  const json& args_ok = checked;
   LocalLog::Filter filter;
   for (const char* k : {"reason", "action"})
-    if (args.contains(k) && args[k].is_string()) filter[k] = args[k];
-  if (args.contains("src") && args["src"].is_string()) filter["src_ip"] = args["src"];
-  if (args.contains("dst") && args["dst"].is_string()) filter["dst_ip"] = args["dst"];
+    if (args_ok.contains(k) && args_ok[k].is_string()) filter[k] = args_ok[k];
+  if (args_ok.contains("src") && args_ok["src"].is_string()) filter["src_ip"] = args_ok["src"];
+  if (args_ok.contains("dst") && args_ok["dst"].is_string()) filter["dst_ip"] = args_ok["dst"];
   send(reply(req, kOk, "", {{"records", log.last(last, filter)}}));
 }
 
-void Connection::cmd_monitor_events(const json& req, const std::string&, const json& args) {
+void Connection::cmd_monitor_events(const json& req, const std::string&, const json& a) {
+  json args = a;
+  if (const std::string bad = bad_filter(args, {}, {}, true); !bad.empty()) {
+    send(reply(req, kUsage, bad));
+    return;
+  }
   subscribe_id = req.contains("id") ? req["id"] : json(nullptr);
   subscribe_reason = args.value("reason", "");
   send(reply(req, kOk, "monitoring events; close the connection to stop"));
@@ -220,8 +280,20 @@ void Connection::cmd_set(const json& req, const std::string&, const json& args) 
   send(reply(req, kOk));
 }
 
-void Connection::cmd_show_compare(const json& req, const std::string&, const json&) {
-  send(reply(req, kOk, "", {{"lines", session->compare()}}));
+void Connection::cmd_show_compare(const json& req, const std::string&, const json& args) {
+  if (!args.contains("rollback")) {
+    send(reply(req, kOk, "", {{"lines", session->compare()}}));
+    return;
+  }
+  const size_t n = to_count(args, "rollback", SIZE_MAX);
+  std::optional<std::string> text = n == SIZE_MAX ? std::nullopt : s.store.text_of(n);
+  if (!text) {
+    const std::string n_text = args["rollback"].is_string() ? args["rollback"].get<std::string>() : args["rollback"].dump();
+    send(reply(req, kNotFound, "no rollback point " + n_text + " ('show system commit' lists them)"));
+    return;
+  }
+  policy::ParseResult then = policy::parse_config(*text, "rollback");
+  send(reply(req, kOk, "", {{"lines", policy::diff_configs(then.config, session->candidate())}}));
 }
 
 void Connection::cmd_show_candidate(const json& req, const std::string&, const json&) {

@@ -67,6 +67,51 @@ std::string_view current_command(std::string_view line) {
   return line;
 }
 
+// A command as typed: `run CMD` in configuration mode runs an operational command there, and
+// output pipes follow the command. `mode` is the session's; `*as` the mode to parse `*base` in.
+bool unwrap(std::string_view command, Mode mode, std::string* base, Mode* as, OutputPipes* pipes,
+            std::string* err) {
+  std::string c = trim(command);
+  *as = mode;
+  if (mode == Mode::Configuration && (c == "run" || c.rfind("run ", 0) == 0)) {
+    c = trim(c.substr(3));
+    if (c.empty()) {
+      *err = "'run' needs an operational command ('run show statistics')";
+      return false;
+    }
+    *as = Mode::Operational;
+  }
+  if (!split_pipes(c, base, pipes, err)) return false;
+  if (*as != mode && (base->rfind("configure", 0) == 0)) {
+    *err = "already in configuration mode";
+    return false;
+  }
+  return true;
+}
+
+// The parse of a command with its `run` prefix and pipes resolved; a failed unwrap is a parse
+// error of the whole command.
+ParsedCommand parse_typed(std::string_view command, Mode mode, OutputPipes* pipes) {
+  std::string base, why;
+  Mode as = mode;
+  if (!unwrap(command, mode, &base, &as, pipes, &why)) {
+    ParsedCommand p;
+    p.error = why;
+    return p;
+  }
+  ParsedCommand p = parse_command(base, as);
+  if (p.spec && pipes->display_set && std::string_view(p.spec->name) != "show configuration" &&
+      std::string_view(p.spec->name) != "show candidate") {
+    p.spec = nullptr;
+    p.error = "'| display set' applies to show configuration and show candidate";
+  }
+  if (p.spec && pipes->count && p.spec->stream) {
+    p.spec = nullptr;
+    p.error = "'| count' needs an end: not with monitor";
+  }
+  return p;
+}
+
 void print_parse_error(const ParsedCommand& p, std::ostream& err) {
   err << "error: " << p.error;
   if (!p.suggestion.empty()) err << " (did you mean '" << p.suggestion << "'?)";
@@ -216,12 +261,29 @@ CliSession::Status CliSession::run_line(std::string_view line) {
 }
 
 CliSession::Status CliSession::run_command(std::string_view command) {
-  ParsedCommand p = parse_command(command, mode_);
+  OutputPipes pipes;
+  ParsedCommand p = parse_typed(command, mode_, &pipes);
   if (!p.spec) {
     print_parse_error(p, err_);
     return Status::kFailed;
   }
+  pipes_ = &pipes;
+  struct Reset {
+    const OutputPipes*& p;
+    ~Reset() { p = nullptr; }
+  } reset{pipes_};
   const std::string name = p.spec->name;
+  // `commit and-quit`: the commit, then `exit` when it succeeded.
+  if (name == "commit" && p.args.contains("and-quit")) {
+    p.args.erase("and-quit");
+    if (!ensure_connected()) return Status::kNoDaemon;
+    drain(cancel_fd_);
+    auto reply = client_.request(name, p.args, o_.reply_timeout);
+    if (!reply) return lost(client_.error());
+    Status st = finish_reply(*p.spec, p.args, *reply);
+    if (st != Status::kOk) return st;
+    return run_command("exit");
+  }
   if (name == "load merge" || name == "load replace") {
     const std::string file = p.args.value("value", "");
     std::string text, why;
@@ -254,7 +316,13 @@ CliSession::Status CliSession::finish_reply(const CommandSpec& spec, const json&
     if (!r) return lost(client_.error());
     return finish_reply(spec, again, *r);
   }
-  print_reply(reply, o_.json, out_, err_);
+  if (pipes_ && !pipes_->empty() && code == kOk) {
+    std::ostringstream buf;
+    print_reply(reply, o_.json || pipes_->display_json, buf, err_);
+    out_ << pipes_->apply(buf.str());
+  } else {
+    print_reply(reply, o_.json, out_, err_);
+  }
   if (code != kOk) return Status::kFailed;
   if (name == "configure") mode_ = Mode::Configuration;
   if (name == "exit") mode_ = Mode::Operational;
@@ -277,7 +345,10 @@ CliSession::Status CliSession::monitor() {
     if (r != ControlClient::Read::kLine) return lost(client_.error());
     auto e = j.find("event");
     if (e == j.end()) continue;
-    out_ << (o_.json ? e->dump() : format_event(*e)) << "\n";
+    const bool as_json = o_.json || (pipes_ && pipes_->display_json);
+    const std::string text = as_json ? e->dump() : format_event(*e);
+    if (pipes_ && !pipes_->keep(text)) continue;
+    out_ << text << "\n";
     out_.flush();
   }
 }
@@ -337,14 +408,15 @@ int run_one_shot(const CliOptions& o, const std::vector<std::string>& words, std
   // is checked in the mode it will run in (assuming the ones before it succeed).
   Mode m = Mode::Operational;
   for (const auto& c : commands) {
-    ParsedCommand p = parse_command(c, m);
+    OutputPipes pipes;
+    ParsedCommand p = parse_typed(c, m, &pipes);
     if (!p.spec) {
       print_parse_error(p, err);
       err << "('printwall help' lists the commands)\n";
       return kExitUsage;
     }
     if (std::string_view(p.spec->name) == "configure") m = Mode::Configuration;
-    if (std::string_view(p.spec->name) == "exit") m = Mode::Operational;
+    if (std::string_view(p.spec->name) == "exit" || p.args.contains("and-quit")) m = Mode::Operational;
   }
   CliSession s(o, out, err);
   s.set_cancel_fd(cancel_fd);

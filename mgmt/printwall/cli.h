@@ -28,6 +28,7 @@
 
 #include "mgmt/commands.h"
 #include "mgmt/printwall/control_client.h"
+#include "mgmt/printwall/pipes.h"
 #include "mgmt/printwall/render.h"
 
 namespace pw::mgmt {
@@ -86,6 +87,7 @@ class CliSession {
   std::ostream& err_;
   ControlClient client_;
   Mode mode_ = Mode::Operational;
+  const OutputPipes* pipes_ = nullptr;  // of the command running
   int cancel_fd_ = -1;
   std::function<bool(const std::string&)> ask_;
 };

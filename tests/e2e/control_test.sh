@@ -248,6 +248,27 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 
+# Junos habits: pipes, run, commit and-quit, compare rollback N; filters refuse what cannot match.
+out=$(pw 'show statistics | match frames_in')
+[ -n "$out" ] && ! echo "$out" | grep -qv frames_in && ok "| match keeps only the matching lines" || { bad "| match"; echo "$out"; }
+out=$(pw 'show configuration | except ^set | count')
+echo "$out" | grep -qx 'Count: 0 lines' && ok "| except and | count" || { bad "| except | count"; echo "$out"; }
+out=$(pw 'show system | display json') && echo "$out" | python3 -c 'import json,sys; json.loads(sys.stdin.readline())' &&
+  ok "| display json" || { bad "| display json"; echo "$out"; }
+out=$(pw 'configure; run show system | match policy_generation; set service raw-print description habits; commit and-quit; show system | match policy_generation' 2>&1)
+[ $? = 0 ] && [ "$(echo "$out" | grep -c policy_generation)" = 2 ] && running | grep -q 'description habits' &&
+  ok "run from configuration mode, commit and-quit" || { bad "run / and-quit"; echo "$out"; }
+out=$(pw 'configure; show | compare rollback 1; exit' 2>&1)
+echo "$out" | grep -q 'set service raw-print description' && ok "show | compare rollback 1" || { bad "compare rollback"; echo "$out"; }
+out=$(pw 'configure; show | compare rollback 99' 2>&1); [ $? != 0 ] && echo "$out" | grep -q "no rollback point 99" &&
+  ok "compare with a rollback point that does not exist is an error" || { bad "compare rollback 99"; echo "$out"; }
+out=$(pw show flows protocol tpc 2>&1); [ $? != 0 ] && echo "$out" | grep -q "'protocol' takes tcp, udp" &&
+  ok "show flows refuses a protocol it cannot match" || { bad "flows filter"; echo "$out"; }
+out=$(pw show events reason plaintext-aut 2>&1); [ $? != 0 ] && echo "$out" | grep -q "did you mean 'plaintext-auth'" &&
+  ok "show events refuses an unknown reason, with a suggestion" || { bad "events filter"; echo "$out"; }
+out=$(pw show events src 198.18.0.300 2>&1); [ $? != 0 ] && echo "$out" | grep -q "'src' takes an IPv4 or IPv6 address" &&
+  ok "show events refuses a bad address" || { bad "events address"; echo "$out"; }
+
 # Settings the dataplane reads at its start: one the next start could not run is refused (two
 # workers need three lcores, the command line gives one); one it can is recorded for it.
 out=$(pw 'configure; set dataplane workers 2; commit' 2>&1)

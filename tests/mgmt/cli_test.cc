@@ -2,6 +2,7 @@
 // connection, modes, `load` reading the user's file, local parse errors, rendering (golden text),
 // --json, `monitor events` until Ctrl-C, exit statuses; and completion / `?`.
 #include "mgmt/printwall/cli.h"
+#include "mgmt/printwall/pipes.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -730,6 +731,87 @@ TEST(CliHelp, ListsDaemonCommandsWithModesAndDescribesOne) {
   std::ostringstream prefix;
   EXPECT_TRUE(describe_command("show log", prefix));
   EXPECT_NE(prefix.str().find("show log audit"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output pipes (| match, | except, | count, | display json, | display set)
+
+TEST(CliPipes, SplitsFiltersAndKeepsCompareACommand) {
+  std::string base, err;
+  OutputPipes p;
+  ASSERT_TRUE(split_pipes("show statistics | match drop | except tcp | count", &base, &p, &err)) << err;
+  EXPECT_EQ(base, "show statistics");
+  ASSERT_EQ(p.filters.size(), 2u);
+  EXPECT_TRUE(p.filters[0].keep_matches);
+  EXPECT_EQ(p.filters[0].pattern, "drop");
+  EXPECT_FALSE(p.filters[1].keep_matches);
+  EXPECT_TRUE(p.count);
+  ASSERT_TRUE(split_pipes("show | compare rollback 2 | match service", &base, &p, &err)) << err;
+  EXPECT_EQ(base, "show | compare rollback 2");
+  EXPECT_EQ(p.filters.size(), 1u);
+  ASSERT_TRUE(split_pipes("show configuration | match \"raw|ipp\" | display set", &base, &p, &err));
+  EXPECT_EQ(p.filters[0].pattern, "raw|ipp");  // quoted: the '|' is the pattern's
+  EXPECT_TRUE(p.display_set);
+  ASSERT_TRUE(split_pipes("show events | display json", &base, &p, &err));
+  EXPECT_TRUE(p.display_json);
+  // A '|' inside a quoted argument is not a pipe.
+  ASSERT_TRUE(split_pipes("commit comment \"a | b\"", &base, &p, &err));
+  EXPECT_EQ(base, "commit comment \"a | b\"");
+  EXPECT_TRUE(p.empty());
+}
+
+TEST(CliPipes, UnknownOrIncompletePipesAreErrors) {
+  std::string base, err;
+  OutputPipes p;
+  EXPECT_FALSE(split_pipes("show statistics | grep drop", &base, &p, &err));
+  EXPECT_NE(err.find("unknown pipe '| grep drop'"), std::string::npos) << err;
+  EXPECT_NE(err.find("match, except, count"), std::string::npos) << err;
+  EXPECT_FALSE(split_pipes("show statistics | match", &base, &p, &err));
+  EXPECT_NE(err.find("needs a pattern"), std::string::npos) << err;
+  EXPECT_FALSE(split_pipes("show statistics | match (", &base, &p, &err));
+  EXPECT_NE(err.find("not a regular expression"), std::string::npos) << err;
+  EXPECT_FALSE(split_pipes("show statistics |", &base, &p, &err));
+  EXPECT_FALSE(split_pipes("show statistics | display xml", &base, &p, &err));
+  EXPECT_FALSE(split_pipes("show statistics | count 3", &base, &p, &err));
+}
+
+TEST(CliPipes, FiltersApplyInOrderAndCountLast) {
+  std::string base, err;
+  OutputPipes p;
+  const std::string text = "frames_in 10\nforwarded 9\ndropped 1\nframes_total 3\n";
+  ASSERT_TRUE(split_pipes("x | match ^f", &base, &p, &err));
+  EXPECT_EQ(p.apply(text), "frames_in 10\nforwarded 9\nframes_total 3\n");
+  ASSERT_TRUE(split_pipes("x | match ^f | except total", &base, &p, &err));
+  EXPECT_EQ(p.apply(text), "frames_in 10\nforwarded 9\n");
+  ASSERT_TRUE(split_pipes("x | except ^f | count", &base, &p, &err));
+  EXPECT_EQ(p.apply(text), "Count: 1 lines\n");
+  ASSERT_TRUE(split_pipes("x | match nothing-like-it", &base, &p, &err));
+  EXPECT_EQ(p.apply(text), "");
+}
+
+// What does not parse is refused before connecting (exit 2), pipes and `run` included.
+TEST(CliPipes, OneShotRefusesBadPipesBeforeConnecting) {
+  CliOptions o;
+  o.socket_path = "/nonexistent/printwall.sock";
+  auto run = [&](std::vector<std::string> w, std::string* e) {
+    std::ostringstream out, err;
+    const int rc = run_one_shot(o, w, out, err);
+    *e = err.str();
+    return rc;
+  };
+  std::string e;
+  EXPECT_EQ(run({"show statistics | grep x"}, &e), kExitUsage);
+  EXPECT_NE(e.find("unknown pipe"), std::string::npos) << e;
+  EXPECT_EQ(run({"show statistics | display set"}, &e), kExitUsage);
+  EXPECT_NE(e.find("display set' applies to show configuration"), std::string::npos) << e;
+  EXPECT_EQ(run({"run show statistics"}, &e), kExitUsage);  // run is for configuration mode
+  EXPECT_EQ(run({"configure; run configure"}, &e), kExitUsage);
+  EXPECT_EQ(run({"configure; run"}, &e), kExitUsage);
+  EXPECT_EQ(run({"monitor events | count"}, &e), kExitUsage);
+  // Well-formed: parses, then finds no daemon (exit 3).
+  EXPECT_EQ(run({"configure; run show statistics | match frames; commit and-quit; show system"}, &e),
+            kExitNoDaemon)
+      << e;
 }
 
 }  // namespace
