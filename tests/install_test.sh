@@ -22,6 +22,9 @@ conf=$(find "$dest" -path '*/printwall/printwall.conf' | head -1)
 need "$prefix/share/printwall/profiles/small-office.conf"
 need "$prefix/share/printwall/profiles/enterprise.conf"
 need "$prefix/share/doc/printwall/configuration.md"
+need "$prefix/share/man/man8/printwall.8"
+need "$prefix/share/man/man8/printwalld.8"
+need "$prefix/share/man/man5/printwall.conf.5"
 [ -n "$(find "$dest" -type d -path '*/lib/printwall')" ] || { echo "missing: state directory"; fail=1; }
 [ -n "$(find "$dest" -type d -path '*/log/printwall')" ] || { echo "missing: log directory"; fail=1; }
 # The unit runs the installed binaries on the installed configuration.

@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mgmt/printwall/build_info.h"
 #include "mgmt/printwall/check_config.h"
 #include "mgmt/printwall/cli.h"
 #include "mgmt/printwall/replay.h"
+#include "mgmt/usage_printwall.h"
 
 namespace {
 
@@ -37,32 +39,47 @@ int cmd_version(const std::vector<std::string>&) {
 
 int cmd_help(const std::vector<std::string>&);
 
-const Command kCommands[] = {
-    {"check-config", "validate a configuration file offline (exit 0 valid, 1 invalid)",
-     cmd_check_config},
-    {"replay", "run the fast-path pipeline over a pcap: forwarded, mirror, events", cmd_replay},
-    {"version", "print the version and the libraries built against", cmd_version},
-    {"help", "this help", cmd_help},
-};
+// The offline commands of usage.h, each with its runner.
+int (*runner(std::string_view name))(const std::vector<std::string>&) {
+  if (name == "check-config") return cmd_check_config;
+  if (name == "replay") return cmd_replay;
+  if (name == "version") return cmd_version;
+  if (name == "help") return cmd_help;
+  return nullptr;
+}
 
 void usage(std::ostream& out) {
-  out << "usage: printwall [--socket PATH] [--json] [COMMAND...]\n"
-         "  without a command: an interactive shell on a terminal, else commands read from\n"
-         "  standard input (one a line; '#' comments; stops at the first failure);\n"
-         "  'a; b; c' runs several commands over one connection.\n"
-         "  --socket PATH  the daemon's control socket (default $PRINTWALL_SOCKET, else "
-      << pw::mgmt::kDefaultSocketPath
-      << ")\n"
-         "  --json         print each reply's data as one JSON line\n"
-         "exit status: 0 ok, 1 a command failed, 2 usage error, 3 cannot connect to the daemon\n";
+  out << "usage: " << pw::mgmt::kCliSynopsis << "\n";
+  std::string_view text = pw::mgmt::kCliDescription;  // wrapped at 96 columns, indented 2
+  size_t col = 0;
+  while (!text.empty()) {
+    const size_t sp = text.find(' ');
+    const std::string_view w = text.substr(0, sp);
+    if (col == 0 || col + 1 + w.size() > 96) {
+      out << (col ? "\n  " : "  ");
+      col = 2;
+    } else {
+      out << ' ';
+      ++col;
+    }
+    out << w;
+    col += w.size();
+    text = sp == std::string_view::npos ? std::string_view() : text.substr(sp + 1);
+  }
+  out << "\n";
+  for (const auto& o : pw::mgmt::kCliOptions)
+    out << "  " << o.option
+        << std::string(std::string_view(o.option).size() < 15 ? 15 - std::string_view(o.option).size() : 1, ' ')
+        << o.description << "\n";
+  out << "exit status: " << pw::mgmt::kCliExitStatus << "\n";
 }
 
 int cmd_help(const std::vector<std::string>& args) {
   if (!args.empty()) {  // printwall help COMMAND...
-    for (const auto& c : kCommands)
+    for (const auto& c : pw::mgmt::kOfflineCommands)
       if (args.size() == 1 && args[0] == c.name) {
         std::cout << c.name << ": " << c.summary << "\n";
-        if (c.run == cmd_check_config || c.run == cmd_replay)
+        if (runner(c.name) == cmd_check_config || runner(c.name) == cmd_replay)
           std::cout << "'printwall " << c.name << " --help' lists its options.\n";
         return 0;
       }
@@ -74,7 +91,7 @@ int cmd_help(const std::vector<std::string>& args) {
   }
   usage(std::cout);
   std::cout << "\noffline commands (no daemon needed):\n";
-  for (const auto& c : kCommands) std::printf("  %-14s %s\n", c.name, c.summary);
+  for (const auto& c : pw::mgmt::kOfflineCommands) std::printf("  %-14s %s\n", c.name, c.summary);
   std::cout << "\n";
   std::cout.flush();
   pw::mgmt::print_daemon_commands(std::cout);
@@ -97,8 +114,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "--version") return cmd_version({});
   // Offline commands first: they need no daemon.
   if (!args.empty())
-    for (const auto& c : kCommands)
-      if (args[0] == c.name) return c.run({args.begin() + 1, args.end()});
+    if (auto run = runner(args[0])) return run({args.begin() + 1, args.end()});
   const int cancel = pw::mgmt::install_sigint_pipe();
   if (!args.empty()) return pw::mgmt::run_one_shot(o, args, std::cout, std::cerr, cancel);
   if (::isatty(STDIN_FILENO)) return pw::mgmt::run_shell(o);

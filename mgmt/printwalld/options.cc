@@ -3,36 +3,47 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include <ndpi/ndpi_api.h>
 #include <openssl/crypto.h>
 #include <rte_version.h>
 
 #include "mgmt/printwalld/daemon.h"
+#include "mgmt/usage_printwalld.h"
 
 namespace pw::daemon {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: printwalld [EAL options] -- --config FILE [--events FILE] [--socket PATH]\n"
-    "                  [--state-dir DIR]\n"
-    "       printwalld --version | --help\n"
-    "  --config FILE     configuration (set-commands): the first commit when the history is\n"
-    "                    empty; SIGHUP re-reads it as a new commit\n"
-    "  --events FILE     JSON event log (default /var/log/printwall/events.jsonl)\n"
-    "  --socket PATH     control socket for the printwall CLI (default /run/printwall/control.sock)\n"
-    "  --state-dir DIR   commit history; printwalld starts from its last commit\n"
-    "                    (default /var/lib/printwall)\n"
-    "  --confirm-unit-seconds N   length of a 'commit confirmed' minute (tests; default 60)\n"
-    "  --control-idle-timeout N   close a CLI connection idle for N seconds, discarding its\n"
-    "                    uncommitted candidate (default 900; 0: never; monitor sessions exempt)\n"
-    "EAL options may also come from 'set dataplane eal-options \"...\"' when none are given;\n"
-    "the devices of 'set interface outside|inside|mirror device ...' are added as --vdev\n"
-    "(or PCI allow-list) arguments. 'set dataplane workers N' needs N lcores with RSS-capable\n"
-    "NICs, N+1 otherwise (the main lcore dispatches); e.g. -l 0-2 or --lcores '(0-2)@(0-1)'.\n"
-    "Counters: dpdk-telemetry.py, commands /printwall/stats, /printwall/lcores,\n"
-    "/printwall/reasons, /printwall/ports, /printwall/mirror, /printwall/latency.\n";
+// The help: usage.h's text (shared with the manual page), wrapped at 96 columns.
+void print_usage(FILE* out) {
+  std::fprintf(out, "usage: %s\n       printwalld --version | --help\n", kSynopsis);
+  auto wrap = [out](std::string_view text, size_t indent, size_t first) {
+    size_t col = first;
+    while (!text.empty()) {
+      const size_t sp = text.find(' ');
+      const std::string_view w = text.substr(0, sp);
+      if (col > indent && col + 1 + w.size() > 96) {
+        std::fprintf(out, "\n%*s", static_cast<int>(indent), "");
+        col = indent;
+      } else if (col > indent) {
+        std::fputc(' ', out);
+        ++col;
+      }
+      std::fwrite(w.data(), 1, w.size(), out);
+      col += w.size();
+      text = sp == std::string_view::npos ? std::string_view() : text.substr(sp + 1);
+    }
+    std::fputc('\n', out);
+  };
+  for (const auto& o : kOptions) {
+    std::fprintf(out, "  %-26s", o.option);
+    wrap(o.description, 28, 28);
+  }
+  wrap(kNotes, 0, 0);
+}
+
 
 void print_version() {
   std::printf("printwalld %s\n  dpdk %s\n  ndpi %s\n  openssl %s\n", PRINTWALL_VERSION, rte_version(),
@@ -49,7 +60,7 @@ int parse_options(int argc, char** argv, Options* out) {
       return 0;
     }
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(kUsage, stdout);
+      print_usage(stdout);
       return 0;
     }
   }
@@ -75,12 +86,14 @@ int parse_options(int argc, char** argv, Options* out) {
         out->control.idle_timeout = std::chrono::seconds(std::max(0, std::atoi(v.c_str())));
       else out->control.confirm_unit = std::chrono::seconds(std::max(1, std::atoi(v.c_str())));
     } else if (sep >= 0) {
-      std::fprintf(stderr, "printwalld: unknown option '%s'\n%s", a.c_str(), kUsage);
+      std::fprintf(stderr, "printwalld: unknown option '%s'\n", a.c_str());
+      print_usage(stderr);
       return 2;
     }
   }
   if (out->config_path.empty()) {
-    std::fprintf(stderr, "printwalld: --config is required\n%s", kUsage);
+    std::fprintf(stderr, "printwalld: --config is required\n");
+    print_usage(stderr);
     return 2;
   }
   return -1;
