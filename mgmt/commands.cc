@@ -221,7 +221,7 @@ ParsedCommand parse_command(std::string_view line, Mode mode) {
   return r;
 }
 
-std::vector<Completion> complete(std::string_view line, Mode mode) {
+std::vector<Completion> complete(std::string_view line, Mode mode, const KnownNames* names) {
   std::vector<Completion> out;
   std::vector<std::string> w = words(line);
   bool partial = !line.empty() && line.back() != ' ' && line.back() != '\t';
@@ -253,6 +253,10 @@ std::vector<Completion> complete(std::string_view line, Mode mode) {
           else
             out.push_back({std::string("<").append(policy::value_type_name(c->type)).append(">"),
                            help_of(*c)});
+          if (names && c->keyword == "service")
+            for (const auto& n : names->services) add(n, "a service of the configuration");
+          if (names && c->keyword == "group")
+            for (const auto& n : names->groups) add(n, "a group of the configuration");
           return out;
         }
         ++i;  // skip the key
@@ -261,6 +265,9 @@ std::vector<Completion> complete(std::string_view line, Mode mode) {
           for (auto ch : c->choices) add(std::string(ch), help_of(*c));
           if (c->choices.empty() && c->type != policy::ValueType::Flag)
             out.push_back({"<" + std::string(policy::value_type_name(c->type)) + ">", help_of(*c)});
+          // A leaf that names a group (peer-group, printer-group, ...).
+          if (names && std::string_view(c->keyword).ends_with("group"))
+            for (const auto& n : names->groups) add(n, "a group of the configuration");
         }
         return out;
       }
@@ -278,6 +285,12 @@ std::vector<Completion> complete(std::string_view line, Mode mode) {
       if (std::equal(done.begin(), done.end(), cw.begin())) add(cw[done.size()], c.help);
     } else if (std::equal(cw.begin(), cw.end(), done.begin())) {
       // Argument keywords not used yet.
+      // A keyword's value comes next: the printers the tables know, for `printer`.
+      if (names && done.size() > cw.size() && done.back() == "printer" &&
+          std::any_of(c.args.begin(), c.args.end(), [](const ArgSpec& a) { return std::string_view(a.name) == "printer"; })) {
+        for (const auto& n : names->printers) add(n, "a printer with flows in the tables");
+        return out;
+      }
       for (const auto& a : c.args) {
         if (!*a.name) {
           if (done.size() == cw.size()) out.push_back({std::string("<") + a.hint + ">", a.help});

@@ -75,7 +75,14 @@ struct Completion {
   std::string word;
   std::string help;
 };
-std::vector<Completion> complete(std::string_view line, Mode mode);
+// Names the daemon knows, for completion: the services and groups of the configuration (its
+// profile's included), the printers with flows in the tables.
+struct KnownNames {
+  std::vector<std::string> services, groups, printers;
+};
+// The next words of `line` in `mode`: command words, argument keywords, schema keywords and
+// values, and with `names` the services, groups and printers that exist.
+std::vector<Completion> complete(std::string_view line, Mode mode, const KnownNames* names = nullptr);
 
 // Requests larger than this are refused (kBadRequest) and the connection closed.
 inline constexpr size_t kMaxRequestBytes = 1u << 20;

@@ -461,10 +461,10 @@ std::string format_completions(const std::vector<Completion>& c) {
   return s;
 }
 
-TabAction tab_complete(std::string_view full, Mode mode) {
+TabAction tab_complete(std::string_view full, Mode mode, const KnownNames* names) {
   TabAction a;
   std::string_view line = current_command(full);
-  std::vector<Completion> all = complete(line, mode), words;
+  std::vector<Completion> all = complete(line, mode, names), words;
   bool hints = false;
   for (const auto& c : all) {
     if (!c.word.empty() && c.word[0] == '<') hints = true;
@@ -493,9 +493,43 @@ TabAction tab_complete(std::string_view full, Mode mode) {
   return a;
 }
 
-std::string help_listing(std::string_view full, Mode mode) {
+KnownNames fetch_names(CliSession& session) {
+  KnownNames k;
+  if (!session.client().connected()) return k;
+  auto add_from = [&k](const std::string& text) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream w(line);
+      std::string set, kind, name;
+      w >> set >> kind >> name;
+      if (set != "set" || name.empty()) continue;
+      auto& list = kind == "service" ? k.services : kind == "group" ? k.groups : k.printers;
+      if (&list == &k.printers) continue;
+      if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
+    }
+  };
+  using namespace std::chrono_literals;
+  if (auto r = session.client().request("show configuration", {{"expanded", true}}, 2000ms))
+    add_from(r->value("data", json::object()).value("text", ""));
+  if (session.mode() == Mode::Configuration)
+    if (auto r = session.client().request("show candidate", json::object(), 2000ms))
+      add_from(r->value("data", json::object()).value("text", ""));
+  if (auto r = session.client().request("show flows", {{"limit", 1000}}, 2000ms)) {
+    const json flows = r->value("data", json::object()).value("flows", json::array());
+    for (const auto& f : flows) {
+      if (!f.is_object()) continue;
+      const std::string p = f.value("direction", "") == "to-printers" ? f.value("dst", "") : f.value("src", "");
+      if (!p.empty() && std::find(k.printers.begin(), k.printers.end(), p) == k.printers.end())
+        k.printers.push_back(p);
+    }
+  }
+  return k;
+}
+
+std::string help_listing(std::string_view full, Mode mode, const KnownNames* names) {
   std::string_view line = current_command(full);
-  std::vector<Completion> c = complete(line, mode);
+  std::vector<Completion> c = complete(line, mode, names);
   const bool partial = !line.empty() && line.back() != ' ' && line.back() != '\t';
   if (!partial && !line.empty()) {
     ParsedCommand p = parse_command(line, mode);
@@ -641,7 +675,8 @@ unsigned char shell_complete(EditLine* el, int) {
   if (s->asking) return CC_ERROR;
   const LineInfo* li = el_line(el);
   std::string line(li->buffer, static_cast<size_t>(li->cursor - li->buffer));
-  TabAction a = tab_complete(line, s->session->mode());
+  const KnownNames names = fetch_names(*s->session);
+  TabAction a = tab_complete(line, s->session->mode(), &names);
   if (!a.insert.empty() && el_insertstr(el, a.insert.c_str()) != 0) return CC_ERROR;
   if (!a.list.empty()) {
     std::fputs(("\n" + format_completions(a.list)).c_str(), stdout);
@@ -658,7 +693,8 @@ unsigned char shell_help(EditLine* el, int) {
   if (s->asking || open_quote(line)) {  // a '?' inside a quoted string is just a character
     return el_insertstr(el, "?") == 0 ? CC_REFRESH : CC_ERROR;
   }
-  std::fputs(("\n" + help_listing(line, s->session->mode())).c_str(), stdout);
+  const KnownNames names = fetch_names(*s->session);
+  std::fputs(("\n" + help_listing(line, s->session->mode(), &names)).c_str(), stdout);
   std::fflush(stdout);
   return CC_REDISPLAY;
 }

@@ -113,9 +113,12 @@ struct TabAction {
   std::string insert;
   std::vector<Completion> list;
 };
-TabAction tab_complete(std::string_view line, Mode mode);
+TabAction tab_complete(std::string_view line, Mode mode, const KnownNames* names = nullptr);
 // `?`: the possible next words with their help ("<[Enter]>" when the line is a command already).
-std::string help_listing(std::string_view line, Mode mode);
+std::string help_listing(std::string_view line, Mode mode, const KnownNames* names = nullptr);
+// The services and groups of the configuration (the candidate's too in configuration mode) and
+// the printers with flows, asked of the daemon; empty lists when it cannot be asked.
+KnownNames fetch_names(CliSession& session);
 std::string format_completions(const std::vector<Completion>& c);
 
 // `printwall help`: the daemon commands with their modes; `help COMMAND...`: one command.

@@ -218,7 +218,7 @@ s = conn(); s.sendall(b'{"id":1,"cmd":"show system"}\n'); assert reply(s)["code"
 PY
 
 # The interactive shell on a terminal (a pty): tab completion, '?' help, a command, exit.
-python3 - "$cli_bin" "$sock" <<'PY' && ok "interactive shell: tab completion, '?', a command" || bad "interactive shell"
+python3 - "$cli_bin" "$sock" <<'PY' && ok "interactive shell: tab completion (service and group names too), '?', a command" || bad "interactive shell"
 import os, pty, select, sys, time
 pid, fd = pty.fork()
 if pid == 0:
@@ -239,10 +239,19 @@ read()
 os.write(fd, b"show sys\t"); read()   # completes "system" (several commands start so: lists them)
 os.write(fd, b"\x15show ?"); read()   # Ctrl-U, then the words after "show"
 os.write(fd, b"\x15show system\r"); read(3)
+# Names the daemon knows: a service of the profile, a group.
+os.write(fd, b"configure\r"); read()
+mark = len(out)
+os.write(fd, b"set service raw-pr\t"); read()
+named_service = b"raw-print" in out[mark:]
+mark = len(out)
+os.write(fd, b"\x15set service raw-print peer-group ?"); read()
+named_group = b"print-servers" in out[mark:] or b"management" in out[mark:]
+os.write(fd, b"\x15exit\r"); read()
 os.write(fd, b"exit\r"); read()
 os.waitpid(pid, 0)
 text = out.decode(errors="replace")
-ok = "printwall>" in text and "statistics" in text and "policy_generation" in text
+ok = "printwall>" in text and "statistics" in text and "policy_generation" in text and named_service and named_group
 if not ok:
     print(text[-3000:])
 sys.exit(0 if ok else 1)

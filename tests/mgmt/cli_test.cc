@@ -5,6 +5,7 @@
 #include "mgmt/printwall/pipes.h"
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -667,6 +668,30 @@ TEST(CliComplete, TabCompletesASingleCandidate) {
   EXPECT_EQ(tab_complete("set service x po", Mode::Configuration).insert, "rt ");
   // After a ';' only the last command counts.
   EXPECT_EQ(tab_complete("configure; show st", Mode::Operational).insert, "atistics ");
+}
+
+// With the daemon's names: services and groups where a tag's key or a group reference comes,
+// printers after `show flows printer`.
+TEST(CliComplete, NamesTheDaemonKnows) {
+  KnownNames k{{"raw-print", "ipp-print"}, {"management", "print-servers"}, {"198.18.20.5"}};
+  auto words = [&](std::string_view line, Mode m) {
+    std::vector<std::string> w;
+    for (const auto& c : complete(line, m, &k)) w.push_back(c.word);
+    return w;
+  };
+  using ::testing::Contains;
+  using ::testing::Not;
+  EXPECT_THAT(words("set service ", Mode::Configuration), Contains("raw-print"));
+  EXPECT_THAT(words("set service ra", Mode::Configuration), Not(Contains("ipp-print")));
+  // (a new name may be typed too: the common prefix, no space)
+  EXPECT_EQ(tab_complete("set service ra", Mode::Configuration, &k).insert, "w-print");
+  EXPECT_THAT(words("set group ", Mode::Configuration), Contains("print-servers"));
+  EXPECT_THAT(words("set service raw-print peer-group ", Mode::Configuration), Contains("management"));
+  EXPECT_THAT(words("show flows printer ", Mode::Operational), Contains("198.18.20.5"));
+  EXPECT_THAT(words("show flows printer ", Mode::Operational), Not(Contains("protocol")));
+  // Without names, the hints as before.
+  EXPECT_THAT(words("set service raw-print ", Mode::Configuration), Not(Contains("management")));
+  EXPECT_EQ(tab_complete("set service ra", Mode::Configuration).insert, "");
 }
 
 // `?` says which statements wait for the next start of printwalld.
