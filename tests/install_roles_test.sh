@@ -98,6 +98,14 @@ echo "$running" | grep -q 'description by-admin' && echo "$running" | grep -q 'm
   ! echo "$running" | grep -q 'by-security' && ok "the running configuration has exactly the allowed changes" ||
   bad "running configuration"
 /usr/local/bin/printwall show system commit | grep -q 'pw-security' && ok "the history names who committed" || bad "history"
+# Rolling back (docs/control.md): undoing the security change is the security administrator's
+# share, not the admin's.
+out=$(as pw-admin 'configure; rollback 1; commit comment undo')
+[ $? != 0 ] && echo "$out" | grep -q "permission denied" && ok "admin: a rollback that would undo a security change is refused" ||
+  { bad "admin rollback over a security commit"; echo "$out"; }
+out=$(as pw-security 'configure; rollback 1; show | compare; commit comment undo')
+[ $? = 0 ] && ! /usr/local/bin/printwall show configuration | grep -q 'min-version 1.3' &&
+  ok "security: rollback 1 undoes the security change" || { bad "security rollback"; echo "$out"; }
 
 kill -TERM $pid; wait $pid
 rm -rf "/var/run/dpdk/pwroles$tag"
