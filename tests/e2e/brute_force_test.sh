@@ -73,7 +73,7 @@ snmp 198.18.20.100 "$SRV_PASSWORD" && ok "the right password still works after f
 snmp 198.18.20.100 "Wrong-Guess-5"
 sleep 0.5
 if [ "$(events_of auth-failures)" = 1 ] &&
-   grep -q '"action":"block","reason":"auth-failures".*"src_ip":"198.18.20.100"' "$tmp/events.jsonl"; then
+   has_event action=block reason=auth-failures src_ip=198.18.20.100 -- "$tmp/events.jsonl"; then
   ok "the fifth failure: one auth-failures event, action block, naming the client"
 else
   bad "no block event after the fifth failure"; cat "$tmp/events.jsonl"
@@ -104,7 +104,7 @@ for i in 1 2 3 4 5; do
     --user "admin:guess$i" ftp://198.18.20.5/ >/dev/null 2>&1
 done
 sleep 0.5
-grep -q '"action":"block","reason":"auth-failures".*"src_ip":"198.18.20.101"' "$tmp/events.jsonl" &&
+has_event action=block reason=auth-failures src_ip=198.18.20.101 -- "$tmp/events.jsonl" &&
   ok "five FTP logins refused in clear block the second client" || { bad "no block for clear-text FTP guesses"; cat "$tmp/events.jsonl"; }
 snmp 198.18.20.101 "$SRV_PASSWORD" && bad "the second client is not blocked" || ok "the second client is blocked"
 ip netns exec $ns_c ping -c 1 -W 2 -I 198.18.20.101 198.18.20.5 >/dev/null 2>&1 &&
@@ -118,7 +118,7 @@ for i in 1 2 3 4 5; do
     --user "$SRV_USER:guess$i" ftp://198.18.20.5/ >/dev/null 2>&1 && bad "FTPS guess $i was accepted"
 done
 sleep 0.5
-grep -q '"action":"block","reason":"auth-failures".*"src_ip":"198.18.20.102".*"detail":"short TLS sessions"' "$tmp/events.jsonl" &&
+has_event action=block reason=auth-failures src_ip=198.18.20.102 'detail=short TLS sessions' -- "$tmp/events.jsonl" &&
   ok "five short FTPS sessions with wrong passwords block the third client" ||
   { bad "no block for guesses inside TLS"; grep 198.18.20.102 "$tmp/events.jsonl"; }
 ip netns exec $ns_c timeout 10 curl -sS --connect-timeout 3 --interface 198.18.20.102 --ssl-reqd -k \

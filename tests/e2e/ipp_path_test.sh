@@ -167,7 +167,7 @@ ev ipp-operation-denied CUPS-Add-Modify-Printer
 ev joblang-file-access FSDIRLIST
 ev ipp-attribute-injection job-name
 ev http-basic-cleartext Basic
-cat "$tmp"/events.jsonl* | grep -q '"reason":"service-deny".*"dst_port":631.*"service":"cups-browsing"' &&
+has_event reason=service-deny dst_port=631 service=cups-browsing -- "$tmp"/events.jsonl* &&
   ok "CUPS browse datagram denied and reported" || bad "no cups-browsing event"
 
 # The NIDS: the denied IPP flows are there.

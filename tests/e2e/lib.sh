@@ -39,6 +39,32 @@ events_valid() {
   "${PW_SOURCE_ROOT:?}/tools/events-schema" validate "${files[@]}" | tail -n 12
   return "${PIPESTATUS[0]}"
 }
+# has_event KEY=VALUE... -- FILE...: some record of the event logs has every KEY with VALUE
+# (whatever the order of the fields; numbers compared as text).
+has_event() {
+  local args=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  shift
+  python3 - "${args[@]}" -- "$@" <<'PY'
+import json, sys
+argv = sys.argv[1:]
+cut = argv.index("--")
+want = [a.split("=", 1) for a in argv[:cut]]
+for path in argv[cut + 1:]:
+    try:
+        lines = open(path, errors="replace")
+    except OSError:
+        continue
+    for line in lines:
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(r, dict) and all(str(r.get(k)) == v for k, v in want):
+            sys.exit(0)
+sys.exit(1)
+PY
+}
 # lab_need NAME WHAT TOOL...: root and every TOOL, else NAME says it needs root and WHAT, and the
 # test is skipped (77).
 lab_need() {

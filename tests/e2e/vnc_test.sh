@@ -100,7 +100,7 @@ sleep 0.5
   bad "an auth-failures alert before the fifth failure"
 snap 198.18.20.100 "$tmp/bad.pw"
 sleep 0.5
-grep -q '"action":"alert","reason":"auth-failures".*"src_ip":"198.18.20.100"' "$tmp/events.jsonl" &&
+has_event action=alert reason=auth-failures src_ip=198.18.20.100 -- "$tmp/events.jsonl" &&
   ok "the fifth wrong VNC password is an auth-failures alert" ||
   { bad "no auth-failures alert after five wrong VNC passwords"; cat "$tmp/events.jsonl"; }
 snap 198.18.20.100 "$tmp/good.pw" && ok "the right password still works (action alert blocks nothing)" ||
