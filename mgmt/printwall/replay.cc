@@ -22,7 +22,7 @@ namespace pw::mgmt {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: printwall replay --config CONFIG --in IN.pcap --out DIR [--quiet]\n"
+    "usage: printwall replay --config CONFIG --in IN.pcap --out DIR [--quiet] [--progress SECONDS]\n"
     "\n"
     "Runs the fast-path pipeline (the same code as the live dataplane) over every frame of\n"
     "IN.pcap (pcap with micro- or nanosecond timestamps, or pcapng; Ethernet, optionally\n"
@@ -33,7 +33,8 @@ constexpr const char* kUsage =
     "  DIR/mirror.pcap     every frame sent to the NIDS mirror\n"
     "  DIR/events.jsonl    one JSON event per line\n"
     "A summary goes to stderr (--quiet: none): the daemon's counters and the events by\n"
-    "reason; on a long capture a progress line every few seconds. A last record cut short (a\n"
+    "reason; on a long capture a progress line every --progress seconds (default 3; 0: at every\n"
+    "65,536 frames). A last record cut short (a\n"
     "capture copied while it was written) is a warning: the frames before it are replayed.\n"
     "Exit status 0 on success; 1 on a bad configuration or capture (nothing is left in DIR that\n"
     "looks complete); 2 on a usage error.\n";
@@ -156,7 +157,7 @@ struct Outputs {
 }  // namespace
 
 int replay_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string config, in, dir;
+  std::string config, in, dir, progress_text;
   bool quiet = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -174,6 +175,7 @@ int replay_main(const std::vector<std::string>& args, std::ostream& out, std::os
     else if (a == "--in") ok = value(in);
     else if (a == "--out") ok = value(dir);
     else if (a == "--quiet") quiet = true;
+    else if (a == "--progress") ok = value(progress_text);
     else {
       err << "printwall replay: unknown argument '" << a << "'\n" << kUsage;
       return 2;
@@ -186,6 +188,20 @@ int replay_main(const std::vector<std::string>& args, std::ostream& out, std::os
   if (config.empty() || in.empty() || dir.empty()) {
     err << "printwall replay: --config, --in and --out are required\n" << kUsage;
     return 2;
+  }
+  std::chrono::seconds progress_every(3);
+  if (!progress_text.empty()) {
+    size_t used = 0;
+    long v = -1;
+    try {
+      v = std::stol(progress_text, &used);
+    } catch (...) {
+    }
+    if (v < 0 || v > 86400 || used != progress_text.size()) {
+      err << "printwall replay: --progress takes seconds (0..86400), not '" << progress_text << "'\n";
+      return 2;
+    }
+    progress_every = std::chrono::seconds(v);
   }
 
   // The configuration, validated and compiled like a commit.
@@ -275,7 +291,7 @@ int replay_main(const std::vector<std::string>& args, std::ostream& out, std::os
     // A long capture says how far it is, every few seconds (checked every 64 Ki records).
     if (!quiet && (records & 0xffff) < kBurst) {
       const auto now = std::chrono::steady_clock::now();
-      if (now - last_progress >= std::chrono::seconds(3)) {
+      if (now - last_progress >= progress_every) {
         last_progress = now;
         FILE* f = pcap_file(src);
         const long pos = f ? std::ftell(f) : -1;

@@ -369,10 +369,32 @@ TEST_F(Replay, ReadsPcapng) {
   for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].data, frames[i].data);
 }
 
+// A long capture says how far it is: with --progress 0, a line at every 65,536 frames.
+TEST_F(Replay, ProgressLinesOnALongCapture) {
+  std::vector<PcapFrame> frames;
+  uint64_t t = 1'700'000'000'000'000'000ull;
+  const Bytes q = bytes("x");
+  for (int i = 0; i < 70000; ++i)  // transit: counted and dropped, no event each
+    frames.push_back({udp_frame({"198.18.0.9", "198.18.0.10"}, 40000, 9999, q), t += 1000});
+  const std::string in = (dir_ / "long.pcap").string();
+  ASSERT_TRUE(write_pcap(in, frames));
+  const std::string conf = file("s.conf", kSmallOffice);
+  ASSERT_EQ(run({"--config", conf, "--in", in, "--out", (dir_ / "out").string(), "--progress", "0"}), 0)
+      << err_.str();
+  EXPECT_NE(err_.str().find("replay: 65536 frames, "), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("% of " + in), std::string::npos) << err_.str();
+  // --quiet: no line at all.
+  ASSERT_EQ(run({"--config", conf, "--in", in, "--out", (dir_ / "out").string(), "--quiet", "--progress", "0"}), 0);
+  EXPECT_EQ(err_.str(), "");
+}
+
 TEST_F(Replay, UsageErrors) {
   EXPECT_EQ(run({}), 2);
   EXPECT_EQ(run({"--config"}), 2);
   EXPECT_EQ(run({"--bogus"}), 2);
+  EXPECT_EQ(run({"--config", "c", "--in", "i", "--out", "o", "--progress", "-1"}), 2);
+  EXPECT_NE(err_.str().find("--progress takes seconds"), std::string::npos) << err_.str();
+  EXPECT_EQ(run({"--config", "c", "--in", "i", "--out", "o", "--progress", "3x"}), 2);
   EXPECT_EQ(run({"--help"}), 0);
   EXPECT_NE(out_.str().find("forwarded.pcap"), std::string::npos);
 }
