@@ -502,6 +502,19 @@ class Builder {
         error(*ref, r);
       }
     }
+    // A profile's inspected service the site closes (`set service S action deny|reject`): the
+    // profile's inspection settings of it are moot (nothing reaches an inspector), not errors;
+    // the denied service keeps no inspector. An inspector the site itself names on a denied
+    // service is still an error below.
+    auto from_profile = [](const Statement* st) {
+      return st && st->loc.file.rfind("profile:", 0) == 0;
+    };
+    if (sv.action != Action::Allow && sv.inspect != Inspect::None && from_profile(at("inspect")) &&
+        at("action") && !from_profile(at("action"))) {
+      sv.inspect = Inspect::None;
+      sv.tls = TlsMode::None;
+      return;
+    }
     static const Inspect kStartTls[] = {Inspect::Ftp, Inspect::Smtp, Inspect::Pop3,
                                         Inspect::Imap, Inspect::Ldap};
     bool starttls = std::find(std::begin(kStartTls), std::end(kStartTls), sv.inspect) !=

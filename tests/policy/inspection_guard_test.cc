@@ -62,6 +62,13 @@ TEST(InspectionGuard, InspectNoneOrAnotherInspector) {
                       "delete service mail-smtp tls\n").empty());
 }
 
+// Closing an inspected service by its action (its inspector then moot) loses no inspection:
+// an admin may do it.
+TEST(InspectionGuard, DenyingAnInspectedServiceIsNoLoss) {
+  EXPECT_TRUE(losses("set service remote-ui-management action deny\n").empty());
+  EXPECT_TRUE(losses("set service mail-smtp action reject\n").empty());
+}
+
 // Same inspector, weaker settings through a new service that takes the defaults.
 TEST(InspectionGuard, SameInspectorOtherSettings) {
   auto before = build(kBase + "set service remote-ui-management min-tls 1.3\n");

@@ -83,6 +83,24 @@ TEST(Model, SecurityMinVersionIsTheServiceDefault) {
   EXPECT_EQ(m.model.services[0].min_tls, TlsVersion::V1_3);
 }
 
+// The site closes a service the profile inspects by its action alone: the profile's inspection
+// settings become moot, not errors. An inspector the site names on a denied service stays an
+// error.
+TEST(Model, ClosingAProfilesInspectedServiceByItsAction) {
+  for (const char* action : {"deny", "reject"}) {
+    ModelResult m = model(std::string("set profile small-office\nset printer-network 198.18.20.0/24\n"
+                                      "set service ftp-print action ") + action + "\n");
+    ASSERT_TRUE(m.ok()) << errors(m);
+    for (const auto& sv : m.model.services)
+      if (sv.name == "ftp-print") {
+        EXPECT_NE(sv.action, Action::Allow);
+        EXPECT_EQ(sv.inspect, Inspect::None);
+      }
+  }
+  expect_error(std::string(kSvc) + "set service web inspect http\nset service web action deny\n", 4,
+               25, "inspect on a service whose action is deny");
+}
+
 TEST(Model, UndefinedGroupWithSuggestion) {
   expect_error(std::string(kSvc) + "set group management\nset service web peer-group managment\n",
                5, 28, "undefined group 'managment' (did you mean 'management'?)");
