@@ -34,23 +34,31 @@ print(json.dumps(json.loads(text[start:]) if start >= 0 else {}))'
 }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(list(d.values())[0].get('$2', 0) if d else 0)" "$1"; }
 
-# counters PREFIX: "received sent" packets, both ports together
+# counters PREFIX: "received sent" packets, both ports together; nothing when the process does
+# not answer (gone, or its telemetry socket not up).
 counters() {
   local a b
   a=$(tel "$1" "/ethdev/stats,0") b=$(tel "$1" "/ethdev/stats,1")
+  case "$a$b" in *ipackets*ipackets*) ;; *) return 1 ;; esac
   echo "$(( $(field "$a" ipackets) + $(field "$b" ipackets) )) $(( $(field "$a" opackets) + $(field "$b" opackets) ))"
 }
-# measure PREFIX: packets/s received and sent over the window, after a warm-up
+# measure PREFIX: packets/s received and sent over the window (timed by the clock, not by the
+# sleep: the telemetry reads take time), after a warm-up; "n/a n/a" when a reading failed.
 measure() {
-  local rx0 tx0 rx1 tx1
+  local rx0 tx0 rx1 tx1 t0 t1
   sleep 2  # warm-up: flows set up, caches warm
-  read -r rx0 tx0 < <(counters "$1")
+  t0=$(date +%s%N)
+  read -r rx0 tx0 < <(counters "$1") || { echo "n/a n/a"; return; }
   sleep "$secs"
-  read -r rx1 tx1 < <(counters "$1")
-  echo "$(( (rx1 - rx0) / secs )) $(( (tx1 - tx0) / secs ))"
+  read -r rx1 tx1 < <(counters "$1") || { echo "n/a n/a"; return; }
+  t1=$(date +%s%N)
+  if [ "$rx1" -lt "$rx0" ] || [ "$tx1" -lt "$tx0" ]; then echo "n/a n/a"; return; fi
+  python3 -c "d=($t1-$t0)/1e9; print(int(($rx1-$rx0)/d), int(($tx1-$tx0)/d))"
 }
 
 eal_common=(--no-huge -m 2048 --no-pci --log-level='*:error')
+mkfifo "$tmp/hold"
+exec 3<>"$tmp/hold"
 printf '%-8s %-34s %12s %12s %9s %9s %9s\n' frame program "rx pps" "tx pps" "vs ref" "p50 ns" "p99 ns"
 for p in $payloads; do
   size=$(( 54 + p < 60 ? 60 : 54 + p ))
@@ -60,9 +68,12 @@ for p in $payloads; do
   dev1="net_pcap1,rx_pcap=$tmp/in.pcap,infinite_rx=1,tx_pcap=/dev/null"
   devs=(--vdev "$dev0" --vdev "$dev1")
 
-  # Reference: testpmd io forwarding, one forwarding lcore, on the same devices.
-  (sleep $((secs + 6)); echo) | dpdk-testpmd -l 0,1 "${eal_common[@]}" --file-prefix "pwb-ref$p" "${devs[@]}" -- \
-    --forward-mode=io --total-num-mbufs=65536 --burst=32 >"$tmp/testpmd.log" 2>&1 &
+  # Reference: testpmd io forwarding, one forwarding lcore, on the same devices. It runs until
+  # stopped here (it stopped itself after a fixed sleep before, which the measuring window could
+  # outlast on a loaded machine: a failed second reading printed a negative rate).
+  # (Its "Press enter to exit" reads a FIFO this script holds open and never writes.)
+  dpdk-testpmd -l 0,1 "${eal_common[@]}" --file-prefix "pwb-ref$p" "${devs[@]}" -- \
+    --forward-mode=io --total-num-mbufs=65536 --burst=32 <"$tmp/hold" >"$tmp/testpmd.log" 2>&1 &
   pid=$!
   read -r ref_rx ref_tx < <(measure "pwb-ref$p")
   kill -INT $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
@@ -88,7 +99,8 @@ CONF
     lat=$(tel "pwb-pw$p-$w" /printwall/latency)
     reasons=$(tel "pwb-pw$p-$w" /printwall/reasons)
     kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
-    ratio=$(python3 -c "print(f'{$tx / max($ref_tx, 1):.2f}')")
+    ratio=n/a
+    [ "$tx" != n/a ] && [ "$ref_tx" != n/a ] && ratio=$(python3 -c "print(f'{$tx / max($ref_tx, 1):.2f}')")
     printf '%-8s %-34s %12s %12s %9s %9s %9s\n' "${size}B" "printwalld enterprise, $w worker$([ $w = 1 ] || echo s)" \
       "$rx" "$tx" "$ratio" "$(field "$lat" p50_ns)" "$(field "$lat" p99_ns)"
     grep -q "stopping:" "$tmp/pw.log" || { echo "printwalld did not run:"; cat "$tmp/pw.log"; }
