@@ -409,6 +409,9 @@ class Builder {
     if (const std::string a = get("system metrics address"); !a.empty())
       m_.metrics.address = parse_ip(a);
     m_.metrics.port = static_cast<uint16_t>(num("system metrics port"));
+    // A port without an address would serve nothing: refused, not ignored.
+    if (const Statement* p = stmt("system metrics port"); p && !m_.metrics.address)
+      error(*p, "system metrics port without system metrics address: no exporter would listen");
 
     m_.syslog.facility = get("syslog facility");
     m_.syslog.queue_size = static_cast<uint32_t>(num("syslog queue-size"));

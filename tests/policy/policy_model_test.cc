@@ -101,6 +101,11 @@ TEST(Model, ClosingAProfilesInspectedServiceByItsAction) {
                25, "inspect on a service whose action is deny");
 }
 
+TEST(Model, MetricsPortNeedsAnAddress) {
+  expect_error("set system metrics port 9100\n", 1, 25, "without system metrics address");
+  EXPECT_TRUE(model("set system metrics address 127.0.0.1\nset system metrics port 9100\n").ok());
+}
+
 TEST(Model, UndefinedGroupWithSuggestion) {
   expect_error(std::string(kSvc) + "set group management\nset service web peer-group managment\n",
                5, 28, "undefined group 'managment' (did you mean 'management'?)");
