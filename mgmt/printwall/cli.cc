@@ -503,9 +503,8 @@ KnownNames fetch_names(CliSession& session) {
       std::istringstream w(line);
       std::string set, kind, name;
       w >> set >> kind >> name;
-      if (set != "set" || name.empty()) continue;
-      auto& list = kind == "service" ? k.services : kind == "group" ? k.groups : k.printers;
-      if (&list == &k.printers) continue;
+      if (set != "set" || name.empty() || (kind != "service" && kind != "group")) continue;
+      auto& list = kind == "service" ? k.services : k.groups;
       if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
     }
   };
